@@ -1,0 +1,31 @@
+// Command greason is the General-Reasoner toolchain: benchmarks and evaluation runs, answer
+// verification, the data pipeline, the Qwen model stack and the GRPO trainer.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+var rootCmd = &cobra.Command{
+	Use:   "greason",
+	Short: "General-Reasoner in Go: benchmarks, verifier, data pipeline, Qwen model and GRPO",
+	Long: `greason reproduces the General-Reasoner pipeline (Ma et al., arXiv 2505.14652).
+
+  bench list            the 12 benchmarks and their item counts
+  eval                  run benchmarks against OpenAI-compatible endpoints (resumable)
+  score                 re-score a saved run or a foreign generations file, no model needed
+  diff                  compare two runs: score changes and flipped items
+  tables                regenerate the result tables and figures (paper vs ours)`,
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+func main() {
+	if err := rootCmd.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "greason:", err)
+		os.Exit(1)
+	}
+}

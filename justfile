@@ -1,0 +1,39 @@
+# greason task runner. `just --list` shows the recipes.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export GOTOOLCHAIN := "go1.27.3"
+export GOMLX_BACKEND := env_var_or_default("GOMLX_BACKEND", "go:ops_sequential")
+export GOMLX_NO_AUTO_INSTALL := "1"
+export PYDEVD_DISABLE_FILE_VALIDATION := "1"
+export PATH := `go env GOPATH` + "/bin:" + env_var("PATH")
+
+# Install what is missing: Debian Jupyter, just, GoNB + goimports, Go modules.
+setup:
+    bash scripts/setup.sh
+
+# The whole test suite: vet, unit and integration tests, short fuzz runs, notebooks.
+test:
+    go vet -tags noxla ./...
+    go test -tags noxla -count=1 ./...
+    just fuzz-smoke
+    just notebooks
+
+# Run every fuzz target briefly (no panic, no hang).
+fuzz-smoke:
+    bash scripts/fuzz-smoke.sh 5s
+
+# Regenerate result tables (Markdown, CSV, LaTeX) and figures under tables/.
+tables:
+    go run -tags noxla ./cmd/greason tables
+
+# Execute every notebook headless and fail on any cell error (panics included).
+notebooks:
+    bash scripts/notebooks.sh
+
+# Go benchmarks (speed targets; figures in the README).
+bench:
+    go test -tags noxla -run '^$' -bench . -benchtime 2s ./...
+
+# Build the CLI into ./bin/greason.
+build:
+    go build -tags noxla -o bin/greason ./cmd/greason
