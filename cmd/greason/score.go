@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/greason/greason/benchmarks"
+	"github.com/greason/greason/harness"
+)
+
+func init() {
+	var (
+		bench, gens, protocol, out, judge, judgeURL, judgeModel string
+		seed                                                    uint64
+		workers                                                 int
+	)
+	cmd := &cobra.Command{
+		Use:   "score --bench NAME --generations FILE [--protocol P] --out OUT.jsonl",
+		Short: "Re-score a saved run or a foreign generations file, no model needed",
+		Long: `Reads FILE (JSONL or a JSON array) whose records hold an id (id, question_id, uuid,
+unique_id or idx) and a response (response, generated_text, model_outputs, output, completion
+or solution), scores each against the benchmark under the chosen protocol, writes one row per
+record to OUT (id, extracted, pred, gold, correct, ...) and prints the metrics as JSON.
+
+Protocols: paper (General-Reasoner's, the default); mmlu-pro-repo (MMLU-Pro repository's
+evaluate_from_local.py extraction, for its published per-model output files); theoremqa-repo.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := benchmarks.Get(bench)
+			if err != nil {
+				return err
+			}
+			items, err := b.Load()
+			if err != nil {
+				return err
+			}
+			resps, err := harness.ReadGenerations(gens)
+			if err != nil {
+				return err
+			}
+			j, err := harness.NewJudge(judge, harness.JudgeConfig{URL: judgeURL, Model: judgeModel})
+			if err != nil {
+				return err
+			}
+			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed}
+			res, err := harness.ScoreAll(context.Background(), b, items, resps, sc, workers)
+			if err != nil {
+				return fmt.Errorf("%s: %w", gens, err)
+			}
+			p := protocol
+			if p == "" {
+				p = b.Spec().Protocols[0]
+			}
+			rows := make([]harness.ScoreRow, len(res))
+			for i, r := range res {
+				rows[i] = harness.ScoreRow{Benchmark: bench, Protocol: p, Result: r}
+			}
+			if out != "" {
+				if err := harness.WriteJSONLAtomic(out, rows); err != nil {
+					return err
+				}
+			}
+			m := benchmarks.Aggregate(b.Spec(), res)
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(m)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&bench, "bench", "", "benchmark name (see greason bench list)")
+	f.StringVar(&gens, "generations", "", "generations file (JSONL or JSON array)")
+	f.StringVar(&protocol, "protocol", "", "scoring protocol (default: paper)")
+	f.StringVar(&out, "out", "", "write per-item rows here (JSONL)")
+	f.StringVar(&judge, "judge", "string", "equivalence judge for math answers: "+fmt.Sprint(harness.JudgeNames()))
+	f.StringVar(&judgeURL, "judge-url", "", "judge model base URL (llm judges)")
+	f.StringVar(&judgeModel, "judge-model", "gpt-4o", "judge model name (llm judges)")
+	f.Uint64Var(&seed, "seed", 0, "seed of the multiple-choice random fallback")
+	f.IntVar(&workers, "workers", 8, "concurrent judge calls")
+	_ = cmd.MarkFlagRequired("bench")
+	_ = cmd.MarkFlagRequired("generations")
+	rootCmd.AddCommand(cmd)
+}
