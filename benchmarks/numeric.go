@@ -7,7 +7,7 @@ import (
 )
 
 // evalNumeric evaluates a small numeric LaTeX/plain expression: numbers (with e-notation),
-// + - * / ^, parentheses and braces, \frac/\dfrac/\tfrac, \sqrt, \times, \cdot, \pi, \left/\right.
+// + - * / ^, parentheses and braces (not brackets: those are lists), \frac/\dfrac/\tfrac, \sqrt, \times, \cdot, \pi, \left/\right.
 // It stands in for the latex2sympy + eval step of the TheoremQA repository's number_it.
 // Anything else, or a non-finite result, is reported as not a number.
 func evalNumeric(s string) (float64, bool) {
@@ -136,8 +136,6 @@ func (p *numParser) atom() (float64, bool) {
 		return p.group('(', ')')
 	case c == '{':
 		return p.group('{', '}')
-	case c == '[':
-		return p.group('[', ']')
 	case c == '\\':
 		for _, name := range []string{`\frac`, `\sqrt`, `\pi`} {
 			if strings.HasPrefix(p.s[p.i:], name) {

@@ -48,7 +48,7 @@ type EvalConfig struct {
 	JudgeURL    string     `json:"judge_url,omitempty"`
 	JudgeModel  string     `json:"judge_model,omitempty"`
 	Timeout     Duration   `json:"timeout"`
-	Retries     int        `json:"retries"`
+	Retries     int        `json:"retries"` // retries per request after the first attempt
 	// MaxEndpointFailures: consecutive failed requests after which an endpoint is dropped and
 	// its work moves to the others.
 	MaxEndpointFailures int `json:"max_endpoint_failures"`
@@ -125,9 +125,6 @@ func (c *EvalConfig) defaults() error {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = Duration(10 * time.Minute)
-	}
-	if c.Retries == 0 {
-		c.Retries = 6
 	}
 	if c.MaxEndpointFailures == 0 {
 		c.MaxEndpointFailures = 3

@@ -3,6 +3,9 @@ package harness
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
+	"io"
+	"strings"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,7 +19,7 @@ var (
 	sampleFields   = []string{"sample", "sample_index"}
 )
 
-// ReadGenerations reads a generations file (JSONL, or a JSON array) and returns one Response
+// ReadGenerations reads a generations file (JSONL, or a JSON array; optionally gzipped) and returns one Response
 // per record. Ids are found under id/question_id/uuid/unique_id/idx (strings or integers) and
 // responses under response/generated_text/model_outputs/output/completion/solution. A record
 // that lacks either is an error naming the file, the record and the field.
@@ -24,6 +27,15 @@ func ReadGenerations(path string) ([]Response, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	trim := bytes.TrimSpace(data)
 	var recs []map[string]json.RawMessage

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as the greason CLI when GREASON_RUN_MAIN=1, so tests can
+// run (and kill) real `greason` processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("GREASON_RUN_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func greason(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "GREASON_RUN_MAIN=1")
+	return cmd
+}
+
+// fakeServer is an OpenAI-compatible chat server on loopback that answers every question with
+// \boxed{18} after a short delay, counting requests.
+func fakeServer(t *testing.T, delay time.Duration) (*httptest.Server, *atomic.Int64) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			http.NotFound(w, r)
+			return
+		}
+		var req struct {
+			Messages []struct{ Role, Content string }
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) != 2 || req.Messages[0].Content != "You are a helpful assistant." {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		n.Add(1)
+		time.Sleep(delay)
+		fmt.Fprint(w, `{"choices":[{"message":{"role":"assistant","content":"Let me think. \\boxed{18}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":5}}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func countLines(t *testing.T, path string) (lines int, keys map[string]int) {
+	keys = map[string]int{}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, keys
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var s struct{ Key string }
+		if json.Unmarshal(sc.Bytes(), &s) == nil && s.Key != "" {
+			keys[s.Key]++
+			lines++
+		}
+	}
+	return lines, keys
+}
+
+func TestEvalKillAndResume(t *testing.T) {
+	srv, requests := fakeServer(t, 15*time.Millisecond)
+	dir := t.TempDir()
+	args := []string{"eval", "--model", "fake-model", "--endpoint", srv.URL + "/v1,4", "--bench", "gsm8k",
+		"--limit", "120", "--run", "r1", "--results", dir}
+	samples := filepath.Join(dir, "runs", "r1", "samples.jsonl")
+
+	cmd := greason(args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if n, _ := countLines(t, samples); n >= 30 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("run did not progress")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	before, _ := countLines(t, samples)
+	if before >= 120 {
+		t.Fatalf("killed run already finished (%d samples): not a mid-run kill", before)
+	}
+
+	out, err := greason(args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume failed: %v\n%s", err, out)
+	}
+	n, keys := countLines(t, samples)
+	if n != 120 || len(keys) != 120 {
+		t.Fatalf("after resume: %d lines, %d distinct keys, want 120 each", n, len(keys))
+	}
+	for k, c := range keys {
+		if c != 1 {
+			t.Fatalf("sample %s stored %d times", k, c)
+		}
+	}
+	var rec struct {
+		Benchmarks map[string]struct {
+			Generated int
+			FromCache int `json:"from_cache"`
+		}
+		Metrics    map[string]struct{ N, Correct int }
+		ConfigHash string `json:"config_hash"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "runs", "r1", "record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	g := rec.Benchmarks["gsm8k"]
+	if g.FromCache < before || g.Generated+g.FromCache != 120 || rec.ConfigHash == "" {
+		t.Fatalf("record: %+v (had %d before resume)", rec, before)
+	}
+	// Every sample answered 18; the first GSM8K item's gold is 18, so at least one is right,
+	// and all 120 were scored.
+	if m := rec.Metrics["gsm8k"]; m.N != 120 || m.Correct < 1 {
+		t.Fatalf("metrics %+v", m)
+	}
+	// A third run generates nothing.
+	reqs := requests.Load()
+	if out, err := greason(args...).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if requests.Load() != reqs {
+		t.Fatalf("a complete run sent %d more requests", requests.Load()-reqs)
+	}
+}
+
+func TestEvalFailoverBetweenEndpoints(t *testing.T) {
+	good, _ := fakeServer(t, 0)
+	var badHits atomic.Int64
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		badHits.Add(1)
+		http.Error(w, "down", 503)
+	}))
+	defer bad.Close()
+	dir := t.TempDir()
+	out, err := greason("eval", "--model", "m", "--endpoint", bad.URL+"/v1,2", "--endpoint", good.URL+"/v1,2",
+		"--bench", "amc23", "--retries", "1", "--max-endpoint-failures", "2", "--run", "fo", "--results", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "dropped") || badHits.Load() == 0 {
+		t.Fatalf("bad endpoint not dropped:\n%s", out)
+	}
+	n, keys := countLines(t, filepath.Join(dir, "runs", "fo", "samples.jsonl"))
+	if n != 40 || len(keys) != 40 {
+		t.Fatalf("%d samples, %d keys", n, len(keys))
+	}
+}
+
+func TestEvalAllEndpointsDown(t *testing.T) {
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) }))
+	defer bad.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "eval", "--model", "m", "--endpoint", bad.URL+"/v1,1", "--bench", "amc23",
+		"--retries", "0", "--max-endpoint-failures", "1", "--results", t.TempDir())
+	cmd.Env = append(os.Environ(), "GREASON_RUN_MAIN=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "every endpoint failed") {
+		t.Fatalf("want a clear failure, got %v\n%s", err, out)
+	}
+}
+
+func TestScoreCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	cases := map[string]string{
+		write("broken.jsonl", "{\"id\": \"70\", \"response\": \"x\"}\n{broken\n"):          "line 2: broken JSON",
+		write("noresp.jsonl", "{\"id\": \"70\", \"response\": \"x\"}\n{\"id\": \"71\"}\n"): "line 2: no response field",
+		write("noid.json", `[{"response": "x"}]`):                                          "record 1: no id field",
+		write("unknown.jsonl", "{\"id\": \"nope\", \"response\": \"x\"}\n"):                `no item with id "nope"`,
+	}
+	for file, want := range cases {
+		out, err := greason("score", "--bench", "mmlu-pro", "--generations", file).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), want) || !strings.Contains(string(out), filepath.Base(file)) {
+			t.Errorf("%s: want error containing %q and the file name, got %v: %s", filepath.Base(file), want, err, out)
+		}
+	}
+	out, err := greason("score", "--bench", "mmlu", "--generations", "x").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unknown benchmark "mmlu"`) {
+		t.Errorf("unknown benchmark: %s", out)
+	}
+}
