@@ -31,7 +31,8 @@ type Endpoint struct {
 
 // EvalConfig is everything that defines an evaluation run. It is stored in the run record.
 type EvalConfig struct {
-	Run         string     `json:"run"`         // run name: results/runs/<run>
+	Run         string     `json:"run"`             // run name: results/runs/<run>
+	Label       string     `json:"label,omitempty"` // row name in the tables (a paper model name to compare with)
 	ResultsDir  string     `json:"results_dir"` // default "results"
 	Model       string     `json:"model"`
 	API         string     `json:"api"` // "chat" (server applies the chat template) or "completions"

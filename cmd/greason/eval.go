@@ -78,6 +78,7 @@ items move to the others. The API key comes from GREASON_API_KEY or OPENAI_API_K
 	f.StringVar(&benchList, "bench", "all", "comma-separated benchmark names, or all, general, math")
 	f.StringVar(&cfg.Run, "run", "", "run name (folder under results/runs); default derived from the model")
 	f.StringVar(&cfg.ResultsDir, "results", "results", "results folder")
+	f.StringVar(&cfg.Label, "label", "", "row name in the tables; use the paper's model name (e.g. General-Reasoner-4B) to compare with it")
 	f.StringVar(&cfg.API, "api", "chat", "chat (server applies the chat template) or completions (raw prompt)")
 	f.IntVar(&cfg.Samples, "samples", 0, "samples per item (default: each benchmark's own, 32 for AIME)")
 	f.Float64Var(&temp, "temperature", 0, "sampling temperature (default: each benchmark's own)")

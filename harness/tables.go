@@ -1,0 +1,427 @@
+package harness
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/greason/greason/benchmarks"
+)
+
+// The paper's tables (shared/paper, transcribed from arXiv 2505.14652; per-category tables from
+// the earlier preprint). See paper/NOTICE.md.
+//
+//go:embed paper/*.csv
+var paperFS embed.FS
+
+// Table is one result table: the paper's numbers beside ours.
+type Table struct {
+	Name   string     // file stem under tables/
+	Title  string     // caption
+	Note   string     // how to read it
+	Header []string   // display header
+	Rows   [][]string // display cells ("paper / ours (delta)")
+	CSV    [][]string // machine-readable: separate paper, ours and delta columns
+	Bars   *BarData   // optional figure
+}
+
+// BarData is what a paper-vs-ours bar figure shows.
+type BarData struct {
+	Groups []string             // x axis (benchmarks)
+	Series []string             // one bar per series in each group
+	Values map[string][]float64 // series -> value per group (NaN = missing)
+	YLabel string
+}
+
+// RunSummary is what tables need from a run.
+type RunSummary struct {
+	Run     string
+	Label   string
+	Model   string
+	Metrics map[string]benchmarks.Metrics
+}
+
+// LoadRuns reads results/runs/*/record.json.
+func LoadRuns(resultsDir string) ([]RunSummary, error) {
+	files, _ := filepath.Glob(filepath.Join(resultsDir, "runs", "*", "record.json"))
+	sort.Strings(files)
+	var out []RunSummary
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var rec Record
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		label := rec.Config.Label
+		if label == "" {
+			label = filepath.Base(rec.Config.Model)
+		}
+		out = append(out, RunSummary{Run: rec.Config.Run, Label: label, Model: rec.Config.Model, Metrics: rec.Metrics})
+	}
+	return out, nil
+}
+
+func readPaperCSV(name string) ([][]string, error) {
+	b, err := paperFS.ReadFile("paper/" + name)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "#") && strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.Join(lines, "\n"))).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("harness/paper/%s: %w", name, err)
+	}
+	return recs, nil
+}
+
+func parseNum(s string) float64 {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+func fmtNum(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+// cell renders "paper / ours (±delta)", or one of them when the other is missing.
+func cell(paper, ours float64) string {
+	switch {
+	case math.IsNaN(ours) && math.IsNaN(paper):
+		return "–"
+	case math.IsNaN(ours):
+		return fmtNum(paper)
+	case math.IsNaN(paper):
+		return "– / " + fmtNum(ours)
+	}
+	return fmt.Sprintf("%s / %s (%+.1f)", fmtNum(paper), fmtNum(ours), ours-paper)
+}
+
+// column maps a paper table column to the benchmark whose headline score fills it.
+type column struct {
+	key, title, bench string
+}
+
+var generalCols = []column{
+	{"mmlu_pro_micro", "MMLU-Pro", "mmlu-pro"}, {"gpqa_diamond_acc", "GPQA-D", "gpqa-diamond"},
+	{"supergpqa_macro_discipline", "SuperGPQA", "supergpqa"}, {"theoremqa_acc", "TheoremQA", "theoremqa"},
+	{"bbeh_micro", "BBEH", "bbeh"},
+}
+
+var mathCols = []column{
+	{"math500", "MATH-500", "math500"}, {"olympiad", "Olympiad", "olympiadbench"}, {"minerva", "Minerva", "minerva"},
+	{"gsm8k", "GSM8K", "gsm8k"}, {"amc", "AMC23", "amc23"}, {"aime24_avg32", "AIME24", "aime24"},
+	{"aime25_avg32", "AIME25", "aime25"},
+}
+
+func runScore(r RunSummary, bench string) float64 {
+	if m, ok := r.Metrics[bench]; ok && m.N > 0 {
+		return m.Score
+	}
+	return math.NaN()
+}
+
+// mathAvg is the paper's "avg": the plain mean of the seven math columns (NaN unless all exist).
+func mathAvg(r RunSummary) float64 {
+	sum := 0.0
+	for _, c := range mathCols {
+		v := runScore(r, c.bench)
+		if math.IsNaN(v) {
+			return math.NaN()
+		}
+		sum += v
+	}
+	return sum / float64(len(mathCols))
+}
+
+// scoreTable builds a paper-vs-ours table from a paper CSV whose rows are models.
+func scoreTable(name, title, file string, cols []column, withAvg bool, runs []RunSummary) (Table, error) {
+	recs, err := readPaperCSV(file)
+	if err != nil {
+		return Table{}, err
+	}
+	idx := map[string]int{}
+	for i, h := range recs[0] {
+		idx[h] = i
+	}
+	for _, c := range cols {
+		if _, ok := idx[c.key]; !ok {
+			return Table{}, fmt.Errorf("harness/paper/%s: column %q missing", file, c.key)
+		}
+	}
+	t := Table{Name: name, Title: title,
+		Note: "Each cell: paper / ours (ours − paper). Ours comes from results/runs/*/record.json, matched to a paper row by the run's --label."}
+	t.Header = []string{"Model"}
+	t.CSV = [][]string{{"model", "source"}}
+	if withAvg {
+		t.Header = append(t.Header, "Avg")
+		t.CSV[0] = append(t.CSV[0], "avg_paper", "avg_ours", "avg_delta")
+	}
+	for _, c := range cols {
+		t.Header = append(t.Header, c.title)
+		t.CSV[0] = append(t.CSV[0], c.key+"_paper", c.key+"_ours", c.key+"_delta")
+	}
+	byLabel := map[string]RunSummary{}
+	for _, r := range runs {
+		byLabel[r.Label] = r
+	}
+	used := map[string]bool{}
+	emit := func(model, source string, paper map[string]float64, run *RunSummary) {
+		row := []string{model}
+		crow := []string{model, source}
+		add := func(p, o float64) {
+			row = append(row, cell(p, o))
+			d := math.NaN()
+			if !math.IsNaN(p) && !math.IsNaN(o) {
+				d = o - p
+			}
+			crow = append(crow, fmtNum(p), fmtNum(o), fmtNum(d))
+		}
+		ours := func(bench string) float64 {
+			if run == nil {
+				return math.NaN()
+			}
+			if bench == "avg" {
+				return mathAvg(*run)
+			}
+			return runScore(*run, bench)
+		}
+		pv := func(k string) float64 {
+			if v, ok := paper[k]; ok {
+				return v
+			}
+			return math.NaN()
+		}
+		if withAvg {
+			add(pv("avg"), ours("avg"))
+		}
+		for _, c := range cols {
+			add(pv(c.key), ours(c.bench))
+		}
+		t.Rows = append(t.Rows, row)
+		t.CSV = append(t.CSV, crow)
+	}
+	for _, rec := range recs[1:] {
+		model := rec[idx["model"]]
+		paper := map[string]float64{}
+		for k, i := range idx {
+			paper[k] = parseNum(rec[i])
+		}
+		var run *RunSummary
+		if r, ok := byLabel[model]; ok {
+			run, used[model] = &r, true
+		}
+		emit(model, "paper", paper, run)
+	}
+	for _, r := range runs {
+		if !used[r.Label] {
+			r := r
+			emit(r.Label+" (ours)", "ours", map[string]float64{}, &r)
+		}
+	}
+	t.Bars = barsFrom(cols, recs, idx, runs, withAvg)
+	return t, nil
+}
+
+// barsFrom picks the series of a figure: every run (ours) and its paper row; with no run, the
+// General-Reasoner models and their base models from the paper.
+func barsFrom(cols []column, recs [][]string, idx map[string]int, runs []RunSummary, withAvg bool) *BarData {
+	bd := &BarData{Values: map[string][]float64{}, YLabel: "score (%)"}
+	for _, c := range cols {
+		bd.Groups = append(bd.Groups, c.title)
+	}
+	paperRow := map[string][]string{}
+	var paperOrder []string
+	for _, rec := range recs[1:] {
+		paperRow[rec[idx["model"]]] = rec
+		paperOrder = append(paperOrder, rec[idx["model"]])
+	}
+	addPaper := func(model string) {
+		rec, ok := paperRow[model]
+		if !ok {
+			return
+		}
+		name := model + " (paper)"
+		for _, c := range cols {
+			bd.Values[name] = append(bd.Values[name], parseNum(rec[idx[c.key]]))
+		}
+		bd.Series = append(bd.Series, name)
+	}
+	if len(runs) == 0 {
+		for _, m := range paperOrder {
+			if strings.Contains(m, "General-Reasoner") || strings.HasSuffix(m, "-Base") {
+				addPaper(m)
+			}
+		}
+		return bd
+	}
+	for _, r := range runs {
+		addPaper(r.Label)
+		name := r.Label + " (ours)"
+		for _, c := range cols {
+			bd.Values[name] = append(bd.Values[name], runScore(r, c.bench))
+		}
+		bd.Series = append(bd.Series, name)
+	}
+	return bd
+}
+
+// perGroupTable is MMLU-Pro per category or SuperGPQA per discipline.
+func perGroupTable(name, title, file, bench string, runs []RunSummary) (Table, error) {
+	recs, err := readPaperCSV(file)
+	if err != nil {
+		return Table{}, err
+	}
+	groups := recs[0][2:]
+	t := Table{Name: name, Title: title, Note: "Each cell: paper / ours (ours − paper); paper rows from the earlier preprint (Qwen2.5 models)."}
+	t.Header = append([]string{"Model", "Avg"}, groups...)
+	t.CSV = [][]string{append([]string{"model", "source", "avg"}, groups...)}
+	byLabel := map[string]RunSummary{}
+	for _, r := range runs {
+		byLabel[r.Label] = r
+	}
+	ours := func(r *RunSummary, g string) float64 {
+		if r == nil {
+			return math.NaN()
+		}
+		m, ok := r.Metrics[bench]
+		if !ok {
+			return math.NaN()
+		}
+		if g == "" {
+			return m.Score
+		}
+		for _, gs := range m.Groups {
+			if gs.Name == g {
+				return gs.Accuracy
+			}
+		}
+		return math.NaN()
+	}
+	used := map[string]bool{}
+	emit := func(model, source string, paper []string, r *RunSummary) {
+		row := []string{model, cell(parseNumAt(paper, 0), ours(r, ""))}
+		crow := []string{model, source, fmtNum(parseNumAt(paper, 0))}
+		for i, g := range groups {
+			row = append(row, cell(parseNumAt(paper, i+1), ours(r, g)))
+			crow = append(crow, fmtNum(parseNumAt(paper, i+1)))
+		}
+		t.Rows = append(t.Rows, row)
+		t.CSV = append(t.CSV, crow)
+		if r != nil { // ours as its own CSV row
+			o := []string{model, "ours", fmtNum(ours(r, ""))}
+			for _, g := range groups {
+				o = append(o, fmtNum(ours(r, g)))
+			}
+			t.CSV = append(t.CSV, o)
+		}
+	}
+	for _, rec := range recs[1:] {
+		var r *RunSummary
+		if x, ok := byLabel[rec[0]]; ok {
+			r, used[rec[0]] = &x, true
+		}
+		emit(rec[0], "paper", rec[1:], r)
+	}
+	for _, r := range runs {
+		if _, ok := r.Metrics[bench]; ok && !used[r.Label] {
+			r := r
+			emit(r.Label+" (ours)", "ours", nil, &r)
+		}
+	}
+	return t, nil
+}
+
+func parseNumAt(s []string, i int) float64 {
+	if i >= len(s) {
+		return math.NaN()
+	}
+	return parseNum(s[i])
+}
+
+// paperOnlyTable shows a paper CSV as it is (ablations), plus micro-reproduction rows found in
+// results/micro/<name>.csv (same columns, first column the row name).
+func paperOnlyTable(name, title, file, resultsDir string) (Table, error) {
+	recs, err := readPaperCSV(file)
+	if err != nil {
+		return Table{}, err
+	}
+	t := Table{Name: name, Title: title, Header: recs[0], CSV: [][]string{append([]string{"source"}, recs[0]...)}}
+	for _, r := range recs[1:] {
+		t.Rows = append(t.Rows, r)
+		t.CSV = append(t.CSV, append([]string{"paper"}, r...))
+	}
+	micro := filepath.Join(resultsDir, "micro", name+".csv")
+	if b, err := os.ReadFile(micro); err == nil {
+		mr, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			return t, fmt.Errorf("%s: %w", micro, err)
+		}
+		if len(mr) > 1 {
+			t.Note = "Rows marked (micro) come from " + micro + ": the CPU micro reproduction, not the paper's scale."
+			for _, r := range mr[1:] {
+				row := append([]string{r[0] + " (micro)"}, r[1:]...)
+				t.Rows = append(t.Rows, row)
+				t.CSV = append(t.CSV, append([]string{"micro"}, row...))
+			}
+		}
+	}
+	return t, nil
+}
+
+// BuildTables assembles every table from the vendored paper numbers and the runs under resultsDir.
+func BuildTables(resultsDir string) ([]Table, []RunSummary, error) {
+	runs, err := LoadRuns(resultsDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ts []Table
+	for _, mk := range []func() (Table, error){
+		func() (Table, error) {
+			return scoreTable("general", "General-domain benchmarks (paper Table 2)", "general.csv", generalCols, false, runs)
+		},
+		func() (Table, error) {
+			return scoreTable("math", "Math benchmarks (paper Table 3; Avg = plain mean of the seven)", "math.csv", mathCols, true, runs)
+		},
+		func() (Table, error) {
+			return paperOnlyTable("ablation_verifier", "Model-based vs rule-based verifier (paper Table 5)", "ablation_verifier.csv", resultsDir)
+		},
+		func() (Table, error) {
+			return paperOnlyTable("ablation_data", "Diverse-domain vs math-only data (paper Table 4)", "ablation_data.csv", resultsDir)
+		},
+		func() (Table, error) {
+			return perGroupTable("mmlu_pro_categories", "MMLU-Pro accuracy per category (preprint Table 4)", "mmlu_pro_categories.csv", "mmlu-pro", runs)
+		},
+		func() (Table, error) {
+			return perGroupTable("supergpqa_disciplines", "SuperGPQA accuracy per discipline (preprint Table 5)", "supergpqa_disciplines.csv", "supergpqa", runs)
+		},
+	} {
+		t, err := mk()
+		if err != nil {
+			return nil, nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, runs, nil
+}
