@@ -2,7 +2,10 @@ module github.com/greason/greason
 
 go 1.27.3
 
-require github.com/spf13/cobra v1.10.2
+require (
+	github.com/spf13/cobra v1.10.2
+	golang.org/x/text v0.21.0
+)
 
 require (
 	github.com/fatih/color v1.18.0 // indirect
@@ -30,7 +33,6 @@ require (
 	golang.org/x/mod v0.22.0 // indirect
 	golang.org/x/sync v0.10.0 // indirect
 	golang.org/x/sys v0.29.0 // indirect
-	golang.org/x/text v0.21.0 // indirect
 	k8s.io/klog/v2 v2.130.1 // indirect
 )
 
