@@ -266,4 +266,3 @@ func mustQwen3(t testing.TB) *Tokenizer {
 	}
 	return tok
 }
-
