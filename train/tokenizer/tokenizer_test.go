@@ -384,3 +384,14 @@ func FuzzEncodeDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestLongRuns: megabyte-long single-class runs take the heap merge path and stay fast
+// (a quadratic merge would not finish) and round-trip.
+func TestLongRuns(t *testing.T) {
+	tok := mustQwen3(t)
+	for _, s := range []string{strings.Repeat("a", 1<<20), strings.Repeat(" ", 1<<20) + "x", strings.Repeat("!?", 1<<19), strings.Repeat("中", 1<<18)} {
+		if got := tok.Decode(tok.Encode(s), false); got != s {
+			t.Errorf("long run of %q does not round-trip", s[:3])
+		}
+	}
+}
