@@ -33,23 +33,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const dataDir = path.join(root, "benchmarks/data");
 const outDir = path.join(root, "train/tokenizer/testdata");
 
-// Every text of every vendored benchmark: file, format, fields. A field's value is taken
-// when it is a string; a list contributes each string element as "field[i]". Keep in step
-// with benchmarkTexts in train/tokenizer/golden_test.go.
-const BENCHMARKS = [
-  ["mmlu_pro_test", "mmlu_pro_test.jsonl.gz", "jsonl", ["question", "options", "cot_content"]],
-  ["mmlu_pro_validation", "mmlu_pro_validation.jsonl.gz", "jsonl", ["question", "options", "cot_content"]],
-  ["theoremqa", "theoremqa_test.json.gz", "json", ["Question", "explanation"]],
-  ["bbeh", "bbeh_all.jsonl.gz", "jsonl", ["input", "target"]],
-  ["math500", "math500_test.jsonl.gz", "jsonl", ["problem", "solution", "answer"]],
-  ["olympiadbench", "olympiadbench_test.jsonl.gz", "jsonl", ["context", "question", "solution", "final_answer"]],
-  ["minerva_math", "minerva_math_test.jsonl.gz", "jsonl", ["problem", "solution"]],
-  ["gsm8k", "gsm8k_test.jsonl.gz", "jsonl", ["question", "answer"]],
-  ["amc23", "amc23_test.jsonl.gz", "jsonl", ["problem", "question", "answer"]],
-  ["aime24", "aime24_test.jsonl.gz", "jsonl", ["problem", "question", "solution", "answer"]],
-  ["aime25", "aime25_test.jsonl.gz", "jsonl", ["problem", "answer"]],
-  ["gpqa_diamond", "gpqa_diamond.zip", "gpqa", ["Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3", "Explanation"]],
-];
+// Every text of every vendored benchmark: file, format, fields, from the list the Go test
+// reads too. A field's value is taken when it is a string; a list contributes each string
+// element as "field[i]".
+const BENCHMARKS = JSON.parse(fs.readFileSync(path.join(outDir, "benchmark_texts.json"), "utf8"))
+  .map((b) => [b.name, b.file, b.format, b.fields]);
 const GPQA_PASSWORD = "deserted-untie-orchid";
 const FIRST_IDS = 16;
 
