@@ -238,14 +238,7 @@ func TestLoadFromFile(t *testing.T) {
 
 // TestLoadErrors: a malformed tokenizer.json is refused with the file and field named.
 func TestLoadErrors(t *testing.T) {
-	raw, err := gunzip(qwen3TokenizerGz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var base map[string]any
-	if err := json.Unmarshal(raw, &base); err != nil {
-		t.Fatal(err)
-	}
+	base := qwen3JSONMap(t)
 	model := base["model"].(map[string]any)
 	vocab := model["vocab"].(map[string]any)
 	merges := model["merges"].([]any)
@@ -399,14 +392,7 @@ func TestLongRuns(t *testing.T) {
 // TestLegacyMergeFormat: tokenizers < 0.20 write merges as "a b" strings; both forms load
 // to the same tokenizer.
 func TestLegacyMergeFormat(t *testing.T) {
-	raw, err := gunzip(qwen3TokenizerGz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var base map[string]any
-	if err := json.Unmarshal(raw, &base); err != nil {
-		t.Fatal(err)
-	}
+	base := qwen3JSONMap(t)
 	model := base["model"].(map[string]any)
 	pairs := model["merges"].([]any)
 	strs := make([]any, len(pairs))
@@ -433,4 +419,18 @@ func TestLegacyMergeFormat(t *testing.T) {
 	if _, err := parse("legacy", b); err == nil || !strings.Contains(err.Error(), "field model.merges") {
 		t.Errorf("bad legacy merge: %v", err)
 	}
+}
+
+// qwen3JSONMap returns the embedded tokenizer.json as generic JSON, for tests to edit.
+func qwen3JSONMap(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := gunzip(qwen3TokenizerGz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
