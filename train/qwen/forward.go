@@ -28,7 +28,8 @@ func rmsNorm(x, w *Node, eps float64) *Node {
 	dt := x.DType()
 	xf := ConvertDType(x, dtypes.Float32)
 	variance := ReduceAndKeep(Square(xf), ReduceMean, -1)
-	y := ConvertDType(Mul(xf, Rsqrt(AddScalar(variance, eps))), dt)
+	// Div(Sqrt) rather than Rsqrt: GoMLX defines no gradient for Rsqrt.
+	y := ConvertDType(Div(xf, Sqrt(AddScalar(variance, eps))), dt)
 	return Mul(y, ExpandLeftToRank(w, y.Rank()))
 }
 

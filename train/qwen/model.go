@@ -211,6 +211,21 @@ func (m *Model) Save(dir string, maxShardBytes int64) error {
 	return cfg.Save(dir)
 }
 
+// WeightsChanged must be called after the store's variables are modified outside this
+// Model's own executors (e.g. by a training step): the pure-Go backend embeds variables as
+// constants in inference graphs (Capabilities().PreferConstantsForVariables), so compiled
+// graphs keep the old weights until they are dropped and rebuilt.
+func (m *Model) WeightsChanged() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range []*model.Exec{m.forward, m.step} {
+		if e != nil {
+			e.Finalize()
+		}
+	}
+	m.forward, m.step = nil, nil
+}
+
 // NumParameters counts the weights.
 func (m *Model) NumParameters() int { return m.Store.NumParameters() }
 
