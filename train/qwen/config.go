@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 )
 
 // Config holds the fields of a HF Qwen2/Qwen3 config.json that the architecture needs.
@@ -181,6 +183,10 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp.Name())
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())
 		return err
@@ -234,4 +240,53 @@ func (c *Config) Weights() []WeightShape {
 		ws = append(ws, WeightShape{"lm_head.weight", []int{c.VocabSize, d}, "linear"})
 	}
 	return ws
+}
+
+// Qwen special tokens shared by Qwen2.5 and Qwen3 vocabularies (151,936 rows).
+const (
+	QwenVocabSize = 151936
+	QwenEndOfText = 151643 // <|endoftext|>
+	QwenIMEnd     = 151645 // <|im_end|>
+)
+
+// Presets are small configs with the real Qwen vocabulary, for tests and micro runs with the
+// Qwen tokenizer ("tiny-*": 2 layers, hidden 32; "micro-*": 4 layers, hidden 128).
+func Presets() map[string]*Config {
+	f := false
+	eos := []any{float64(QwenIMEnd), float64(QwenEndOfText)}
+	mk := func(kind string, hidden, layers, heads, kv, headDim, ff int) *Config {
+		c := &Config{ModelType: kind, VocabSize: QwenVocabSize, HiddenSize: hidden, IntermediateSize: ff,
+			NumHiddenLayers: layers, NumAttentionHeads: heads, NumKeyValueHeads: kv, HeadDim: headDim,
+			RMSNormEps: 1e-6, RopeTheta: 1000000, MaxPositionEmbeddings: 4096, TieWordEmbeddings: true,
+			HiddenAct: "silu", EOSTokenID: eos, InitializerRange: 0.02}
+		if kind == "qwen3" {
+			c.Architectures = []string{"Qwen3ForCausalLM"}
+			c.AttentionBias = &f
+		} else {
+			c.Architectures = []string{"Qwen2ForCausalLM"}
+		}
+		return c
+	}
+	return map[string]*Config{
+		"tiny-qwen2":  mk("qwen2", 32, 2, 4, 2, 0, 64),
+		"tiny-qwen3":  mk("qwen3", 32, 2, 4, 2, 16, 64),
+		"micro-qwen2": mk("qwen2", 128, 4, 4, 2, 0, 384),
+		"micro-qwen3": mk("qwen3", 128, 4, 4, 2, 32, 384),
+	}
+}
+
+// ConfigFromFlag resolves a preset name or a config.json path.
+func ConfigFromFlag(s string) (*Config, error) {
+	if c, ok := Presets()[s]; ok {
+		return c, c.Validate()
+	}
+	if _, err := os.Stat(s); err != nil {
+		names := make([]string, 0)
+		for k := range Presets() {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("config %q is neither a file nor a preset (%s)", s, strings.Join(names, ", "))
+	}
+	return LoadConfig(s)
 }

@@ -411,6 +411,9 @@ func writeAtomic(path string, fill func(io.Writer) error) error {
 	if err := tmp.Sync(); err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
