@@ -19,11 +19,15 @@ import (
 
 func shapeInt32(dims ...int) shapes.Shape { return shapes.Make(dtypes.Int32, dims...) }
 
+// DefaultBackendConfig is used when $GOMLX_BACKEND is unset: the pure-Go CPU backend, which
+// never tries to download an XLA plugin.
+const DefaultBackendConfig = "go:ops_sequential"
+
 // NewBackend returns the backend selected by $GOMLX_BACKEND (e.g. "go:ops_sequential" on CPU,
-// "xla:/abs/path/xla_cuda_plugin.so" on GPU).
+// "xla:/abs/path/xla_cuda_plugin.so" on GPU), or DefaultBackendConfig when it is unset.
 func NewBackend() (compute.Backend, error) {
 	if os.Getenv("GOMLX_BACKEND") == "" {
-		return nil, fmt.Errorf("GOMLX_BACKEND is not set: use go:ops_sequential for the pure-Go CPU backend or xla:/abs/path/to/plugin.so")
+		return compute.NewWithConfig(DefaultBackendConfig)
 	}
 	return compute.New()
 }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -484,4 +486,48 @@ func contentText(raw json.RawMessage) (string, error) {
 		sb.WriteString(p.Text)
 	}
 	return sb.String(), nil
+}
+
+// LoadTokenizer returns the tokenizer for a model directory: path if given, else
+// dir/tokenizer.json when present, else the embedded Qwen3 tokenizer. The second result says
+// which one was used.
+func LoadTokenizer(dir, path string) (*tokenizer.Tokenizer, string, error) {
+	if path == "" {
+		if p := filepath.Join(dir, "tokenizer.json"); fileExists(p) {
+			path = p
+		}
+	}
+	if path != "" {
+		t, err := tokenizer.Load(path)
+		return t, path, err
+	}
+	t, err := tokenizer.LoadQwen3()
+	return t, "embedded Qwen3 tokenizer", err
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// Open loads the model in dir (dtype "float32" or "bfloat16") on the $GOMLX_BACKEND backend
+// with its tokenizer (see LoadTokenizer) and returns a running Server.
+func Open(dir, dtype, tokenizerPath string, opts Options) (*Server, error) {
+	dt, err := qwen.DTypeOf(dtype)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := qwen.NewBackend()
+	if err != nil {
+		return nil, err
+	}
+	m, err := qwen.Load(dir, backend, dt)
+	if err != nil {
+		return nil, err
+	}
+	tok, _, err := LoadTokenizer(dir, tokenizerPath)
+	if err != nil {
+		return nil, err
+	}
+	return NewServer(m, tok, opts)
 }
