@@ -319,7 +319,7 @@ func WriteFile(path string, ts []Tensor, metadata map[string]string) error {
 	if pad := len(js) % 8; pad != 0 {
 		js = append(js, []byte(strings.Repeat(" ", 8-pad))...)
 	}
-	return writeAtomic(path, func(w io.Writer) error {
+	return WriteAtomic(path, func(w io.Writer) error {
 		var lenBuf [8]byte
 		binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(js)))
 		if _, err := w.Write(lenBuf[:]); err != nil {
@@ -383,7 +383,7 @@ func WriteDir(dir string, ts []Tensor, maxShardBytes int64) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error { _, err := w.Write(js); return err }); err != nil {
+	if err := WriteAtomic(filepath.Join(dir, IndexFile), func(w io.Writer) error { _, err := w.Write(js); return err }); err != nil {
 		return err
 	}
 	if err := os.Remove(filepath.Join(dir, SingleFile)); err != nil && !os.IsNotExist(err) {
@@ -393,7 +393,7 @@ func WriteDir(dir string, ts []Tensor, maxShardBytes int64) error {
 }
 
 // writeAtomic writes a file through a temporary file in the same directory and renames it.
-func writeAtomic(path string, fill func(io.Writer) error) error {
+func WriteAtomic(path string, fill func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

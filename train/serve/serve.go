@@ -396,8 +396,15 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest("prompt", "prompt is empty"))
 		return
 	}
-	ids := s.tok.Encode(prompt)
-	p, n, err := s.params(&req.common, len(ids))
+	s.complete(w, r, &req.common, s.tok.Encode(prompt), "cmpl", "text_completion", func(i int, x qwen.Sample) any {
+		return map[string]any{"index": i, "text": x.Text, "finish_reason": x.FinishReason, "logprobs": nil}
+	})
+}
+
+// complete validates the sampling fields, generates and writes the response; choice renders
+// one sample in the endpoint's format.
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, c *common, ids []int, idPrefix, object string, choice func(int, qwen.Sample) any) {
+	p, n, err := s.params(c, len(ids))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -409,9 +416,9 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	choices := make([]any, len(ss))
 	for i, x := range ss {
-		choices[i] = map[string]any{"index": i, "text": x.Text, "finish_reason": x.FinishReason, "logprobs": nil}
+		choices[i] = choice(i, x)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": newID("cmpl"), "object": "text_completion", "created": time.Now().Unix(),
+	writeJSON(w, http.StatusOK, map[string]any{"id": newID(idPrefix), "object": object, "created": time.Now().Unix(),
 		"model": s.opts.ModelName, "choices": choices, "usage": usage(len(ids), ss)})
 }
 
@@ -447,22 +454,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		msgs[i] = tokenizer.Message{Role: m.Role, Content: text}
 	}
 	ids := s.tok.Encode(s.tok.ApplyChatTemplate(msgs, true))
-	p, n, err := s.params(&req.common, len(ids))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	ss, err := s.generate(r.Context(), ids, p, n)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	choices := make([]any, len(ss))
-	for i, x := range ss {
-		choices[i] = map[string]any{"index": i, "message": map[string]string{"role": "assistant", "content": x.Text}, "finish_reason": x.FinishReason}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": newID("chatcmpl"), "object": "chat.completion", "created": time.Now().Unix(),
-		"model": s.opts.ModelName, "choices": choices, "usage": usage(len(ids), ss)})
+	s.complete(w, r, &req.common, ids, "chatcmpl", "chat.completion", func(i int, x qwen.Sample) any {
+		return map[string]any{"index": i, "message": map[string]string{"role": "assistant", "content": x.Text}, "finish_reason": x.FinishReason}
+	})
 }
 
 // contentText accepts a string or a list of {"type":"text","text":...} parts.
