@@ -1,6 +1,7 @@
 package qwen
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -160,4 +161,27 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("%s: want an error naming the field and file, got %v", field, err)
 		}
 	}
+}
+
+// FuzzParseConfig: arbitrary config.json content never panics, and accepted configs have
+// consistent weight shapes.
+func FuzzParseConfig(f *testing.F) {
+	for _, kind := range []string{"qwen2", "qwen3"} {
+		data, _ := json.Marshal(tinyConfig(kind, 97))
+		f.Add(data)
+	}
+	f.Add([]byte(`{"model_type":"qwen3","eos_token_id":[1,"x"]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseConfig("config.json", b)
+		if err != nil {
+			return
+		}
+		for _, w := range c.Weights() {
+			for _, d := range w.Shape {
+				if d <= 0 {
+					t.Fatalf("accepted config gives %s shape %v", w.Name, w.Shape)
+				}
+			}
+		}
+	})
 }
