@@ -34,17 +34,10 @@ func rmsNorm(x, w *Node, eps float64) *Node {
 	return Mul(y, ExpandLeftToRank(w, y.Rank()))
 }
 
-// linear applies x @ W^T (+ b) for HF weights W [out, in] and x [..., in] of rank 3 or 4.
+// linear applies x @ W^T (+ b) for HF weights W [out, in] and x [B, T, in].
 func linear(scope *model.Scope, x *Node, name string, bias bool) *Node {
 	g := x.Graph()
-	w := weight(scope, g, name+".weight")
-	var y *Node
-	switch x.Rank() {
-	case 3:
-		y = Einsum("btd,od->bto", x, w)
-	default:
-		panic(fmt.Errorf("qwen: linear %s: want rank-3 input, got %s", name, x.Shape()))
-	}
+	y := Einsum("btd,od->bto", x, weight(scope, g, name+".weight"))
 	if bias {
 		y = Add(y, ExpandLeftToRank(weight(scope, g, name+".bias"), y.Rank()))
 	}
