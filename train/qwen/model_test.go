@@ -3,6 +3,7 @@ package qwen
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,20 +32,22 @@ func TestForwardParityWithReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			ref := loadRefWeights(t, dir)
-			batch := LeftPad(testPrompts, 0, 0)
-			got, err := m.Logits(batch)
-			if err != nil {
-				t.Fatal(err)
-			}
 			maxDiff, maxAbs := 0.0, 0.0
-			for b, p := range testPrompts {
-				want := refForward(t, cfg, ref, p)
-				off := len(batch.Tokens[b]) - len(p)
-				for i := range p {
-					for v := 0; v < cfg.VocabSize; v++ {
-						d := math.Abs(float64(got[b][off+i][v]) - want[i][v])
-						maxDiff = math.Max(maxDiff, d)
-						maxAbs = math.Max(maxAbs, math.Abs(want[i][v]))
+			// Left padding (sampling) and right padding (training batches).
+			for _, batch := range []Batch{LeftPad(testPrompts, 0, 0), rightPad(testPrompts)} {
+				got, err := m.Logits(batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for b, p := range testPrompts {
+					want := refForward(t, cfg, ref, p)
+					off := slices.Index(batch.Mask[b], true)
+					for i := range p {
+						for v := 0; v < cfg.VocabSize; v++ {
+							d := math.Abs(float64(got[b][off+i][v]) - want[i][v])
+							maxDiff = math.Max(maxDiff, d)
+							maxAbs = math.Max(maxAbs, math.Abs(want[i][v]))
+						}
 					}
 				}
 			}
@@ -57,6 +60,24 @@ func TestForwardParityWithReference(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rightPad pads rows on the right with token 0.
+func rightPad(rows [][]int) Batch {
+	T := 0
+	for _, r := range rows {
+		T = max(T, len(r))
+	}
+	var b Batch
+	for _, r := range rows {
+		tok, mask := make([]int32, T), make([]bool, T)
+		for i, id := range r {
+			tok[i], mask[i] = int32(id), true
+		}
+		b.Tokens, b.Mask = append(b.Tokens, tok), append(b.Mask, mask)
+	}
+	b.Positions = Positions(b.Mask)
+	return b
 }
 
 func TestBFloat16CloseToFloat32(t *testing.T) {
