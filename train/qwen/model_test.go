@@ -3,9 +3,9 @@ package qwen
 import (
 	"encoding/json"
 	"math"
-	"slices"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
