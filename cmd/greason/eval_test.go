@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/greason/greason/train/serve"
 )
 
 // TestMain lets the test binary act as the greason CLI when GREASON_RUN_MAIN=1, so tests can
@@ -213,5 +215,43 @@ func TestScoreCommandErrors(t *testing.T) {
 	out, err := greason("score", "--bench", "mmlu", "--generations", "x").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), `unknown benchmark "mmlu"`) {
 		t.Errorf("unknown benchmark: %s", out)
+	}
+}
+
+// TestEvalAgainstServe is the real end-to-end path: `greason eval` (a separate process) against
+// `greason serve`'s handler on loopback with a tiny random Qwen3 model, the real tokenizer and
+// chat template. A random model answers nonsense; the test checks the plumbing, not accuracy.
+func TestEvalAgainstServe(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := greason("model", "init", "--config", "tiny-qwen3", "--out", dir, "--seed", "1").CombinedOutput(); err != nil {
+		t.Fatalf("model init: %v\n%s", err, out)
+	}
+	s, err := serve.Open(dir, "float32", "", serve.Options{ModelName: "tiny"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	res := t.TempDir()
+	out, err := greason("eval", "--model", "tiny", "--endpoint", srv.URL+"/v1,4", "--bench", "gsm8k,mmlu-pro",
+		"--limit", "3", "--max-tokens", "8", "--run", "e2e", "--results", res).CombinedOutput()
+	if err != nil {
+		t.Fatalf("eval: %v\n%s", err, out)
+	}
+	var rec struct {
+		Metrics map[string]struct{ N int }
+	}
+	b, err := os.ReadFile(filepath.Join(res, "runs", "e2e", "record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(b, &rec)
+	if rec.Metrics["gsm8k"].N != 3 || rec.Metrics["mmlu-pro"].N != 3 {
+		t.Fatalf("metrics %+v\n%s", rec.Metrics, out)
+	}
+	n, _ := countLines(t, filepath.Join(res, "runs", "e2e", "samples.jsonl"))
+	if n != 6 || s.Stats().Requests < 6 {
+		t.Fatalf("%d samples stored, %d requests served", n, s.Stats().Requests)
 	}
 }
