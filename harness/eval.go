@@ -33,7 +33,7 @@ type Endpoint struct {
 type EvalConfig struct {
 	Run         string     `json:"run"`             // run name: results/runs/<run>
 	Label       string     `json:"label,omitempty"` // row name in the tables (a paper model name to compare with)
-	ResultsDir  string     `json:"results_dir"` // default "results"
+	ResultsDir  string     `json:"results_dir"`     // default "results"
 	Model       string     `json:"model"`
 	API         string     `json:"api"` // "chat" (server applies the chat template) or "completions"
 	Endpoints   []Endpoint `json:"endpoints"`

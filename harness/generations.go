@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"io"
-	"strings"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // Field names under which foreign generation files keep ids, responses and sample indices.
