@@ -13,6 +13,7 @@ setup:
 
 # The whole test suite: vet, unit and integration tests, short fuzz runs, notebooks.
 test:
+    @test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
     just fuzz-smoke
