@@ -506,6 +506,19 @@ func (p *parser) term() (*Expr, error) {
 			if t.kind == tNum && left.kind == nNum {
 				return nil, errSyntax // "2 3" is not a product
 			}
+			if t.kind == tFunc && t.s == "frac" && left.kind == nNum && left.val == math.Trunc(left.val) && left.val >= 0 {
+				// mixed number 2\frac{5}{8} = 2 + 5/8
+				right, err := p.unary()
+				if err != nil {
+					return nil, err
+				}
+				if right.kind == nDiv && right.a.kind == nNum && right.b.kind == nNum {
+					left = &Expr{kind: nAdd, a: left, b: right}
+				} else {
+					left = &Expr{kind: nMul, a: left, b: right}
+				}
+				continue
+			}
 			k = nMul
 		default:
 			return left, nil

@@ -119,10 +119,10 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 		return Result{Yes, "string", "normalised strings equal"}
 	}
 	c := &cmpCtx{allowPct: !r.NoPercent, deadline: time.Now().Add(Budget)}
-	gv, gok := parseValue(stripThousands(g), 0)
+	gv, gok := parseMath(g)
 	if gok {
 		typ := valueType(gv)
-		av, aok := parseValue(stripThousands(a), 0)
+		av, aok := parseMath(a)
 		if aok {
 			o := compareValues(c, gv, av)
 			switch o {
@@ -135,6 +135,10 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 				return Result{No, typ, "not equivalent"}
 			}
 			return Result{Unknown, typ, "could not decide (undefined at sample points or budget)"}
+		}
+		if res := compareMathSegments(c, gv, a); res.Outcome == Yes {
+			res.Type = typ
+			return res
 		}
 		if res := compareProse(c, gv, a); res.Outcome != Unknown {
 			res.Type = typ
@@ -171,7 +175,7 @@ func goldAnswer(gold string) string {
 			return b
 		}
 	}
-	if strings.Count(gold, "\n") > 0 && len(gold) > 80 {
+	if len(gold) > 100 {
 		if a, ok := ExtractRobust(gold); ok {
 			return a
 		}
@@ -278,7 +282,7 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 			return Result{Outcome: Unknown}
 		}
 		golds = []value{gv}
-	case vBare, vTuple:
+	case vBare:
 		for _, it := range gv.items {
 			if it.kind != vExpr || !it.expr.IsConst() {
 				return Result{Outcome: Unknown}
@@ -320,6 +324,29 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 		}
 	}
 	return Result{Outcome: Yes, Reason: "every part of the gold found in order in the answer"}
+}
+
+var reMathSeg = regexp.MustCompile(`\$\$([^$]+)\$\$|\$([^$]+)\$|\\\(((?s).+?)\\\)|\\\[((?s).+?)\\\]`)
+
+// compareMathSegments compares the last math segment ($...$, \(...\), \[...\]) of a prose
+// answer with the gold.
+func compareMathSegments(c *cmpCtx, gv value, text string) Result {
+	segs := reMathSeg.FindAllStringSubmatch(text, maxProseNums)
+	for i := len(segs) - 1; i >= 0 && i >= len(segs)-2; i-- {
+		m := segs[i]
+		seg := m[1] + m[2] + m[3] + m[4]
+		if v, ok := parseMath(seg); ok {
+			if compareValues(c, gv, v) == Yes {
+				return Result{Outcome: Yes, Reason: "math in the answer's prose is equivalent"}
+			}
+			if v.kind == vRel && v.rel == "=" {
+				if compareValues(c, gv, lastRHS(value{kind: vRel, rel: "=", lhs: &value{kind: vExpr, expr: &Expr{kind: nVar, name: "_"}}, rhs: v.rhs})) == Yes {
+					return Result{Outcome: Yes, Reason: "result of the answer's equation is equivalent"}
+				}
+			}
+		}
+	}
+	return Result{Outcome: Unknown}
 }
 
 // ---- booleans -------------------------------------------------------------------------------
@@ -410,6 +437,10 @@ func answerLetter(a string, opts map[string]string) (string, bool) {
 	if m := reAnsLetterLead.FindStringSubmatch(s); m != nil {
 		return m[1], true
 	}
+	// the one standalone option letter that is not negated ("not A", "can't be A or B")
+	if l, ok := soleLetter(s); ok {
+		return l, true
+	}
 	// option text
 	na := NormalizeString(s)
 	hit := ""
@@ -429,6 +460,32 @@ func answerLetter(a string, opts map[string]string) (string, bool) {
 		}
 	}
 	return hit, hit != ""
+}
+
+var reStandaloneLetter = regexp.MustCompile(`(?:^|[^A-Za-z])([A-J])(?:$|[^A-Za-z'’])`)
+
+func soleLetter(s string) (string, bool) {
+	if len(s) > 2000 {
+		return "", false
+	}
+	found := ""
+	locs := reStandaloneLetter.FindAllStringSubmatchIndex(s, 32)
+	for _, l := range locs {
+		letter := s[l[2]:l[3]]
+		before := strings.ToLower(s[max(0, l[2]-24):l[2]])
+		if strings.Contains(before, "not") || strings.Contains(before, "n't") || strings.Contains(before, "non ") ||
+			strings.Contains(before, "不是") || strings.HasSuffix(strings.TrimSpace(before), "or") {
+			continue
+		}
+		if letter == "A" && l[3] < len(s) && s[l[3]] == ' ' && l[2] > 0 && strings.HasSuffix(strings.TrimSpace(s[:l[2]]), ".") {
+			continue // sentence-initial article "A"
+		}
+		if found != "" && found != letter {
+			return "", false
+		}
+		found = letter
+	}
+	return found, found != ""
 }
 
 func checkChoice(question, letter, answer string) Result {

@@ -43,12 +43,14 @@ var monthNames = map[string]string{
 }
 
 var stopWords = map[string]bool{"a": true, "an": true, "the": true, "of": true, "and": true, "in": true,
-	"on": true, "at": true, "to": true, "for": true, "by": true, "is": true, "was": true, "s": true}
+	"on": true, "at": true, "to": true, "for": true, "by": true, "is": true, "was": true, "s": true, "that": true,
+	"which": true, "who": true, "it": true, "are": true, "were": true, "be": true, "with": true, "from": true, "as": true}
 
 // textToken is one normalised word with whether it started with a capital in the source.
 type textToken struct {
 	w   string
 	cap bool
+	i   int // index in the full token list (kept by contentWords)
 }
 
 // tokenize lower-cases, folds accents, drops punctuation, joins thousands separators and
@@ -59,7 +61,7 @@ func tokenize(s string, limit int) []textToken {
 	capital := false
 	flush := func() {
 		if b.Len() > 0 {
-			toks = append(toks, textToken{b.String(), capital})
+			toks = append(toks, textToken{w: b.String(), cap: capital})
 			b.Reset()
 		}
 	}
@@ -117,10 +119,27 @@ func tokenize(s string, limit int) []textToken {
 			t.w = m
 		} else if isDigits(t.w) && len(t.w) > 1 && t.w[0] == '0' {
 			t.w = strings.TrimLeft(t.w, "0")
+		} else {
+			t.w = stem(t.w)
 		}
+		t.i = len(out)
 		out = append(out, t)
 	}
 	return out
+}
+
+// stem is a light plural stemmer: lobes -> lobe, countries -> country, boxes -> box.
+func stem(w string) string {
+	n := len(w)
+	switch {
+	case n > 4 && strings.HasSuffix(w, "ies"):
+		return w[:n-3] + "y"
+	case n > 4 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "xes")):
+		return w[:n-2]
+	case n > 3 && w[n-1] == 's' && w[n-2] != 's' && w[n-2] != 'u' && w[n-2] != 'i' && !isDigits(w[:n-1]):
+		return w[:n-1]
+	}
+	return w
 }
 
 func isDigits(s string) bool {
@@ -160,7 +179,7 @@ func contentWords(toks []textToken) []textToken {
 	return out
 }
 
-var negators = map[string]bool{"not": true, "no": true, "never": true, "isn": true, "wasn": true, "neither": true,
+var negators = map[string]bool{"not": true, "never": true, "isn": true, "wasn": true, "neither": true,
 	"nor": true, "don": true, "doesn": true, "didn": true, "aren": true, "weren": true, "cannot": true}
 
 var refusalPhrases = []string{"i don't know", "i do not know", "i'm sorry", "i am sorry", "i cannot", "i can't",
@@ -241,7 +260,40 @@ func matchAlias(alias string, atoks []textToken, answer string) textResult {
 			}
 		}
 	}
+	// 4. most of a multi-word gold: all but one content word (at least two) close together
+	if len(gtoks) >= 3 {
+		if lo, hi, ok := windowAtLeast(acontent, gtoks, len(gtoks)-1, 3*len(gtoks)+2); ok {
+			if r, bad := rejectSpan(acontent, lo, hi-lo, false, answer); bad {
+				return r
+			}
+			return textResult{Yes, "most words of gold \"" + alias + "\" found together"}
+		}
+	}
 	return textResult{No, ""}
+}
+
+// windowAtLeast finds a span of hay of at most max tokens holding at least need needle words.
+func windowAtLeast(hay, needle []textToken, need, max int) (int, int, bool) {
+	for i := range hay {
+		if !containsWord(needle, hay[i].w) {
+			continue
+		}
+		seen := 0
+		var mark [16]bool
+		for j := i; j < len(hay) && j < i+max; j++ {
+			for k, n := range needle {
+				if k < 16 && !mark[k] && hay[j].w == n.w {
+					mark[k] = true
+					seen++
+					break
+				}
+			}
+			if seen >= need {
+				return i, j + 1, true
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 func containsWord(ts []textToken, w string) bool {
@@ -302,18 +354,20 @@ func rejectSpan(hay []textToken, pos, n int, single bool, answer string) (textRe
 			return textResult{No, "gold appears negated (\"" + hay[j].w + "\")"}, true
 		}
 	}
-	// hedged alternatives: "either X or Y", "X or Y"
+	// hedged alternatives: "either X or Y", "X or Y" when hedged with "either"
 	end := pos + n
-	if end < len(hay) && hay[end].w == "or" || pos > 0 && hay[pos-1].w == "or" || pos > 0 && hay[pos-1].w == "either" {
-		return textResult{No, "gold offered as one of several candidates"}, true
+	for j := pos - 1; j >= 0 && j >= pos-4; j-- {
+		if hay[j].w == "either" {
+			return textResult{No, "gold offered as one of several candidates"}, true
+		}
 	}
 	// a different entity containing the gold's words: "Michael Jackson" for gold "Jackson"
 	if single && hay[pos].cap {
 		extra := 0
-		for j := pos - 1; j >= 0 && hay[j].cap && !stopWords[hay[j].w]; j-- {
+		for j := pos - 1; j >= 0 && hay[j].cap && hay[j].i == hay[j+1].i-1; j-- {
 			extra++
 		}
-		for j := end; j < len(hay) && hay[j].cap && !stopWords[hay[j].w]; j++ {
+		for j := end; j < len(hay) && hay[j].cap && hay[j].i == hay[j-1].i+1; j++ {
 			extra++
 		}
 		if extra >= 1 && len(hay) <= 6 {

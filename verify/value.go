@@ -120,6 +120,30 @@ var relReplacer = strings.NewReplacer(`\leq`, "≤", `\le`, "≤", `\geq`, "≥"
 
 var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()]*)$`)
 
+var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
+
+var prepReplacer = strings.NewReplacer(",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
+	`\text{ or }`, ", ", `\quad`, " ", `\qquad`, " ", "!=", "≠")
+
+var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
+
+// parseMath prepares an extracted answer (escaping artefacts, relations, thousands separators,
+// "and"/"or" lists) and parses it into a value.
+func parseMath(s string) (value, bool) {
+	if len(s) > MaxExprLen {
+		return value{}, false
+	}
+	if !strings.Contains(s, `\begin`) {
+		s = reDoubleBackslashCmd.ReplaceAllString(s, `\$1`)
+	}
+	s = prepReplacer.Replace(s)
+	s = relReplacer.Replace(s)
+	s = normalizeLatex(s)
+	s = reListWords.ReplaceAllString(s, ", ")
+	s = stripThousands(s)
+	return parseValue(s, 0)
+}
+
 // parseValue turns one answer string into a value. ok=false means it is not mathematics we can
 // read (the caller then falls back to text matching).
 func parseValue(s string, depth int) (value, bool) {
@@ -258,6 +282,18 @@ func parseValue(s string, depth int) (value, bool) {
 	} else if strings.HasSuffix(s, "percent") {
 		v.pct = true
 		s = strings.TrimSpace(strings.TrimSuffix(s, "percent"))
+	}
+	// a number followed by a known unit ("10 cm^2", "4.9 N·m") before plain algebra, so that
+	// unit letters are not read as variables
+	if m := unitTail.FindStringSubmatch(s); m != nil {
+		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
+		if f, d, ok := parseUnit(unit); ok {
+			if e, err := ParseExpr(num); err == nil && e.IsConst() {
+				v.kind, v.expr, v.tol = vExpr, e, precisionTol(num)
+				v.unitS, v.unitF, v.unitD = unit, f, d
+				return v, true
+			}
+		}
 	}
 	// plain expression
 	e, err := ParseExpr(s)
@@ -479,6 +515,26 @@ func proportional(f, g *Expr) Outcome {
 	return Yes
 }
 
+// positiveMultiple reports whether f = c·g with c > 0 at the sample points.
+func positiveMultiple(f, g *Expr) Outcome {
+	if proportional(f, g) != Yes {
+		return No
+	}
+	vars := g.Vars(f.Vars(nil))
+	env := &varEnv{names: vars}
+	for _, pt := range samplePoints {
+		env.point = pt
+		fv, gv := f.Eval(env.get), g.Eval(env.get)
+		if fv != 0 && gv != 0 && !math.IsNaN(fv/gv) {
+			if fv/gv > 0 {
+				return Yes
+			}
+			return No
+		}
+	}
+	return Unknown
+}
+
 // cmpCtx carries options for one comparison.
 type cmpCtx struct {
 	allowPct bool
@@ -498,6 +554,21 @@ func (c *cmpCtx) tick() bool {
 func compareValues(c *cmpCtx, g, a value) Outcome {
 	if !c.tick() {
 		return Unknown
+	}
+	// chains "x = 5+5+1 = 11": the last member is the answer
+	if isChain(g) || isChain(a) {
+		return compareValues(c, lastRHS(g), lastRHS(a))
+	}
+	// inequalities vs intervals: "0 < x < 1" vs (0, 1), "x ∈ [a, b]"
+	if g.kind == vRel && g.rel != "=" && a.kind != vRel {
+		if iv, ok := relToInterval(g); ok {
+			return compareValues(c, iv, a)
+		}
+	}
+	if a.kind == vRel && a.rel != "=" && g.kind != vRel {
+		if iv, ok := relToInterval(a); ok {
+			return compareValues(c, g, iv)
+		}
 	}
 	// an equation "x = 5" answering a gold "5" (or the reverse): compare the right-hand side
 	if g.kind == vRel && a.kind != vRel && g.rel == "=" && isNameLike(g.lhs) {
@@ -556,19 +627,98 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	return ordered
 }
 
+func isChain(v value) bool {
+	return v.kind == vRel && v.rel == "=" && v.rhs.kind == vRel && v.rhs.rel == "="
+}
+
+func lastRHS(v value) value {
+	for i := 0; i < 16 && v.kind == vRel && v.rel == "=" && isNameLikeOrChain(v); i++ {
+		v = *v.rhs
+	}
+	return v
+}
+
+func isNameLikeOrChain(v value) bool { return isNameLike(v.lhs) || v.rhs.kind == vRel }
+
+var infExpr = func(sign float64) value {
+	return value{kind: vExpr, expr: &Expr{kind: nNum, val: math.Inf(int(sign))}}
+}
+
+// relToInterval turns "x > c", "c ≤ x", "a < x ≤ b" and "x ∈ S" into interval values.
+func relToInterval(v value) (value, bool) {
+	if v.rel == "∈" {
+		return *v.rhs, true
+	}
+	isVar := func(x *value) bool { return x.kind == vExpr && !x.expr.IsConst() }
+	mk := func(lo, hi value, lc, hc bool) value {
+		o, cl := byte('('), byte(')')
+		if lc {
+			o = '['
+		}
+		if hc {
+			cl = ']'
+		}
+		k := vTuple
+		if (o == '(') != (cl == ')') {
+			k = vInterval
+		}
+		return value{kind: k, open: o, close: cl, items: []value{lo, hi}}
+	}
+	// chain a R x R b
+	if v.rhs.kind == vRel && (v.rel == "<" || v.rel == "≤") && (v.rhs.rel == "<" || v.rhs.rel == "≤") && isVar(v.rhs.lhs) {
+		return mk(*v.lhs, *v.rhs.rhs, v.rel == "≤", v.rhs.rel == "≤"), true
+	}
+	if v.rhs.kind == vRel && (v.rel == ">" || v.rel == "≥") && (v.rhs.rel == ">" || v.rhs.rel == "≥") && isVar(v.rhs.lhs) {
+		return mk(*v.rhs.rhs, *v.lhs, v.rhs.rel == "≥", v.rel == "≥"), true
+	}
+	if v.rhs.kind == vRel || v.lhs.kind == vRel {
+		return value{}, false
+	}
+	x, cst, rel := v.lhs, v.rhs, v.rel
+	if !isVar(x) {
+		x, cst = cst, x
+		rel = map[string]string{"<": ">", ">": "<", "≤": "≥", "≥": "≤"}[rel]
+	}
+	if !isVar(x) || cst.kind != vExpr || !cst.expr.IsConst() {
+		return value{}, false
+	}
+	switch rel {
+	case ">":
+		return mk(*cst, infExpr(1), false, false), true
+	case "≥":
+		return mk(*cst, infExpr(1), true, false), true
+	case "<":
+		return mk(infExpr(-1), *cst, false, false), true
+	case "≤":
+		return mk(infExpr(-1), *cst, false, true), true
+	}
+	return value{}, false
+}
+
 func isNameLike(v *value) bool {
+	if v != nil && v.kind == vTuple && v.open == '(' {
+		for i := range v.items {
+			if !isNameLike(&v.items[i]) {
+				return false
+			}
+		}
+		return true
+	}
 	if v == nil || v.kind != vExpr || v.expr == nil {
 		return false
 	}
-	e := v.expr
-	if e.kind == nVar {
+	return !v.expr.IsConst() && noNumbers(v.expr)
+}
+
+// noNumbers reports whether e is built from variables only (y, f(x), NO/BO, |AB|).
+func noNumbers(e *Expr) bool {
+	if e == nil {
 		return true
 	}
-	// f(x), y(t), P(A): a variable times a parenthesised variable list
-	if e.kind == nMul && e.a.kind == nVar {
-		return true
+	if e.kind == nNum || e.kind == nAdd || e.kind == nSub {
+		return false
 	}
-	return false
+	return noNumbers(e.a) && noNumbers(e.b)
 }
 
 func compareRel(c *cmpCtx, g, a value) Outcome {
@@ -581,6 +731,12 @@ func compareRel(c *cmpCtx, g, a value) Outcome {
 	}
 	if compareValues(c, *g.lhs, *a.lhs) == Yes && compareValues(c, *g.rhs, *a.rhs) == Yes {
 		return Yes
+	}
+	if g.rel != "=" && g.rel != "≠" && g.rel != "∈" && g.lhs.kind == vExpr && g.rhs.kind == vExpr && a.lhs.kind == vExpr && a.rhs.kind == vExpr {
+		// f REL 0 with f = lhs - rhs; equal when the two f are positive multiples
+		f := &Expr{kind: nSub, a: g.lhs.expr, b: g.rhs.expr}
+		h := &Expr{kind: nSub, a: a.lhs.expr, b: a.rhs.expr}
+		return positiveMultiple(f, h)
 	}
 	if g.rel == "=" && compareValues(c, *g.lhs, *a.rhs) == Yes && compareValues(c, *g.rhs, *a.lhs) == Yes {
 		return Yes
