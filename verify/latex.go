@@ -326,7 +326,7 @@ func lex(s string) ([]token, error) {
 				i = j
 				continue
 			}
-			if len(word) > 3 {
+			if len(word) > 3 || englishShort[strings.ToLower(word)] {
 				return nil, errSyntax // a word, not mathematics
 			}
 			toks = append(toks, token{kind: tIdent, s: string(c)})
@@ -377,6 +377,11 @@ func lex(s string) ([]token, error) {
 	}
 	return toks, nil
 }
+
+// englishShort are short English words that are never products of variables in answers.
+var englishShort = map[string]bool{"in": true, "is": true, "of": true, "or": true, "and": true, "the": true,
+	"to": true, "at": true, "on": true, "by": true, "as": true, "it": true, "be": true, "if": true, "so": true,
+	"no": true, "yes": true, "not": true, "are": true, "was": true, "for": true, "all": true, "any": true}
 
 func b2i(b bool) int {
 	if b {
@@ -822,7 +827,7 @@ func (p *parser) function(name string) (*Expr, error) {
 // ---- normalisation -------------------------------------------------------------------------
 
 var latexReplacer = strings.NewReplacer(
-	`\left`, "", `\right`, "", `\!`, "", `\,`, " ", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ",
+	`\\`, `\\`, `\left`, "", `\right`, "", `\!`, "", `\,`, " ", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ",
 	`\dfrac`, `\frac`, `\tfrac`, `\frac`, `\cfrac`, `\frac`, `\displaystyle`, "", `\mathrm{e}`, "e",
 	`\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "", `\big`, "", `\Big`, "",
 	`$`, "", `\$`, "", `\%`, "%", `{,}`, "", `\lbrace`, `\{`, `\rbrace`, `\}`,

@@ -113,9 +113,10 @@ func balancedOuter(s string, open, close byte) bool {
 	return depth == 0
 }
 
-var matrixEnv = regexp.MustCompile(`\\begin\{([pbvBV]?matrix|array)\}(?:\{[^}]*\})?(.*?)\\end\{[pbvBV]?matrix|array\}`)
+var matrixEnv = regexp.MustCompile(`(?s)\\begin\{([pbvBV]?matrix|array)\}(?:\{[^}]*\})?(.*?)\\end\{(?:[pbvBV]?matrix|array)\}`)
 
-var relReplacer = strings.NewReplacer(`\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
+var relReplacer = strings.NewReplacer(`\left`, "", `\right`, "", `\infty`, `\infty`, `\int`, `\int`, `\inf`, `\inf`,
+	`\newline`, " ", `\neg`, `\neg`, `\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
 	`\neq`, "≠", `\ne`, "≠", `\approx`, "=", "≈", "=", `\equiv`, "=", `\lt`, "<", `\gt`, ">", `\cup`, "∪", `\in`, "∈")
 
 var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()]*)$`)
@@ -560,6 +561,13 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 		return compareValues(c, lastRHS(g), lastRHS(a))
 	}
 	// inequalities vs intervals: "0 < x < 1" vs (0, 1), "x ∈ [a, b]"
+	if g.kind == vRel && a.kind == vRel && g.rel != a.rel && g.rel != "=" && a.rel != "=" {
+		gi, ok1 := relToInterval(g)
+		ai, ok2 := relToInterval(a)
+		if ok1 && ok2 {
+			return compareValues(c, gi, ai)
+		}
+	}
 	if g.kind == vRel && g.rel != "=" && a.kind != vRel {
 		if iv, ok := relToInterval(g); ok {
 			return compareValues(c, iv, a)
@@ -649,7 +657,7 @@ func relToInterval(v value) (value, bool) {
 	if v.rel == "∈" {
 		return *v.rhs, true
 	}
-	isVar := func(x *value) bool { return x.kind == vExpr && !x.expr.IsConst() }
+	isVar := func(x *value) bool { return isNameLike(x) }
 	mk := func(lo, hi value, lc, hc bool) value {
 		o, cl := byte('('), byte(')')
 		if lc {
