@@ -723,7 +723,7 @@ func noNumbers(e *Expr) bool {
 	if e == nil {
 		return true
 	}
-	if e.kind == nNum || e.kind == nAdd || e.kind == nSub {
+	if e.kind == nNum || e.kind == nAdd || e.kind == nSub || e.kind == nNeg {
 		return false
 	}
 	return noNumbers(e.a) && noNumbers(e.b)
