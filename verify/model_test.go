@@ -176,9 +176,9 @@ func TestBatchIO(t *testing.T) {
 	}
 	for text, want := range map[string]string{
 		"{\"id\":\"a\",\"question\":\"q\",\"gold\":\"1\",\"response\":\"1\"}\n{broken\n": "bad.jsonl:2: invalid JSON",
-		"{\"id\":\"a\",\"question\":\"q\",\"response\":\"1\"}\n":                        `bad.jsonl:1: missing field "gold"`,
+		"{\"id\":\"a\",\"question\":\"q\",\"response\":\"1\"}\n":                         `bad.jsonl:1: missing field "gold"`,
 		"{\"id\":\"a\",\"gold\":\"1\",\"response\":\"1\"}\n":                             `bad.jsonl:1: missing field "question"`,
-		"{\"id\":\"a\",\"question\":\"q\",\"gold\":\"1\",\"response\":2}\n":               `bad.jsonl:1: field "response"`,
+		"{\"id\":\"a\",\"question\":\"q\",\"gold\":\"1\",\"response\":2}\n":              `bad.jsonl:1: field "response"`,
 	} {
 		p := filepath.Join(dir, "bad.jsonl")
 		os.WriteFile(p, []byte(text), 0o644)

@@ -9,7 +9,7 @@ import (
 // depth (brace counting, bounded by the input), also "\boxed 5" (no braces).
 func lastBoxedAny(s string) (string, bool) {
 	i := max(strings.LastIndex(s, `\boxed`), strings.LastIndex(s, `\fbox`))
-	for i >= 0 {
+	for tries := 0; i >= 0 && tries < 4; tries++ { // bounded: unbalanced boxes are not rescanned
 		j := i + len(`\fbox`)
 		if strings.HasPrefix(s[i:], `\boxed`) {
 			j = i + len(`\boxed`)
@@ -60,6 +60,7 @@ var (
 // else the last "final answer"/"the answer is" phrase, else the last non-empty line. The
 // answer is empty and ok false only for empty input.
 func ExtractRobust(text string) (string, bool) {
+	text = capTail(text, MaxAnswerLen)
 	for _, s := range StopTokens {
 		if i := strings.Index(text, s); i >= 0 {
 			text = text[:i]
@@ -91,7 +92,7 @@ func ExtractRobust(text string) (string, bool) {
 // or a short answer: a boxed or "answer is" answer when present, otherwise the whole response
 // when it is short (a sentence or paragraph: open-domain answers), else its last line.
 func ExtractForJudging(response string) (answer, how string) {
-	r := strings.TrimSpace(response)
+	r := strings.TrimSpace(capTail(response, MaxAnswerLen))
 	if b, ok := lastBoxedAny(r); ok && strings.TrimSpace(b) != "" {
 		return strings.TrimSpace(b), "boxed"
 	}
@@ -110,4 +111,16 @@ func ExtractForJudging(response string) (answer, how string) {
 	}
 	a, _ := ExtractRobust(r)
 	return a, "last-line"
+}
+
+// capTail keeps the last n bytes of s (answers are at the end), on a UTF-8 boundary.
+func capTail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := len(s) - n
+	for i < len(s) && s[i]&0xC0 == 0x80 {
+		i++
+	}
+	return s[i:]
 }

@@ -9,7 +9,8 @@ import (
 
 // Input bounds of the rule verifier.
 const (
-	MaxAnswerLen = 64 << 10 // longer answers are cut to their last 64 KiB
+	MaxAnswerLen = 64 << 10 // extraction looks at the last 64 KiB of a response
+	maxCheckLen  = 16 << 10 // the rule check keeps the first and last 8 KiB of longer answers
 	MaxGoldLen   = 8 << 10
 	maxProseNums = 64
 )
@@ -46,7 +47,7 @@ var trivialAnswers = map[string]bool{
 
 // IsTrivial reports whether an answer carries no content (empty, punctuation, a prompt echo).
 func IsTrivial(answer string) bool {
-	if len(answer) > 200 {
+	if len(answer) > 48 {
 		return false
 	}
 	toks := tokenize(answer, 64)
@@ -89,14 +90,18 @@ func cleanAnswer(s string) string {
 // Check compares answer with gold. The gold may itself be a full solution: its answer is
 // extracted the same way as the model's.
 func (r RuleVerifier) Check(question, gold, answer string) Result {
-	if len(answer) > MaxAnswerLen {
-		answer = answer[len(answer)-MaxAnswerLen:]
+	if len(answer) > maxCheckLen {
+		head := answer[:maxCheckLen/2]
+		for len(head) > 0 && head[len(head)-1]&0xC0 == 0x80 {
+			head = head[:len(head)-1]
+		}
+		answer = head + "\n" + capTail(answer, maxCheckLen/2)
 	}
 	if len(gold) > MaxGoldLen {
 		return Result{Unknown, "gold", "gold answer too long"}
 	}
-	if len(question) > MaxAnswerLen {
-		question = question[:MaxAnswerLen]
+	if len(question) > maxCheckLen {
+		question = question[:maxCheckLen]
 	}
 	if IsTrivial(answer) {
 		return Result{No, "empty", "empty or trivial answer"}
@@ -355,6 +360,9 @@ var boolWords = map[string]bool{"true": true, "yes": true, "correct": true, "rig
 	"false": false, "no": false, "incorrect": false, "wrong": false, "invalid": false}
 
 func parseBool(s string) (bool, bool) {
+	if len(s) > 24 {
+		return false, false
+	}
 	toks := tokenize(s, 8)
 	if len(toks) != 1 {
 		return false, false
@@ -391,7 +399,13 @@ func checkBool(gold bool, answer string) Result {
 var reGoldLetter = regexp.MustCompile(`^\(?([A-J])\)?(?:[.:)]\s*.*)?$`)
 
 func choiceLetter(s string) (string, bool) {
+	if len(s) == 0 || len(s) > 200 {
+		return "", false
+	}
 	s = strings.TrimSpace(NormalizeMCWrap(s))
+	if len(s) == 0 || s[0] != '(' && (s[0] < 'A' || s[0] > 'J') {
+		return "", false
+	}
 	m := reGoldLetter.FindStringSubmatch(s)
 	if m == nil || len(s) > 1 && m[0] == s && len(s) > 3 && !strings.ContainsAny(s[:3], ".:)") {
 		return "", false

@@ -134,13 +134,19 @@ func parseMath(s string) (value, bool) {
 	if len(s) > MaxExprLen {
 		return value{}, false
 	}
-	if !strings.Contains(s, `\begin`) {
+	if strings.Contains(s, `\\`) && !strings.Contains(s, `\begin`) {
 		s = reDoubleBackslashCmd.ReplaceAllString(s, `\$1`)
 	}
-	s = prepReplacer.Replace(s)
-	s = relReplacer.Replace(s)
+	if strings.ContainsAny(s, `\!,{`) {
+		s = prepReplacer.Replace(s)
+	}
+	if strings.ContainsAny(s, `\<>=≈`) {
+		s = relReplacer.Replace(s)
+	}
 	s = normalizeLatex(s)
-	s = reListWords.ReplaceAllString(s, ", ")
+	if strings.Contains(s, " and ") || strings.Contains(s, " or ") {
+		s = reListWords.ReplaceAllString(s, ", ")
+	}
 	s = stripThousands(s)
 	return parseValue(s, 0)
 }
@@ -286,13 +292,15 @@ func parseValue(s string, depth int) (value, bool) {
 	}
 	// a number followed by a known unit ("10 cm^2", "4.9 N·m") before plain algebra, so that
 	// unit letters are not read as variables
-	if m := unitTail.FindStringSubmatch(s); m != nil {
-		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
-		if f, d, ok := parseUnit(unit); ok {
-			if e, err := ParseExpr(num); err == nil && e.IsConst() {
-				v.kind, v.expr, v.tol = vExpr, e, precisionTol(num)
-				v.unitS, v.unitF, v.unitD = unit, f, d
-				return v, true
+	if hasUnitChar(s) {
+		if m := unitTail.FindStringSubmatch(s); m != nil {
+			num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
+			if f, d, ok := parseUnit(unit); ok {
+				if e, err := ParseExpr(num); err == nil && e.IsConst() {
+					v.kind, v.expr, v.tol = vExpr, e, precisionTol(num)
+					v.unitS, v.unitF, v.unitD = unit, f, d
+					return v, true
+				}
 			}
 		}
 	}
@@ -323,6 +331,22 @@ func parseValue(s string, depth int) (value, bool) {
 	return value{}, false
 }
 
+// hasUnitChar reports whether s has a digit followed later by a letter or unit symbol (a
+// cheap filter before the unit regex).
+func hasUnitChar(s string) bool {
+	digit := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case digit && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80):
+			return true
+		}
+	}
+	return false
+}
+
 // indexTop finds rel at bracket depth 0.
 func indexTop(s, rel string) int {
 	depth := 0
@@ -348,6 +372,9 @@ var reDecimal = regexp.MustCompile(`^[-+]?\s*(\d*)\.(\d+)`)
 // half a unit in its last significant place. Integers and expressions get 0 (exact up to a
 // relative 1e-6).
 func precisionTol(s string) float64 {
+	if !strings.Contains(s, ".") {
+		return 0
+	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, "$", ""))
 	m := reDecimal.FindStringSubmatch(s)
 	if m == nil {
