@@ -130,6 +130,9 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 		av, aok := parseMath(a)
 		if aok {
 			o := compareValues(c, gv, av)
+			if o == Yes && asksForForm(question) && gv.kind == vExpr && av.kind == vExpr && isProduct(gv.expr) && !isProduct(av.expr) {
+				return Result{No, typ, "equal in value, but the question asks for a factored form"}
+			}
 			switch o {
 			case Yes:
 				return Result{Yes, typ, "equivalent"}
@@ -170,6 +173,19 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 	}
 	t := matchText(g, a)
 	return Result{t.o, "string", t.reason}
+}
+
+var reFactor = regexp.MustCompile(`(?i)\bfactor(?:ise|ize|ed|)\b`)
+
+// asksForForm reports whether the question asks for a factored form (so an expanded but equal
+// polynomial is not the answer).
+func asksForForm(q string) bool { return q != "" && reFactor.MatchString(q) }
+
+func isProduct(e *Expr) bool {
+	for e.kind == nNeg {
+		e = e.a
+	}
+	return e.kind == nMul || e.kind == nPow || e.kind == nDiv
 }
 
 // goldAnswer extracts the answer from a gold that is a full solution.

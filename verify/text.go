@@ -252,7 +252,7 @@ func matchAlias(alias string, atoks []textToken, answer string) textResult {
 					break
 				}
 			}
-			if n >= 1 && n+1 >= (len(gtoks)+1)/2 {
+			if n >= 1 && n+1 >= (len(gtoks)+1)/2 && numbersIn(gtoks, acontent[max(0, i-n-2):min(len(acontent), i+3)]) {
 				if r, bad := rejectSpan(acontent, i-n, n+1, false, answer); bad {
 					return r
 				}
@@ -262,7 +262,7 @@ func matchAlias(alias string, atoks []textToken, answer string) textResult {
 	}
 	// 4. most of a multi-word gold: all but one content word (at least two) close together
 	if len(gtoks) >= 3 {
-		if lo, hi, ok := windowAtLeast(acontent, gtoks, len(gtoks)-1, 3*len(gtoks)+2); ok {
+		if lo, hi, ok := windowAtLeast(acontent, gtoks, len(gtoks)-1, 3*len(gtoks)+2); ok && numbersIn(gtoks, acontent[lo:hi]) {
 			if r, bad := rejectSpan(acontent, lo, hi-lo, false, answer); bad {
 				return r
 			}
@@ -294,6 +294,17 @@ func windowAtLeast(hay, needle []textToken, need, max int) (int, int, bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// numbersIn reports whether every numeric gold word (a day, a year, a count) is in span: a
+// partial match may drop a name part, never a number.
+func numbersIn(gold, span []textToken) bool {
+	for _, g := range gold {
+		if isDigits(g.w) && !containsWord(span, g.w) {
+			return false
+		}
+	}
+	return true
 }
 
 func containsWord(ts []textToken, w string) bool {

@@ -315,8 +315,8 @@ func parseValue(s string, depth int) (value, bool) {
 	if m := unitTail.FindStringSubmatch(s); m != nil {
 		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
 		e, err := ParseExpr(num)
-		if err != nil || !e.IsConst() {
-			return value{}, false
+		if err != nil || !e.IsConst() || strings.ContainsAny(unit, "0123456789") && !strings.Contains(unit, "^") {
+			return value{}, false // "5 ft 6 in" is not one number with an unknown unit
 		}
 		v.kind, v.expr = vExpr, e
 		v.tol = precisionTol(num)
