@@ -70,6 +70,9 @@ func ExtractRobust(text string) (string, bool) {
 		return strings.TrimSpace(b), true
 	}
 	for _, re := range []*regexp.Regexp{reFinalAnswer, reTheAnswerIs} {
+		if !mentionsAnswer(text) {
+			break
+		}
 		if m := re.FindAllStringSubmatch(text, -1); m != nil {
 			a := strings.TrimSpace(m[len(m)-1][1])
 			a = strings.TrimSuffix(a, ".")
@@ -96,17 +99,22 @@ func ExtractForJudging(response string) (answer, how string) {
 	if b, ok := lastBoxedAny(r); ok && strings.TrimSpace(b) != "" {
 		return strings.TrimSpace(b), "boxed"
 	}
-	if m := reFinalAnswer.FindAllStringSubmatch(r, -1); m != nil {
-		if a := strings.Trim(strings.TrimSpace(m[len(m)-1][1]), "*$ ."); a != "" {
-			return a, "final-answer"
+	hasAnswer := mentionsAnswer(r)
+	if hasAnswer {
+		if m := reFinalAnswer.FindAllStringSubmatch(r, -1); m != nil {
+			if a := strings.Trim(strings.TrimSpace(m[len(m)-1][1]), "*$ ."); a != "" {
+				return a, "final-answer"
+			}
 		}
 	}
 	if len(r) <= 1500 {
 		return r, "whole"
 	}
-	if m := reTheAnswerIs.FindAllStringSubmatch(r, -1); m != nil {
-		if a := strings.Trim(strings.TrimSpace(m[len(m)-1][1]), "*$ ."); a != "" {
-			return a, "answer-is"
+	if hasAnswer {
+		if m := reTheAnswerIs.FindAllStringSubmatch(r, -1); m != nil {
+			if a := strings.Trim(strings.TrimSpace(m[len(m)-1][1]), "*$ ."); a != "" {
+				return a, "answer-is"
+			}
 		}
 	}
 	a, _ := ExtractRobust(r)
@@ -123,4 +131,9 @@ func capTail(s string, n int) string {
 		i++
 	}
 	return s[i:]
+}
+
+// mentionsAnswer is a cheap case-insensitive prefilter for the "answer" regexes.
+func mentionsAnswer(s string) bool {
+	return strings.Contains(s, "nswer") || strings.Contains(s, "NSWER")
 }

@@ -50,6 +50,9 @@ func IsTrivial(answer string) bool {
 	if len(answer) > 48 {
 		return false
 	}
+	if strings.ContainsAny(answer, "0123456789") {
+		return false // no trivial phrase has a digit
+	}
 	toks := tokenize(answer, 64)
 	if len(toks) == 0 {
 		return true
@@ -73,7 +76,9 @@ func cleanAnswer(s string) string {
 	if b, ok := lastBoxedAny(s); ok && len(s) < 400 {
 		s = b
 	}
-	s = answerLead.ReplaceAllString(s, "")
+	if mentionsAnswer(s) || strings.Contains(s, "olution") || strings.Contains(s, "esult") || strings.Contains(s, "OLUTION") {
+		s = answerLead.ReplaceAllString(s, "")
+	}
 	s = strings.TrimSpace(s)
 	for _, w := range [][2]string{{"$$", "$$"}, {"$", "$"}, {`\(`, `\)`}, {`\[`, `\]`}} {
 		if strings.HasPrefix(s, w[0]) && strings.HasSuffix(s, w[1]) && len(s) >= len(w[0])+len(w[1]) {
@@ -263,7 +268,7 @@ func proseNumbers(text string) []proseNum {
 		}
 		v := value{kind: vExpr, expr: e, tol: precisionTol(num)}
 		// unit: up to three following words
-		rest := text[l[1]:]
+		rest := text[l[1]:min(len(text), l[1]+48)]
 		words := strings.Fields(rest)
 		if len(words) > 3 {
 			words = words[:3]
@@ -376,7 +381,7 @@ var boolWords = map[string]bool{"true": true, "yes": true, "correct": true, "rig
 	"false": false, "no": false, "incorrect": false, "wrong": false, "invalid": false}
 
 func parseBool(s string) (bool, bool) {
-	if len(s) > 24 {
+	if len(s) > 24 || strings.ContainsAny(s, "0123456789") {
 		return false, false
 	}
 	toks := tokenize(s, 8)

@@ -272,7 +272,7 @@ func parseValue(s string, depth int) (value, bool) {
 		}
 	}
 	// relations
-	for _, rel := range []string{"≤", "≥", "≠", "=", "<", ">", "∈"} {
+	for _, rel := range relOps(s) {
 		if i := indexTop(s, rel); i > 0 {
 			lhs, ok1 := parseValue(s[:i], depth+1)
 			rhs, ok2 := parseValue(s[i+len(rel):], depth+1)
@@ -345,6 +345,16 @@ func hasUnitChar(s string) bool {
 		}
 	}
 	return false
+}
+
+var allRelOps = []string{"≤", "≥", "≠", "=", "<", ">", "∈"}
+
+// relOps returns the relation operators worth looking for in s (none for most answers).
+func relOps(s string) []string {
+	if !strings.ContainsAny(s, "≤≥≠=<>∈") {
+		return nil
+	}
+	return allRelOps
 }
 
 // indexTop finds rel at bracket depth 0.
