@@ -536,24 +536,27 @@ func (p *parser) term() (*Expr, error) {
 	}
 }
 
-func (p *parser) unary() (*Expr, error) {
-	if p.isOp("-") || p.isOp("+") {
-		neg := p.next().s == "-"
-		if err := p.enter(); err != nil {
-			return nil, err
-		}
-		defer func() { p.depth-- }()
-		x, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		if neg {
-			return &Expr{kind: nNeg, a: x}, nil
-		}
-		return x, nil
+// signed parses an optional leading sign followed by self (so "--x" nests), else rest.
+func (p *parser) signed(self, rest func() (*Expr, error)) (*Expr, error) {
+	if !p.isOp("-") && !p.isOp("+") {
+		return rest()
 	}
-	return p.power()
+	neg := p.next().s == "-"
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	x, err := self()
+	if err != nil {
+		return nil, err
+	}
+	if neg {
+		return &Expr{kind: nNeg, a: x}, nil
+	}
+	return x, nil
 }
+
+func (p *parser) unary() (*Expr, error) { return p.signed(p.unary, p.power) }
 
 func (p *parser) power() (*Expr, error) {
 	base, err := p.postfix()
@@ -576,20 +579,7 @@ func (p *parser) power() (*Expr, error) {
 }
 
 // exponent parses what follows ^: a braced group, or a single signed atom (x^-1, 2^3).
-func (p *parser) exponent() (*Expr, error) {
-	if p.isOp("-") || p.isOp("+") {
-		neg := p.next().s == "-"
-		x, err := p.exponent()
-		if err != nil {
-			return nil, err
-		}
-		if neg {
-			return &Expr{kind: nNeg, a: x}, nil
-		}
-		return x, nil
-	}
-	return p.power()
-}
+func (p *parser) exponent() (*Expr, error) { return p.signed(p.exponent, p.power) }
 
 func (p *parser) postfix() (*Expr, error) {
 	x, err := p.primary()

@@ -332,28 +332,9 @@ outer:
 	return -1
 }
 
-// window finds the smallest span of hay with every needle word, if shorter than max.
+// window finds a span of hay, shorter than max, with every needle word.
 func window(hay, needle []textToken, max int) (int, int, bool) {
-	for i := range hay {
-		if !containsWord(needle, hay[i].w) {
-			continue
-		}
-		seen := 0
-		var mark [16]bool
-		for j := i; j < len(hay) && j < i+max; j++ {
-			for k, n := range needle {
-				if k < 16 && !mark[k] && hay[j].w == n.w {
-					mark[k] = true
-					seen++
-					break
-				}
-			}
-			if seen == len(needle) || seen == 16 {
-				return i, j + 1, true
-			}
-		}
-	}
-	return 0, 0, false
+	return windowAtLeast(hay, needle, min(len(needle), 16), max)
 }
 
 // rejectSpan says whether a gold occurrence at hay[pos:pos+n] must not count: negated,

@@ -196,14 +196,9 @@ func parseValue(s string, depth int) (value, bool) {
 		parts := strings.Split(strings.ReplaceAll(s, " U ", "∪"), "∪")
 		if len(parts) > 1 && len(parts) <= maxItems {
 			v.kind = vUnion
-			for _, p := range parts {
-				pv, ok := parseValue(p, depth+1)
-				if !ok {
-					return value{}, false
-				}
-				v.items = append(v.items, pv)
-			}
-			return v, true
+			items, ok := parseItems(parts, depth)
+			v.items = items
+			return v, ok
 		}
 	}
 	// top-level lists
@@ -220,17 +215,9 @@ func parseValue(s string, depth int) (value, bool) {
 			return value{}, false
 		}
 		v.kind = vBare
-		for _, p := range parts {
-			if strings.TrimSpace(p) == "" {
-				return value{}, false
-			}
-			pv, ok := parseValue(p, depth+1)
-			if !ok {
-				return value{}, false
-			}
-			v.items = append(v.items, pv)
-		}
-		return v, true
+		items, ok := parseItems(parts, depth)
+		v.items = items
+		return v, ok
 	}
 	// sets \{ ... \}
 	if strings.HasPrefix(s, `\{`) && strings.HasSuffix(s, `\}`) {
@@ -239,14 +226,9 @@ func parseValue(s string, depth int) (value, bool) {
 		if inner == "" {
 			return v, true
 		}
-		for _, p := range splitTop(inner, ',') {
-			pv, ok := parseValue(p, depth+1)
-			if !ok {
-				return value{}, false
-			}
-			v.items = append(v.items, pv)
-		}
-		return v, len(v.items) <= maxItems
+		items, ok := parseItems(splitTop(inner, ','), depth)
+		v.items = items
+		return v, ok
 	}
 	// bracketed tuples and intervals
 	if len(s) >= 2 && (s[0] == '(' || s[0] == '[') && (s[len(s)-1] == ')' || s[len(s)-1] == ']') {
@@ -260,14 +242,9 @@ func parseValue(s string, depth int) (value, bool) {
 					v.kind = vInterval
 				}
 				v.open, v.close = s[0], s[len(s)-1]
-				for _, p := range parts {
-					pv, ok := parseValue(p, depth+1)
-					if !ok {
-						return value{}, false
-					}
-					v.items = append(v.items, pv)
-				}
-				return v, true
+				items, ok := parseItems(parts, depth)
+				v.items = items
+				return v, ok
 			}
 		}
 	}
@@ -355,6 +332,25 @@ func relOps(s string) []string {
 		return nil
 	}
 	return allRelOps
+}
+
+// parseItems parses the members of a list, set, tuple or union (at most maxItems).
+func parseItems(parts []string, depth int) ([]value, bool) {
+	if len(parts) > maxItems {
+		return nil, false
+	}
+	items := make([]value, 0, len(parts))
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			return nil, false
+		}
+		pv, ok := parseValue(p, depth+1)
+		if !ok {
+			return nil, false
+		}
+		items = append(items, pv)
+	}
+	return items, true
 }
 
 // indexTop finds rel at bracket depth 0.
