@@ -129,7 +129,10 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 		return Result{Yes, "string", "normalised strings equal"}
 	}
 	c := &cmpCtx{allowPct: !r.NoPercent, deadline: time.Now().Add(Budget)}
-	gv, gok := parseMath(g)
+	gv, gok := value{}, false
+	if !isAliasList(g) {
+		gv, gok = parseMath(g)
+	}
 	if gok {
 		typ := valueType(gv)
 		av, aok := parseMath(a)
@@ -155,6 +158,12 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 		}
 		if res := compareProse(c, gv, a); res.Outcome != Unknown {
 			res.Type = typ
+			// a multi-word gold such as a date range "1985–1993" may still be in the text
+			if res.Outcome == No && len(tokenize(g, 8)) >= 2 && !strings.ContainsAny(g, `\^_{}`) {
+				if t := matchText(g, a); t.o == Yes {
+					return Result{Yes, typ, t.reason}
+				}
+			}
 			return res
 		}
 		// a bare gold (a year, a name-like token) found in prose
@@ -191,6 +200,26 @@ func isProduct(e *Expr) bool {
 		e = e.a
 	}
 	return e.kind == nMul || e.kind == nPow || e.kind == nDiv
+}
+
+var reYearAlias = regexp.MustCompile(`^\s*(?:1\d{3}|20\d{2})\s*$`)
+
+// isAliasList reports whether a gold with "/" or "|" lists alternative answers rather than
+// a fraction: three or more alternatives, or all of them years ("1988/2009").
+func isAliasList(g string) bool {
+	if !strings.ContainsAny(g, "/|") || strings.ContainsAny(g, `\$^{}`) {
+		return false
+	}
+	parts := strings.FieldsFunc(g, func(r rune) bool { return r == '/' || r == '|' })
+	if len(parts) >= 3 || strings.Contains(g, "|") {
+		return true
+	}
+	for _, p := range parts {
+		if !reYearAlias.MatchString(p) {
+			return false
+		}
+	}
+	return len(parts) == 2
 }
 
 // goldAnswer extracts the answer from a gold that is a full solution.

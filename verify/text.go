@@ -61,7 +61,13 @@ func tokenize(s string, limit int) []textToken {
 	capital := false
 	flush := func() {
 		if b.Len() > 0 {
-			toks = append(toks, textToken{w: b.String(), cap: capital})
+			w := b.String()
+			// "Holt1", "Wars7": a citation digit glued to a word is split off
+			if j := strings.IndexAny(w, "0123456789"); j > 0 && isDigits(w[j:]) && !strings.ContainsAny(w[:j], "0123456789") {
+				toks = append(toks, textToken{w: w[:j], cap: capital}, textToken{w: w[j:]})
+			} else {
+				toks = append(toks, textToken{w: w, cap: capital})
+			}
 			b.Reset()
 		}
 	}
@@ -161,6 +167,18 @@ func goldAliases(gold string) []string {
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+			// "Extroverted Thinking (Te)": the name without its parenthetical also counts
+			if i := strings.Index(p, " ("); i > 0 && strings.HasSuffix(p, ")") {
+				out = append(out, strings.TrimSpace(p[:i]))
+			}
+			// "hit points or health points": either is an alias
+			if ors := strings.Split(p, " or "); len(ors) > 1 && len(ors) <= 4 {
+				for _, o := range ors {
+					if o = strings.TrimSpace(o); o != "" {
+						out = append(out, o)
+					}
+				}
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -341,8 +359,8 @@ func window(hay, needle []textToken, max int) (int, int, bool) {
 // offered as one of several candidates, or part of a longer different name.
 func rejectSpan(hay []textToken, pos, n int, single bool, answer string) (textResult, bool) {
 	// negation just before the span: "not Paris", "it is not the Seine"
-	for j := pos - 1; j >= 0 && j >= pos-3; j-- {
-		if negators[hay[j].w] {
+	for j := pos - 1; j >= 0 && j >= pos-2; j-- {
+		if negators[hay[j].w] && !hay[j].cap {
 			return textResult{No, "gold appears negated (\"" + hay[j].w + "\")"}, true
 		}
 	}
@@ -353,20 +371,12 @@ func rejectSpan(hay []textToken, pos, n int, single bool, answer string) (textRe
 			return textResult{No, "gold offered as one of several candidates"}, true
 		}
 	}
-	// a different entity containing the gold's words: "Michael Jackson" for gold "Jackson"
-	if single && hay[pos].cap {
-		extra := 0
-		for j := pos - 1; j >= 0 && hay[j].cap && hay[j].i == hay[j+1].i-1; j-- {
-			extra++
-		}
-		for j := end; j < len(hay) && hay[j].cap && hay[j].i == hay[j-1].i+1; j++ {
-			extra++
-		}
-		if extra >= 1 && len(hay) <= 6 {
-			return textResult{No, "answer names a longer, different entity"}, true
-		}
+	// a different entity containing the gold's words: the gold word modifies a following
+	// capitalised name ("Paris Hilton" for "Paris", "Washington Monument" for "Washington");
+	// a preceding first name ("Regina Spektor" for "Spektor") is the same entity
+	if single && len(hay) <= 4 && hay[pos].cap && end < len(hay) && hay[end].cap && hay[end].i == hay[end-1].i+1 && !isDigits(hay[end].w) {
+		return textResult{No, "answer names a longer, different entity"}, true
 	}
-	_ = answer
 	return textResult{}, false
 }
 
