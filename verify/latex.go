@@ -326,8 +326,8 @@ func lex(s string) ([]token, error) {
 				i = j
 				continue
 			}
-			if len(word) > 3 || englishShort[strings.ToLower(word)] {
-				return nil, errSyntax // a word, not mathematics
+			if len(word) > 3 || englishShort[strings.ToLower(word)] || len(word) > 1 && word[0] <= 'Z' && word[1] >= 'a' {
+				return nil, errSyntax
 			}
 			toks = append(toks, token{kind: tIdent, s: string(c)})
 			i++

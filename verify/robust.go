@@ -74,10 +74,7 @@ func ExtractRobust(text string) (string, bool) {
 			break
 		}
 		if m := re.FindAllStringSubmatch(text, -1); m != nil {
-			a := strings.TrimSpace(m[len(m)-1][1])
-			a = strings.TrimSuffix(a, ".")
-			a = strings.Trim(a, "*$ ")
-			if a != "" {
+			if a := tidyPhrase(m[len(m)-1][1]); a != "" {
 				return a, true
 			}
 		}
@@ -102,7 +99,7 @@ func ExtractForJudging(response string) (answer, how string) {
 	hasAnswer := mentionsAnswer(r)
 	if hasAnswer {
 		if m := reFinalAnswer.FindAllStringSubmatch(r, -1); m != nil {
-			if a := strings.Trim(strings.TrimSpace(m[len(m)-1][1]), "*$ ."); a != "" {
+			if a := tidyPhrase(m[len(m)-1][1]); a != "" {
 				return a, "final-answer"
 			}
 		}
@@ -112,7 +109,7 @@ func ExtractForJudging(response string) (answer, how string) {
 	}
 	if hasAnswer {
 		if m := reTheAnswerIs.FindAllStringSubmatch(r, -1); m != nil {
-			if a := strings.Trim(strings.TrimSpace(m[len(m)-1][1]), "*$ ."); a != "" {
+			if a := tidyPhrase(m[len(m)-1][1]); a != "" {
 				return a, "answer-is"
 			}
 		}
@@ -136,4 +133,23 @@ func capTail(s string, n int) string {
 // mentionsAnswer is a cheap case-insensitive prefilter for the "answer" regexes.
 func mentionsAnswer(s string) bool {
 	return strings.Contains(s, "nswer") || strings.Contains(s, "NSWER")
+}
+
+var reLeadAnswerIs = regexp.MustCompile(`(?i)^\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*`)
+
+// tidyPhrase cleans the text captured after "Final Answer:"/"the answer is": a repeated
+// "The final answer is", a leading $...$ segment ("$28 \%$. I hope it is correct." -> "28 \%"),
+// or the first sentence; bold markers and a trailing period are dropped.
+func tidyPhrase(a string) string {
+	a = strings.TrimSpace(reLeadAnswerIs.ReplaceAllString(strings.TrimSpace(a), ""))
+	a = strings.Trim(a, "* ")
+	if strings.HasPrefix(a, "$") {
+		if j := strings.Index(a[1:], "$"); j > 0 && !strings.HasPrefix(a, "$$") {
+			return strings.TrimSpace(a[1 : j+1])
+		}
+	}
+	if i := strings.Index(a, ". "); i > 0 {
+		a = a[:i]
+	}
+	return strings.TrimSpace(strings.TrimSuffix(strings.Trim(a, "*$ "), "."))
 }

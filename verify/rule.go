@@ -145,7 +145,7 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 			case Yes:
 				return Result{Yes, typ, "equivalent"}
 			case No:
-				if o2 := compareProse(c, gv, a); o2.Outcome == Yes {
+				if o2 := compareProse(c, gv, a); o2.Outcome == Yes && isProse(a) {
 					return Result{Yes, typ, o2.Reason}
 				}
 				return Result{No, typ, "not equivalent"}
@@ -167,7 +167,7 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 			return res
 		}
 		// a bare gold (a year, a name-like token) found in prose
-		if t := matchText(g, a); t.o == Yes && !strings.ContainsAny(g, `\^_{}`) {
+		if t := matchText(g, a); t.o == Yes && gv.kind == vExpr && !strings.ContainsAny(g, `\^_{}`) {
 			return Result{Yes, typ, t.reason}
 		}
 		return Result{Unknown, typ, "answer is not parseable mathematics"}
@@ -221,6 +221,11 @@ func isAliasList(g string) bool {
 	}
 	return len(parts) == 2
 }
+
+var reWord = regexp.MustCompile(`(?:^|[^\\A-Za-z])[A-Za-z]{4,}`)
+
+// isProse reports whether an answer has words, not just mathematics.
+func isProse(a string) bool { return reWord.MatchString(a) }
 
 // goldAnswer extracts the answer from a gold that is a full solution.
 func goldAnswer(gold string) string {

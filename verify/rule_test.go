@@ -297,3 +297,24 @@ func TestDevRegression(t *testing.T) {
 		}
 	}
 }
+
+func TestMathRefinements(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"", "$x = 11$", "$x = 5+5+1 = 7 =11$", Yes},
+		{"", "$1/3$", `$x=1/3\approx0.3$`, Yes},
+		{"", "32349", `32,\! 349`, Yes},
+		{"", `\pm 2021`, `\{-2021, 2021\}`, Yes},
+		{"", `1 \pm \sqrt{2}`, `1-\sqrt2, 1+\sqrt2`, Yes},
+		{"", "{1,2,3}", "3, 1, 2", Yes},
+		{"", "(3,1)", "{1,3}", No},
+		// math inside prose that does not match is "unknown" (the cascade's model decides), not yes
+		{"", "[0,1)", "The final answer is $(0, 1)$. I hope it is correct.", Unknown},
+		{"", "x > 5", "Therefore $x < 5$ is the solution.", Unknown},
+		{"", "2", `$\frac{1+\sqrt{5}}{2}$`, No},
+		{"", "May 31, 2012", "The resort opened on May 31, 2012.", Yes},
+		{"", "1984", "May 1984", Yes},
+	})
+	if a, _ := ExtractRobust("work\nFinal Answer: The final answer is $28 \\%$. I hope it is correct.\n"); a != `28 \%` {
+		t.Errorf("ExtractRobust tidy: %q", a)
+	}
+}

@@ -122,6 +122,7 @@ var unitReplacer = strings.NewReplacer(
 func parseUnit(s string) (factor float64, d dims, ok bool) {
 	s = unitReplacer.Replace(s)
 	s = strings.ReplaceAll(s, `\text`, "")
+	s = strings.ReplaceAll(s, `\cdot`, "*")
 	s = strings.ReplaceAll(s, `\mathrm`, "")
 	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "."))
 	if s == "" || len(s) > 64 {

@@ -119,11 +119,11 @@ var relReplacer = strings.NewReplacer(`\left`, "", `\right`, "", `\infty`, `\inf
 	`\newline`, " ", `\neg`, `\neg`, `\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
 	`\neq`, "≠", `\ne`, "≠", `\approx`, "=", "≈", "=", `\equiv`, "=", `\lt`, "<", `\gt`, ">", `\cup`, "∪", `\in`, "∈")
 
-var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()]*)$`)
+var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\]*)$`)
 
 var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
 
-var prepReplacer = strings.NewReplacer(",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
+var prepReplacer = strings.NewReplacer(",\\! ", ",", ",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
 	`\text{ or }`, ", ", `\quad`, " ", `\qquad`, " ", "!=", "≠")
 
 var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
@@ -148,6 +148,25 @@ func parseMath(s string) (value, bool) {
 		s = reListWords.ReplaceAllString(s, ", ")
 	}
 	s = stripThousands(s)
+	// "x = 1/3 \approx 0.33": the exact value comes before the approximation
+	for _, ap := range []string{`\approx`, "≈"} {
+		if i := strings.Index(s, ap); i > 0 && strings.ContainsAny(s[:i], "0123456789") {
+			s = strings.TrimSpace(s[:i])
+		}
+	}
+	// "{1, 2, 3}" written without backslashes is a set
+	if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && balancedOuter(s, '{', '}') && len(splitTop(s[1:len(s)-1], ',')) > 1 {
+		s = `\{` + s[1:len(s)-1] + `\}`
+	}
+	// "\pm 2021", "1 \pm \sqrt{2}": the two values, as a set
+	if pm := strings.Count(s, `\pm`) + strings.Count(s, "±"); pm == 1 && !strings.Contains(s, ",") {
+		plus := strings.NewReplacer(`\pm`, "+", "±", "+").Replace(s)
+		minus := strings.NewReplacer(`\pm`, "-", "±", "-").Replace(s)
+		if strings.HasPrefix(strings.TrimSpace(plus), "+") {
+			plus = strings.TrimPrefix(strings.TrimSpace(plus), "+")
+		}
+		s = `\{` + plus + ", " + minus + `\}`
+	}
 	return parseValue(s, 0)
 }
 
@@ -661,6 +680,9 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	if ordered == Yes {
 		return Yes
 	}
+	if (g.kind == vSet) != (a.kind == vSet) && g.kind != vBare && a.kind != vBare {
+		return No // a set is not a tuple or an interval
+	}
 	unordered := g.kind == vSet || a.kind == vSet || (g.kind == vBare && a.kind == vBare)
 	if unordered && g.kind != vInterval && a.kind != vInterval {
 		return matchUnordered(c, g.items, a.items)
@@ -673,7 +695,10 @@ func isChain(v value) bool {
 }
 
 func lastRHS(v value) value {
-	for i := 0; i < 16 && v.kind == vRel && v.rel == "=" && isNameLikeOrChain(v); i++ {
+	if v.kind != vRel || v.rel != "=" || !isNameLikeOrChain(v) {
+		return v
+	}
+	for i := 0; i < 16 && v.kind == vRel && v.rel == "="; i++ {
 		v = *v.rhs
 	}
 	return v
