@@ -134,6 +134,12 @@ func parseMath(s string) (value, bool) {
 	if len(s) > MaxExprLen {
 		return value{}, false
 	}
+	// "x = 1/3 \approx 0.33": the exact value comes before the approximation
+	for _, ap := range []string{`\approx`, "≈"} {
+		if i := strings.Index(s, ap); i > 0 && strings.ContainsAny(s[:i], "0123456789") {
+			s = strings.TrimSpace(s[:i])
+		}
+	}
 	if strings.Contains(s, `\\`) && !strings.Contains(s, `\begin`) {
 		s = reDoubleBackslashCmd.ReplaceAllString(s, `\$1`)
 	}
@@ -148,12 +154,6 @@ func parseMath(s string) (value, bool) {
 		s = reListWords.ReplaceAllString(s, ", ")
 	}
 	s = stripThousands(s)
-	// "x = 1/3 \approx 0.33": the exact value comes before the approximation
-	for _, ap := range []string{`\approx`, "≈"} {
-		if i := strings.Index(s, ap); i > 0 && strings.ContainsAny(s[:i], "0123456789") {
-			s = strings.TrimSpace(s[:i])
-		}
-	}
 	// "{1, 2, 3}" written without backslashes is a set
 	if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && balancedOuter(s, '{', '}') && len(splitTop(s[1:len(s)-1], ',')) > 1 {
 		s = `\{` + s[1:len(s)-1] + `\}`
