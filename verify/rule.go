@@ -128,7 +128,7 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 	if strings.EqualFold(NormalizeString(g), NormalizeString(a)) {
 		return Result{Yes, "string", "normalised strings equal"}
 	}
-	c := &cmpCtx{allowPct: !r.NoPercent, deadline: time.Now().Add(Budget)}
+	c := &cmpCtx{allowPct: !r.NoPercent && !reNoPercent.MatchString(question), deadline: time.Now().Add(Budget)}
 	gv, gok := value{}, false
 	if !isAliasList(g) {
 		gv, gok = parseMath(g)
@@ -226,6 +226,9 @@ var reWord = regexp.MustCompile(`(?:^|[^\\A-Za-z])[A-Za-z]{4,}`)
 
 // isProse reports whether an answer has words, not just mathematics.
 func isProse(a string) bool { return reWord.MatchString(a) }
+
+// reNoPercent matches questions that fix the form of a proportion, so 25% and 0.25 differ.
+var reNoPercent = regexp.MustCompile(`(?i)\b(?:as|in)\s+(?:a\s+)?(?:decimal|fraction)(?:\s+form)?\b|\bnot\s+(?:as\s+)?a\s+percent`)
 
 // goldAnswer extracts the answer from a gold that is a full solution.
 func goldAnswer(gold string) string {

@@ -114,6 +114,8 @@ func TestRuleNumbers(t *testing.T) {
 		{"", "25%", "25", Yes},
 		{"", "0.25", "25%", Yes},
 		{"", "25%", "0.35", No},
+		{"Give the probability as a decimal.", "0.25", "25%", No},
+		{"What percentage of the class passed?", "25%", "0.25", Yes},
 		{"", "$16386.20$", `\$16,\!386.20`, Yes},
 		{"", "1\\frac12", "1.5", Yes},
 		{"", "-5", "5", No},
