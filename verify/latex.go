@@ -820,7 +820,7 @@ var latexReplacer = strings.NewReplacer(
 	`\\`, `\\`, `\left`, "", `\right`, "", `\!`, "", `\,`, " ", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ",
 	`\dfrac`, `\frac`, `\tfrac`, `\frac`, `\cfrac`, `\frac`, `\displaystyle`, "", `\mathrm{e}`, "e",
 	`\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "", `\big`, "", `\Big`, "",
-	`$`, "", `\$`, "", `\%`, "%", `{,}`, "", `\lbrace`, `\{`, `\rbrace`, `\}`,
+	`$`, "", `\$`, "", `\%`, "%", "~", " ", `{,}`, "", `\lbrace`, `\{`, `\rbrace`, `\}`,
 	`\le `, `\le `, `\geq`, "≥", `\leq`, "≤", `\ge `, "≥", `\neq`, "≠", `\ne `, "≠",
 	`\lt`, "<", `\gt`, ">", `\infin`, `\infty`, `\operatorname{`, `\mathrm{`,
 	`\arcsin`, `\arcsin`, `\sen`, `\sin`, `\tg`, `\tan`, `\ctg`, `\cot`,

@@ -136,6 +136,12 @@ func TestRuleUnits(t *testing.T) {
 		{"", "10\\text{ cm}^2", "0.001 m^2", Yes},
 		{"", "500 mL", "0.5 L", Yes},
 		{"", "500 mL", "5 L", No},
+		{"", `45^{\circ}`, `\frac{\pi}{4}`, Yes},
+		{"", `\frac{\pi}{6}`, `30^\circ`, Yes},
+		{"", `45^{\circ}`, "46", No},
+		{"", "9.8 m/s²", "9.8 m/s^2", Yes},
+		{"", `3 \mathrm{~cm}`, "0.03 m", Yes},
+		{"", `100^\circ C`, "100 °C", Yes},
 	})
 }
 

@@ -114,7 +114,7 @@ func lookupUnit(w string) (unitDef, bool) {
 var unitReplacer = strings.NewReplacer(
 	`\cdot`, "*", `\times`, "*", "·", "*", "⋅", "*", `\,`, " ", `\;`, " ", `\ `, " ", "~", " ",
 	`\Omega`, "Ω", `\mu`, "µ", `\circ`, "°", "^°", "°", "²", "^2", "³", "^3", "⁻¹", "^-1", "⁻²", "^-2",
-	`\AA`, "Å", `{`, "", `}`, "", `\left`, "", `\right`, "", `\%`, "%", "−", "-",
+	`\AA`, "Å", "° C", "°C", "° F", "°F", `{`, "", `}`, "", `\left`, "", `\right`, "", `\%`, "%", "−", "-",
 )
 
 // parseUnit parses a unit expression such as "kg·m^2/s^2", "km/h", "J/(mol K)", "N m".

@@ -119,11 +119,11 @@ var relReplacer = strings.NewReplacer(`\left`, "", `\right`, "", `\infty`, `\inf
 	`\newline`, " ", `\neg`, `\neg`, `\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
 	`\neq`, "≠", `\ne`, "≠", `\approx`, "=", "≈", "=", `\equiv`, "=", `\lt`, "<", `\gt`, ">", `\cup`, "∪", `\in`, "∈")
 
-var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\]*)$`)
+var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\²³⁻¹]*)$`)
 
 var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
 
-var prepReplacer = strings.NewReplacer(",\\! ", ",", ",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
+var prepReplacer = strings.NewReplacer("^{\\circ}", "°", "^\\circ", "°", "^{°}", "°", ",\\! ", ",", ",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
 	`\text{ or }`, ", ", `\quad`, " ", `\qquad`, " ", "!=", "≠")
 
 var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
@@ -884,6 +884,24 @@ func compareScalar(c *cmpCtx, g, a value) Outcome {
 		}
 	}
 	o := exprEqual(ge, ae, gtol, atol)
+	if o != Yes && (g.unitF != 0) != (a.unitF != 0) {
+		// 45° vs π/4: a dimensionless unit (an angle) on one side only, compared in SI as well
+		u := g
+		if a.unitF != 0 {
+			u = a
+		}
+		if u.unitD == (dims{}) && u.unitF != 1 {
+			gs, as := ge, ae
+			if g.unitF != 0 {
+				gs = &Expr{kind: nMul, a: ge, b: &Expr{kind: nNum, val: g.unitF}}
+			} else {
+				as = &Expr{kind: nMul, a: ae, b: &Expr{kind: nNum, val: a.unitF}}
+			}
+			if exprEqual(gs, as, gtol*max(g.unitF, 1e-300), atol*max(a.unitF, 1e-300)) == Yes {
+				return Yes
+			}
+		}
+	}
 	if o == Yes || !c.allowPct || g.pct == a.pct {
 		return o
 	}
