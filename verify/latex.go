@@ -162,6 +162,8 @@ func (e *Expr) Eval(env func(string) float64) float64 {
 			return math.Tanh(x)
 		case "ln", "log":
 			return math.Log(x)
+		case "log10":
+			return math.Log10(x)
 		case "exp":
 			return math.Exp(x)
 		case "sqrt":

@@ -503,6 +503,9 @@ var reAnsLetterPhrase = regexp.MustCompile(`(?i)(?:answer|option|choice)\s*(?:is
 
 func answerLetter(a string, opts map[string]string) (string, bool) {
 	s := NormalizeMCWrap(a)
+	if t := strings.Trim(s, "()."); len(t) == 1 && t[0] >= 'a' && t[0] <= 'j' {
+		return strings.ToUpper(t), true // a lone lower-case option letter
+	}
 	if m := reAnsLetterPhrase.FindAllStringSubmatch(s, -1); m != nil {
 		return strings.ToUpper(m[len(m)-1][1]), true
 	}

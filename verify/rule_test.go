@@ -156,6 +156,8 @@ func TestRuleExpressions(t *testing.T) {
 		{"", `2\sin x \cos x`, `\sin 2x`, Yes},
 		{"", "e^{2x}", "(e^x)^2", Yes},
 		{"", "x^3", "x^2", No},
+		{"", `\log(100)`, "2", Yes}, // base-less log read as log10 when ln does not match
+		{"", `\ln(100)`, "2", No},
 	})
 }
 
@@ -179,6 +181,8 @@ func TestRuleStructures(t *testing.T) {
 		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, `\begin{bmatrix}1 & 2\\3 & 4\end{bmatrix}`, Yes},
 		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, `\begin{bmatrix}1 & 2\\4 & 3\end{bmatrix}`, No},
 		{"", "x = 1, y = 2", "x=1, y=2", Yes},
+		{"", `\begin{bmatrix} 1 \\ 2 \end{bmatrix}`, "(1, 2)", Yes},
+		{"", `\begin{bmatrix} 1 \\ 2 \end{bmatrix}`, "(2, 1)", No},
 		{"", "7, -2, \\text{ and } -5", "-5,-2,7", Yes},
 	})
 }
@@ -192,6 +196,7 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{q, "B", "Neon", Yes},
 		{q, "B", "It's not A, so the answer is for sure B", Yes},
 		{q, "B", "C", No},
+		{q, "B", "b", Yes},
 		{q, "Neon", "B", Yes},
 		{"", "True", "Yes", Yes},
 		{"", "True", "correct", Yes},

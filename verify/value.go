@@ -588,6 +588,29 @@ func positiveMultiple(f, g *Expr) Outcome {
 	return Unknown
 }
 
+func hasLog(e *Expr) bool {
+	if e == nil {
+		return false
+	}
+	if e.kind == nFunc && e.name == "log" {
+		return true
+	}
+	return hasLog(e.a) || hasLog(e.b)
+}
+
+// withLog10 copies e reading every base-less log as log10.
+func withLog10(e *Expr) *Expr {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	if c.kind == nFunc && c.name == "log" {
+		c.name = "log10"
+	}
+	c.a, c.b = withLog10(e.a), withLog10(e.b)
+	return &c
+}
+
 // cmpCtx carries options for one comparison.
 type cmpCtx struct {
 	allowPct bool
@@ -641,6 +664,10 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	switch {
 	case g.kind == vRel && a.kind == vRel:
 		return compareRel(c, g, a)
+	case g.kind == vMatrix && (a.kind == vTuple || a.kind == vBare) && isVector(g):
+		return matchSameLength(c, flatten(g), a.items)
+	case a.kind == vMatrix && (g.kind == vTuple || g.kind == vBare) && isVector(a):
+		return matchSameLength(c, g.items, flatten(a))
 	case g.kind == vMatrix || a.kind == vMatrix:
 		if g.kind != a.kind || len(g.rows) != len(a.rows) {
 			return No
@@ -761,6 +788,27 @@ func relToInterval(v value) (value, bool) {
 	return value{}, false
 }
 
+// isVector reports whether a matrix has a single row or a single column.
+func isVector(m value) bool {
+	if len(m.rows) == 1 {
+		return true
+	}
+	for _, r := range m.rows {
+		if len(r) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func flatten(m value) []value {
+	var out []value
+	for _, r := range m.rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
 func isNameLike(v *value) bool {
 	if v != nil && v.kind == vTuple && v.open == '(' {
 		for i := range v.items {
@@ -813,6 +861,13 @@ func compareRel(c *cmpCtx, g, a value) Outcome {
 		return proportional(f, h)
 	}
 	return No
+}
+
+func matchSameLength(c *cmpCtx, g, a []value) Outcome {
+	if len(g) != len(a) {
+		return No
+	}
+	return matchOrdered(c, g, a)
 }
 
 func matchOrdered(c *cmpCtx, g, a []value) Outcome {
@@ -884,6 +939,12 @@ func compareScalar(c *cmpCtx, g, a value) Outcome {
 		}
 	}
 	o := exprEqual(ge, ae, gtol, atol)
+	if o != Yes && (hasLog(ge) || hasLog(ae)) {
+		// \log without a base: natural in mathematics, decimal in chemistry and physics
+		if exprEqual(withLog10(ge), withLog10(ae), gtol, atol) == Yes {
+			return Yes
+		}
+	}
 	if o != Yes && (g.unitF != 0) != (a.unitF != 0) {
 		// 45° vs π/4: a dimensionless unit (an angle) on one side only, compared in SI as well
 		u := g
