@@ -48,8 +48,11 @@ type EvalConfig struct {
 	Judge       string     `json:"judge"`
 	JudgeURL    string     `json:"judge_url,omitempty"`
 	JudgeModel  string     `json:"judge_model,omitempty"`
-	Timeout     Duration   `json:"timeout"`
-	Retries     int        `json:"retries"` // retries per request after the first attempt
+	VerifierURL string     `json:"verifier_url,omitempty"`
+	// VerifierModel is the General-Verifier model name at VerifierURL.
+	VerifierModel string   `json:"verifier_model,omitempty"`
+	Timeout       Duration `json:"timeout"`
+	Retries       int      `json:"retries"` // retries per request after the first attempt
 	// MaxEndpointFailures: consecutive failed requests after which an endpoint is dropped and
 	// its work moves to the others.
 	MaxEndpointFailures int `json:"max_endpoint_failures"`
@@ -122,7 +125,7 @@ func (c *EvalConfig) defaults() error {
 		c.Run = strings.NewReplacer("/", "_", ":", "_", " ", "_").Replace(c.Model)
 	}
 	if c.Judge == "" {
-		c.Judge = "string"
+		c.Judge = "rule"
 	}
 	if c.Timeout == 0 {
 		c.Timeout = Duration(10 * time.Minute)
@@ -137,6 +140,10 @@ func (c *EvalConfig) defaults() error {
 		return errors.New("no benchmarks selected")
 	}
 	return nil
+}
+
+func (c EvalConfig) judgeConfig() JudgeConfig {
+	return JudgeConfig{URL: c.JudgeURL, Model: c.JudgeModel, VerifierURL: c.VerifierURL, VerifierModel: c.VerifierModel}
 }
 
 // RunDir is the folder of a run.
@@ -179,7 +186,7 @@ func Eval(ctx context.Context, cfg EvalConfig, opt Options) (*Record, error) {
 	if opt.Log == nil {
 		opt.Log = os.Stderr
 	}
-	judge, err := NewJudge(cfg.Judge, JudgeConfig{URL: cfg.JudgeURL, Model: cfg.JudgeModel})
+	judge, err := NewJudge(cfg.Judge, cfg.judgeConfig())
 	if err != nil {
 		return nil, err
 	}

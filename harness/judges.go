@@ -10,12 +10,51 @@ import (
 
 // JudgeConfig configures judges that call a model.
 type JudgeConfig struct {
-	URL   string // OpenAI-compatible base URL of the judge model
-	Model string // judge model name (the paper: gpt-4o)
+	URL           string // OpenAI-compatible base URL of the equality judge (chat; the paper: GPT-4o)
+	Model         string // its model name
+	VerifierURL   string // OpenAI-compatible base URL serving TIGER-Lab/general-verifier (completions)
+	VerifierModel string
+}
+
+// model returns the model layer the config names: the General-Verifier when VerifierURL is
+// set, else the equality judge when URL is set, else nil.
+func (c JudgeConfig) model() verify.Judge {
+	switch {
+	case c.VerifierURL != "":
+		m := c.VerifierModel
+		if m == "" {
+			m = "TIGER-Lab/general-verifier"
+		}
+		return verify.NewGeneralVerifier(c.VerifierURL, m)
+	case c.URL != "":
+		m := c.Model
+		if m == "" {
+			m = "gpt-4o"
+		}
+		return verify.NewEqualityJudge(c.URL, m)
+	}
+	return nil
 }
 
 var judgeMakers = map[string]func(JudgeConfig) (verify.Judge, error){
-	"string": func(JudgeConfig) (verify.Judge, error) { return verify.StringJudge{}, nil },
+	"string":    func(JudgeConfig) (verify.Judge, error) { return verify.StringJudge{}, nil },
+	"exact":     func(JudgeConfig) (verify.Judge, error) { return verify.ExactJudge{}, nil },
+	"hendrycks": func(JudgeConfig) (verify.Judge, error) { return verify.HendrycksJudge{}, nil },
+	"rule":      func(JudgeConfig) (verify.Judge, error) { return verify.RuleVerifier{}, nil },
+	// cascade: rules first; only their no/unknown go to the model layer, when one is configured.
+	"cascade": func(c JudgeConfig) (verify.Judge, error) { return &verify.Cascade{Model: c.model()}, nil },
+	"llm-judge": func(c JudgeConfig) (verify.Judge, error) {
+		if c.URL == "" {
+			return nil, fmt.Errorf("judge llm-judge needs the URL of an OpenAI-compatible chat endpoint (--judge-url)")
+		}
+		return verify.NewEqualityJudge(c.URL, c.Model), nil
+	},
+	"general-verifier": func(c JudgeConfig) (verify.Judge, error) {
+		if c.VerifierURL == "" {
+			return nil, fmt.Errorf("judge general-verifier needs the URL of a completions endpoint serving it (--verifier-url)")
+		}
+		return verify.NewGeneralVerifier(c.VerifierURL, c.VerifierModel), nil
+	},
 }
 
 // JudgeNames lists the available judge names.
@@ -28,7 +67,9 @@ func JudgeNames() []string {
 	return n
 }
 
-// NewJudge builds the named equivalence judge for the free-form (math) benchmarks.
+// NewJudge builds the named equivalence judge: string, exact, hendrycks (baselines), rule (the
+// strong rule verifier), cascade (rules, then the model layer), llm-judge (the paper's GPT-4o
+// equality judge over any chat endpoint) or general-verifier.
 func NewJudge(name string, cfg JudgeConfig) (verify.Judge, error) {
 	mk, ok := judgeMakers[name]
 	if !ok {

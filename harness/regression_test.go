@@ -27,6 +27,8 @@ var regressionCases = []regressionCase{
 	{"theoremqa.jsonl.gz", "theoremqa", "theoremqa-repo", ""},
 	{"gsm8k.jsonl.gz", "gsm8k", "paper", "string"},
 	{"math500.jsonl.gz", "math500", "paper", "string"},
+	{"gsm8k.jsonl.gz", "gsm8k", "paper", "rule"},
+	{"math500.jsonl.gz", "math500", "paper", "rule"},
 }
 
 type regressionExpect struct {

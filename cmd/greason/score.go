@@ -14,9 +14,10 @@ import (
 
 func init() {
 	var (
-		bench, gens, protocol, out, judge, judgeURL, judgeModel string
-		seed                                                    uint64
-		workers                                                 int
+		bench, gens, protocol, out, judge string
+		jc                                harness.JudgeConfig
+		seed                              uint64
+		workers                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "score --bench NAME --generations FILE [--protocol P] --out OUT.jsonl",
@@ -41,7 +42,7 @@ evaluate_from_local.py extraction, for its published per-model output files); th
 			if err != nil {
 				return err
 			}
-			j, err := harness.NewJudge(judge, harness.JudgeConfig{URL: judgeURL, Model: judgeModel})
+			j, err := harness.NewJudge(judge, jc)
 			if err != nil {
 				return err
 			}
@@ -74,9 +75,11 @@ evaluate_from_local.py extraction, for its published per-model output files); th
 	f.StringVar(&gens, "generations", "", "generations file (JSONL or JSON array)")
 	f.StringVar(&protocol, "protocol", "", "scoring protocol (default: paper)")
 	f.StringVar(&out, "out", "", "write per-item rows here (JSONL)")
-	f.StringVar(&judge, "judge", "string", "equivalence judge for math answers: "+fmt.Sprint(harness.JudgeNames()))
-	f.StringVar(&judgeURL, "judge-url", "", "judge model base URL (llm judges)")
-	f.StringVar(&judgeModel, "judge-model", "gpt-4o", "judge model name (llm judges)")
+	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(harness.JudgeNames()))
+	f.StringVar(&jc.URL, "judge-url", "", "judge model base URL (llm-judge, cascade)")
+	f.StringVar(&jc.Model, "judge-model", "gpt-4o", "judge model name")
+	f.StringVar(&jc.VerifierURL, "verifier-url", "", "completions endpoint serving TIGER-Lab/general-verifier (general-verifier, cascade)")
+	f.StringVar(&jc.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", "General-Verifier model name")
 	f.Uint64Var(&seed, "seed", 0, "seed of the multiple-choice random fallback")
 	f.IntVar(&workers, "workers", 8, "concurrent judge calls")
 	_ = cmd.MarkFlagRequired("bench")
