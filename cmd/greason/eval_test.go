@@ -255,3 +255,40 @@ func TestEvalAgainstServe(t *testing.T) {
 		t.Fatalf("%d samples stored, %d requests served", n, s.Stats().Requests)
 	}
 }
+
+// TestScoreWithLLMJudge re-scores generations with the paper's equality judge served by a fake
+// chat endpoint that answers like GPT-4o would for exact matches.
+func TestScoreWithLLMJudge(t *testing.T) {
+	var calls atomic.Int64
+	judge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct{ Role, Content string }
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		calls.Add(1)
+		p := req.Messages[0].Content
+		ans := "No"
+		if strings.Contains(p, "Look at the following two expressions") && strings.Contains(p, "Expression 1: 18\n") && strings.HasSuffix(p, "Expression 2: 18") {
+			ans = "Yes"
+		}
+		fmt.Fprintf(w, `{"choices":[{"message":{"role":"assistant","content":%q}}]}`, ans)
+	}))
+	defer judge.Close()
+	dir := t.TempDir()
+	gens := filepath.Join(dir, "g.jsonl")
+	os.WriteFile(gens, []byte("{\"id\":\"0\",\"response\":\"so \\\\boxed{18}\"}\n{\"id\":\"0\",\"sample\":1,\"response\":\"\\\\boxed{17}\"}\n{\"id\":\"0\",\"sample\":2,\"response\":\"no box\"}\n"), 0o644)
+	out := filepath.Join(dir, "out.jsonl")
+	res, err := greason("score", "--bench", "gsm8k", "--generations", gens, "--judge", "llm-judge", "--judge-url", judge.URL, "--out", out).Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, res)
+	}
+	var m struct{ N, Correct int }
+	json.Unmarshal(res, &m)
+	if m.N != 3 || m.Correct != 1 || calls.Load() != 3 {
+		t.Fatalf("metrics %+v, %d judge calls\n%s", m, calls.Load(), res)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), `"judge":"llm-judge"`) {
+		t.Fatalf("rows do not record the judge:\n%s", b)
+	}
+}
