@@ -94,6 +94,10 @@ func TestPaperLetterRule(t *testing.T) {
 		{`\boxed{C}<|im_end|>\boxed{A}`, "C", true, false}, // cut at stop token
 		{`Assistant: \boxed{C}`, "C", true, false},
 		{"no answer here", "", false, true},
+		{`\boxed{\textbf{(C)}}`, "C", true, false},            // two levels of nesting: matched
+		{`\boxed{\text{\textbf{\emph{C}}}}`, "", false, true}, // three levels: the regex cannot match
+		{"Answer: (C)", "", false, true},                      // no "Answer:" pattern in the eval scripts
+		{`\boxed{C} \boxed{}`, "", false, true},               // the last box is empty (falsy): the earlier one is not used
 	}
 	for _, c := range cases {
 		r, err := b.Score(context.Background(), it, c.resp, Scorer{Seed: 7})

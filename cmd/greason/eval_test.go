@@ -254,6 +254,15 @@ func TestEvalAgainstServe(t *testing.T) {
 	if n != 6 || s.Stats().Requests < 6 {
 		t.Fatalf("%d samples stored, %d requests served", n, s.Stats().Requests)
 	}
+	// The completions API sends the raw prompt (no chat template).
+	out, err = greason("eval", "--model", "tiny", "--api", "completions", "--endpoint", srv.URL+"/v1", "--bench", "aime25",
+		"--limit", "1", "--samples", "2", "--max-tokens", "4", "--run", "e2e-completions", "--results", res).CombinedOutput()
+	if err != nil {
+		t.Fatalf("eval --api completions: %v\n%s", err, out)
+	}
+	if n, keys := countLines(t, filepath.Join(res, "runs", "e2e-completions", "samples.jsonl")); n != 2 || len(keys) != 2 {
+		t.Fatalf("completions run stored %d samples", n)
+	}
 }
 
 // TestScoreWithLLMJudge re-scores generations with the paper's equality judge served by a fake
