@@ -230,6 +230,23 @@ func isProse(a string) bool { return reWord.MatchString(a) }
 // reNoPercent matches questions that fix the form of a proportion, so 25% and 0.25 differ.
 var reNoPercent = regexp.MustCompile(`(?i)\b(?:as|in)\s+(?:a\s+)?(?:decimal|fraction)(?:\s+form)?\b|\bnot\s+(?:as\s+)?a\s+percent`)
 
+// IsTextGold reports whether a gold answer is free text (not mathematics, a truth value or an
+// option letter), i.e. one that open-domain matching decides.
+func IsTextGold(gold string) bool {
+	g := cleanAnswer(goldAnswer(gold))
+	if _, ok := parseBool(g); ok {
+		return false
+	}
+	if _, ok := choiceLetter(g); ok {
+		return false
+	}
+	if isAliasList(g) {
+		return true
+	}
+	_, ok := parseMath(g)
+	return !ok
+}
+
 // goldAnswer extracts the answer from a gold that is a full solution.
 func goldAnswer(gold string) string {
 	gold = strings.TrimSpace(gold)
