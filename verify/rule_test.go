@@ -107,6 +107,8 @@ func TestRuleNumbers(t *testing.T) {
 		{"", "3.2 \\times 10^{-5}", "3.2e-5", Yes},
 		{"", "3.2 \\times 10^{-5}", "3.25e-5", Yes}, // within the gold's precision
 		{"", "3.2 \\times 10^{-5}", "3.4e-5", No},
+		{"", "3.2 \\times 10^{-5}", "3.2×10⁻⁵", Yes},
+		{"", "x^2+1", "x²+1", Yes},
 		{"", "26.3", "26.32", Yes},
 		{"", "26.3", "26.4", No},
 		{"", "420", "421", No},
@@ -183,6 +185,8 @@ func TestRuleStructures(t *testing.T) {
 		{"", "x = 1, y = 2", "x=1, y=2", Yes},
 		{"", `\begin{bmatrix} 1 \\ 2 \end{bmatrix}`, "(1, 2)", Yes},
 		{"", `\begin{bmatrix} 1 \\ 2 \end{bmatrix}`, "(2, 1)", No},
+		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, "[[1, 2], [3, 4]]", Yes},
+		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, "[[1, 3], [2, 4]]", No},
 		{"", "7, -2, \\text{ and } -5", "-5,-2,7", Yes},
 	})
 }

@@ -119,7 +119,7 @@ var relReplacer = strings.NewReplacer(`\left`, "", `\right`, "", `\infty`, `\inf
 	`\newline`, " ", `\neg`, `\neg`, `\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
 	`\neq`, "≠", `\ne`, "≠", `\approx`, "=", "≈", "=", `\equiv`, "=", `\lt`, "<", `\gt`, ">", `\cup`, "∪", `\in`, "∈")
 
-var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\²³⁻¹]*)$`)
+var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\²³⁻¹{}]*)$`)
 
 var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
 
@@ -664,6 +664,10 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	switch {
 	case g.kind == vRel && a.kind == vRel:
 		return compareRel(c, g, a)
+	case g.kind == vMatrix && isNested(a):
+		return compareValues(c, g, asMatrix(a))
+	case a.kind == vMatrix && isNested(g):
+		return compareValues(c, asMatrix(g), a)
 	case g.kind == vMatrix && (a.kind == vTuple || a.kind == vBare) && isVector(g):
 		return matchSameLength(c, flatten(g), a.items)
 	case a.kind == vMatrix && (g.kind == vTuple || g.kind == vBare) && isVector(a):
@@ -786,6 +790,27 @@ func relToInterval(v value) (value, bool) {
 		return mk(infExpr(-1), *cst, false, true), true
 	}
 	return value{}, false
+}
+
+// isNested reports whether v is a list of equally long bracketed lists: [[1,2],[3,4]].
+func isNested(v value) bool {
+	if v.kind != vTuple && v.kind != vBare || len(v.items) == 0 {
+		return false
+	}
+	for _, it := range v.items {
+		if it.kind != vTuple || len(it.items) != len(v.items[0].items) {
+			return false
+		}
+	}
+	return true
+}
+
+func asMatrix(v value) value {
+	m := value{kind: vMatrix}
+	for _, it := range v.items {
+		m.rows = append(m.rows, it.items)
+	}
+	return m
 }
 
 // isVector reports whether a matrix has a single row or a single column.
