@@ -158,6 +158,10 @@ func TestRuleExpressions(t *testing.T) {
 		{"", `2\sin x \cos x`, `\sin 2x`, Yes},
 		{"", "e^{2x}", "(e^x)^2", Yes},
 		{"", "x^3", "x^2", No},
+		{"", "1+2i", "i(2-i)", Yes},
+		{"", "3+4i", "(2+i)^2", Yes},
+		{"", "3+4i", "3-4i", No},
+		{"", "e^{i\\pi}", "-1 + 0i", Yes},
 		{"", `\log(100)`, "2", Yes}, // base-less log read as log10 when ln does not match
 		{"", `\ln(100)`, "2", No},
 	})

@@ -510,6 +510,12 @@ func exprEqual(g, a *Expr, gtol, atol float64) Outcome {
 	if len(vars) > 16 {
 		return Unknown
 	}
+	if !imagFree(g) && !imagFree(a) {
+		// both write complex numbers (1+2i vs i(2-i)): i is the imaginary unit
+		if o := complexEqual(g, a, vars); o != Unknown {
+			return o
+		}
+	}
 	env := &varEnv{names: vars}
 	valid, agree := 0, 0
 	for _, pt := range samplePoints {
