@@ -357,6 +357,8 @@ func lex(s string) ([]token, error) {
 			switch r {
 			case 'π':
 				toks = append(toks, token{kind: tIdent, s: "pi"})
+			case '°': // degrees inside an expression: sin(90° - x)
+				toks = append(toks, token{kind: tOp, s: "*"}, token{kind: tNum, s: "°", num: math.Pi / 180})
 			case '∞':
 				toks = append(toks, token{kind: tIdent, s: "infty"})
 			case '·', '×', '⋅', '∗':

@@ -247,10 +247,47 @@ func IsTextGold(gold string) bool {
 	return !ok
 }
 
+// allBoxed returns the contents of every balanced \boxed{...} in s (at most maxItems).
+func allBoxed(s string) []string {
+	var out []string
+	for len(out) < maxItems {
+		i := strings.Index(s, `\boxed{`)
+		if i < 0 {
+			break
+		}
+		j := i + len(`\boxed`)
+		depth, end := 0, -1
+		for k := j; k < len(s) && end < 0; k++ {
+			switch s[k] {
+			case '{':
+				depth++
+			case '}':
+				depth--
+				if depth == 0 {
+					end = k
+				}
+			}
+		}
+		if end < 0 {
+			break
+		}
+		if b := strings.TrimSpace(s[j+1 : end]); b != "" {
+			out = append(out, b)
+		}
+		s = s[end+1:]
+	}
+	return out
+}
+
 // goldAnswer extracts the answer from a gold that is a full solution.
 func goldAnswer(gold string) string {
 	gold = strings.TrimSpace(gold)
 	if strings.Contains(gold, `\boxed`) || strings.Contains(gold, `\fbox`) {
+		// a reference solution with several boxes ("\boxed{1} papers and \boxed{2} bins") has
+		// several answers
+		if all := allBoxed(gold); len(all) > 1 {
+			return strings.Join(all, ", ")
+		}
 		if b, ok := lastBoxedAny(gold); ok && strings.TrimSpace(b) != "" {
 			return b
 		}

@@ -333,6 +333,13 @@ func TestMathRefinements(t *testing.T) {
 		{"", "x > 5", "Therefore $x < 5$ is the solution.", Unknown},
 		{"", "2", `$\frac{1+\sqrt{5}}{2}$`, No},
 		{"", "May 31, 2012", "The resort opened on May 31, 2012.", Yes},
+		{"", `\boxed{1} papers and \boxed{2} bins`, "1, 2", Yes},
+		{"", `\boxed{1} papers and \boxed{2} bins`, "2", No},
+		{"", `28\%`, "28 pct", Yes},
+		{"", "1 1/2", "1.5", Yes},
+		{"", `\sin(90^{\circ}-x)`, `\cos(x)`, Yes},
+		{"", `\sin(30^{\circ})`, "0.5", Yes},
+		{"", `\begin{cases} a+b=\frac12 \\ a-b=\sqrt3 \end{cases}`, `\begin{cases} a-b=\sqrt{3}\\ a+b=0.5\end{cases}`, Yes},
 		{"", "1984", "May 1984", Yes},
 	})
 	if a, _ := ExtractRobust("work\nFinal Answer: The final answer is $28 \\%$. I hope it is correct.\n"); a != `28 \%` {

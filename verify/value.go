@@ -126,6 +126,10 @@ var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
 var prepReplacer = strings.NewReplacer("^{\\circ}", "°", "^\\circ", "°", "^{°}", "°", ",\\! ", ",", ",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
 	`\text{ or }`, ", ", `\quad`, " ", `\qquad`, " ", "!=", "≠")
 
+var reMixed = regexp.MustCompile(`^(\d+)\s+(\d+)\s*/\s*(\d+)$`)
+
+var reCases = regexp.MustCompile(`(?s)^\\begin\{(?:cases|aligned|align\*?|array\}\{[^}]*)\}(.*)\\end\{(?:cases|aligned|align\*?|array)\}$`)
+
 var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
 
 // parseMath prepares an extracted answer (escaping artefacts, relations, thousands separators,
@@ -154,6 +158,21 @@ func parseMath(s string) (value, bool) {
 		s = reListWords.ReplaceAllString(s, ", ")
 	}
 	s = stripThousands(s)
+	// "1 1/2" is a mixed number
+	if m := reMixed.FindStringSubmatch(s); m != nil {
+		s = m[1] + "+" + m[2] + "/" + m[3]
+	}
+	// a cases/aligned system is a list of equations
+	if m := reCases.FindStringSubmatch(s); m != nil {
+		rows := strings.Split(strings.ReplaceAll(m[1], "&", ""), `\\`)
+		var keep []string
+		for _, r := range rows {
+			if r = strings.TrimSpace(r); r != "" {
+				keep = append(keep, r)
+			}
+		}
+		s = strings.Join(keep, ", ")
+	}
 	// "{1, 2, 3}" written without backslashes is a set
 	if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && balancedOuter(s, '{', '}') && len(splitTop(s[1:len(s)-1], ',')) > 1 {
 		s = `\{` + s[1:len(s)-1] + `\}`
@@ -282,9 +301,14 @@ func parseValue(s string, depth int) (value, bool) {
 	if strings.HasSuffix(s, "%") {
 		v.pct = true
 		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
-	} else if strings.HasSuffix(s, "percent") {
-		v.pct = true
-		s = strings.TrimSpace(strings.TrimSuffix(s, "percent"))
+	} else {
+		for _, w := range []string{"per cent", "percent", "pct"} {
+			if strings.HasSuffix(s, w) {
+				v.pct = true
+				s = strings.TrimSpace(strings.TrimSuffix(s, w))
+				break
+			}
+		}
 	}
 	// a number followed by a known unit ("10 cm^2", "4.9 N·m") before plain algebra, so that
 	// unit letters are not read as variables
