@@ -486,24 +486,34 @@ func parseBool(s string) (bool, bool) {
 func checkBool(gold bool, answer string) Result {
 	toks := tokenize(answer, 24)
 	neg := false
+	seen, first := 0, false
 	for i, t := range toks {
-		if t.w == "not" || t.w == "isn" {
+		if i > 12 {
+			break
+		}
+		if t.w == "not" || t.w == "isn" || t.w == "never" {
 			neg = true
 			continue
 		}
 		b, ok := boolWords[t.w]
-		if !ok || i > 12 {
+		if !ok {
 			continue
 		}
 		if neg {
-			b = !b
+			b, neg = !b, false
 		}
-		if b == gold {
-			return Result{Yes, "boolean", "same truth value"}
+		if seen > 0 && b != first {
+			return Result{Unknown, "boolean", "hedged: both truth values in the answer"}
 		}
-		return Result{No, "boolean", "opposite truth value"}
+		seen, first = seen+1, b
 	}
-	return Result{Unknown, "boolean", "no truth value in the answer"}
+	switch {
+	case seen == 0:
+		return Result{Unknown, "boolean", "no truth value in the answer"}
+	case first == gold:
+		return Result{Yes, "boolean", "same truth value"}
+	}
+	return Result{No, "boolean", "opposite truth value"}
 }
 
 // ---- multiple choice ------------------------------------------------------------------------

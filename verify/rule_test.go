@@ -210,6 +210,8 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{"", "True", "correct", Yes},
 		{"", "False", "Yes, it is true.", No},
 		{"", "True", "This is not true.", No},
+		{"", "True", "Yes and no.", Unknown},
+		{"", "False", "No, the claim is false.", Yes},
 		{"", "Wilhelm Conrad Röntgen", "The first Nobel Prize in Physics was awarded to Wilhelm Röntgen in 1901.", Yes},
 		{"", "Olivia/MFSK", "MFSK", Yes},
 		{"", "1931/In 1931", "1931", Yes},
