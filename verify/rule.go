@@ -256,18 +256,7 @@ func allBoxed(s string) []string {
 			break
 		}
 		j := i + len(`\boxed`)
-		depth, end := 0, -1
-		for k := j; k < len(s) && end < 0; k++ {
-			switch s[k] {
-			case '{':
-				depth++
-			case '}':
-				depth--
-				if depth == 0 {
-					end = k
-				}
-			}
-		}
+		end := matchBrace(s, j)
 		if end < 0 {
 			break
 		}
