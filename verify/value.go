@@ -240,14 +240,10 @@ func parseValue(s string, depth int) (value, bool) {
 		}
 	}
 	// top-level lists
-	sep := byte(',')
 	parts := splitTop(s, ',')
 	if len(parts) == 1 {
-		if p2 := splitTop(s, ';'); len(p2) > 1 {
-			parts, sep = p2, ';'
-		}
+		parts = splitTop(s, ';') // "p=5,q=2; p=7,q=2" style separators
 	}
-	_ = sep
 	if len(parts) > 1 {
 		if len(parts) > maxItems {
 			return value{}, false
