@@ -407,8 +407,16 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 		if compareValues(c, golds[0], last.v) == Yes {
 			return Result{Outcome: Yes, Reason: "last quantity in the answer matches"}
 		}
+		// a stated value ("... is 30.0 torr, measured at 25 °C") counts, but not when the answer
+		// states many values (a list of guesses "= 1 = 2 = 3 = 7")
+		stated := 0
 		for _, n := range nums {
-			if n.anchored && compareValues(c, golds[0], n.v) == Yes {
+			if n.anchored {
+				stated++
+			}
+		}
+		for _, n := range nums {
+			if stated <= 2 && n.anchored && compareValues(c, golds[0], n.v) == Yes {
 				return Result{Outcome: Yes, Reason: "stated quantity in the answer matches"}
 			}
 		}

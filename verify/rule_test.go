@@ -334,6 +334,8 @@ func TestMathRefinements(t *testing.T) {
 		{"", "[0,1)", "The final answer is $(0, 1)$. I hope it is correct.", Unknown},
 		{"", "x > 5", "Therefore $x < 5$ is the solution.", Unknown},
 		{"", "2", `$\frac{1+\sqrt{5}}{2}$`, No},
+		{"", "7", "maybe it is = 1 or = 2 or = 3 or = 7 or = 9", No}, // a list of guesses
+		{"", "30.0 torr", "The pressure is 30.0 torr at 25 degrees.", Yes},
 		{"", "May 31, 2012", "The resort opened on May 31, 2012.", Yes},
 		{"", `\boxed{1} papers and \boxed{2} bins`, "1, 2", Yes},
 		{"", `\boxed{1} papers and \boxed{2} bins`, "2", No},
