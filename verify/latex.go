@@ -357,6 +357,8 @@ func lex(s string) ([]token, error) {
 			switch r {
 			case 'π':
 				toks = append(toks, token{kind: tIdent, s: "pi"})
+			case '°': // degrees inside an expression: sin(90° - x)
+				toks = append(toks, token{kind: tOp, s: "*"}, token{kind: tNum, s: "°", num: math.Pi / 180})
 			case '∞':
 				toks = append(toks, token{kind: tIdent, s: "infty"})
 			case '·', '×', '⋅', '∗':
@@ -829,9 +831,42 @@ var latexReplacer = strings.NewReplacer(
 	`\to`, "→", `\rightarrow`, "→", "\u00a0", " ", `\mid`, "|", `\vert`, "|", `\lvert`, "|", `\rvert`, "|",
 )
 
+var superscripts = map[rune]byte{'⁰': '0', '¹': '1', '²': '2', '³': '3', '⁴': '4', '⁵': '5', '⁶': '6', '⁷': '7',
+	'⁸': '8', '⁹': '9', '⁻': '-', '⁺': '+'}
+
+// unSuperscript turns Unicode superscripts into powers: 10⁻⁵ -> 10^{-5}, x² -> x^{2}.
+func unSuperscript(s string) string {
+	if !strings.ContainsAny(s, "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺") {
+		return s
+	}
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		c, ok := superscripts[r]
+		switch {
+		case ok && !in:
+			b.WriteString("^{")
+			b.WriteByte(c)
+			in = true
+		case ok:
+			b.WriteByte(c)
+		default:
+			if in {
+				b.WriteByte('}')
+				in = false
+			}
+			b.WriteRune(r)
+		}
+	}
+	if in {
+		b.WriteByte('}')
+	}
+	return b.String()
+}
+
 // normalizeLatex removes presentational LaTeX so that the lexer sees mathematics only.
 func normalizeLatex(s string) string {
-	s = latexReplacer.Replace(s)
+	s = unSuperscript(latexReplacer.Replace(s))
 	for _, cmd := range []string{`\text{`, `\textbf{`, `\mathrm{`, `\mathbf{`, `\mbox{`, `\textit{`, `\boxed{`, `\mathit{`, `\mathbb{`} {
 		if strings.Contains(s, cmd) {
 			s = unwrapCommand(s, cmd)

@@ -18,19 +18,8 @@ func lastBoxedAny(s string) (string, bool) {
 			j++
 		}
 		if j < len(s) && s[j] == '{' {
-			depth := 0
-			for k := j; k < len(s); k++ {
-				switch s[k] {
-				case '{':
-					depth++
-				case '}':
-					depth--
-					if depth == 0 {
-						return s[j+1 : k], true
-					}
-				case '\\':
-					k++ // skip escaped braces \{ \}
-				}
+			if k := matchBrace(s, j); k > 0 {
+				return s[j+1 : k], true
 			}
 		} else if j > i+len(`\fbox`) || strings.HasPrefix(s[i:], `\boxed `) {
 			k := j
@@ -46,6 +35,26 @@ func lastBoxedAny(s string) (string, bool) {
 		i = prev
 	}
 	return "", false
+}
+
+// matchBrace returns the index of the brace closing the one at s[open] (escaped \{ \} are
+// skipped), or -1 when it is not closed.
+func matchBrace(s string, open int) int {
+	depth := 0
+	for k := open; k < len(s); k++ {
+		switch s[k] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return k
+			}
+		case '\\':
+			k++
+		}
+	}
+	return -1
 }
 
 // LastBoxedAny exposes the any-depth \boxed / \fbox extractor.

@@ -230,10 +230,53 @@ func isProse(a string) bool { return reWord.MatchString(a) }
 // reNoPercent matches questions that fix the form of a proportion, so 25% and 0.25 differ.
 var reNoPercent = regexp.MustCompile(`(?i)\b(?:as|in)\s+(?:a\s+)?(?:decimal|fraction)(?:\s+form)?\b|\bnot\s+(?:as\s+)?a\s+percent`)
 
+// IsTextGold reports whether a gold answer is free text (not mathematics, a truth value or an
+// option letter), i.e. one that open-domain matching decides.
+func IsTextGold(gold string) bool {
+	g := cleanAnswer(goldAnswer(gold))
+	if _, ok := parseBool(g); ok {
+		return false
+	}
+	if _, ok := choiceLetter(g); ok {
+		return false
+	}
+	if isAliasList(g) {
+		return true
+	}
+	_, ok := parseMath(g)
+	return !ok
+}
+
+// allBoxed returns the contents of every balanced \boxed{...} in s (at most maxItems).
+func allBoxed(s string) []string {
+	var out []string
+	for len(out) < maxItems {
+		i := strings.Index(s, `\boxed{`)
+		if i < 0 {
+			break
+		}
+		j := i + len(`\boxed`)
+		end := matchBrace(s, j)
+		if end < 0 {
+			break
+		}
+		if b := strings.TrimSpace(s[j+1 : end]); b != "" {
+			out = append(out, b)
+		}
+		s = s[end+1:]
+	}
+	return out
+}
+
 // goldAnswer extracts the answer from a gold that is a full solution.
 func goldAnswer(gold string) string {
 	gold = strings.TrimSpace(gold)
 	if strings.Contains(gold, `\boxed`) || strings.Contains(gold, `\fbox`) {
+		// a reference solution with several boxes ("\boxed{1} papers and \boxed{2} bins") has
+		// several answers
+		if all := allBoxed(gold); len(all) > 1 {
+			return strings.Join(all, ", ")
+		}
 		if b, ok := lastBoxedAny(gold); ok && strings.TrimSpace(b) != "" {
 			return b
 		}
@@ -364,8 +407,16 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 		if compareValues(c, golds[0], last.v) == Yes {
 			return Result{Outcome: Yes, Reason: "last quantity in the answer matches"}
 		}
+		// a stated value ("... is 30.0 torr, measured at 25 °C") counts, but not when the answer
+		// states many values (a list of guesses "= 1 = 2 = 3 = 7")
+		stated := 0
 		for _, n := range nums {
-			if n.anchored && compareValues(c, golds[0], n.v) == Yes {
+			if n.anchored {
+				stated++
+			}
+		}
+		for _, n := range nums {
+			if stated <= 2 && n.anchored && compareValues(c, golds[0], n.v) == Yes {
 				return Result{Outcome: Yes, Reason: "stated quantity in the answer matches"}
 			}
 		}
@@ -432,24 +483,34 @@ func parseBool(s string) (bool, bool) {
 func checkBool(gold bool, answer string) Result {
 	toks := tokenize(answer, 24)
 	neg := false
+	seen, first := 0, false
 	for i, t := range toks {
-		if t.w == "not" || t.w == "isn" {
+		if i > 12 {
+			break
+		}
+		if t.w == "not" || t.w == "isn" || t.w == "never" {
 			neg = true
 			continue
 		}
 		b, ok := boolWords[t.w]
-		if !ok || i > 12 {
+		if !ok {
 			continue
 		}
 		if neg {
-			b = !b
+			b, neg = !b, false
 		}
-		if b == gold {
-			return Result{Yes, "boolean", "same truth value"}
+		if seen > 0 && b != first {
+			return Result{Unknown, "boolean", "hedged: both truth values in the answer"}
 		}
-		return Result{No, "boolean", "opposite truth value"}
+		seen, first = seen+1, b
 	}
-	return Result{Unknown, "boolean", "no truth value in the answer"}
+	switch {
+	case seen == 0:
+		return Result{Unknown, "boolean", "no truth value in the answer"}
+	case first == gold:
+		return Result{Yes, "boolean", "same truth value"}
+	}
+	return Result{No, "boolean", "opposite truth value"}
 }
 
 // ---- multiple choice ------------------------------------------------------------------------

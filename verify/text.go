@@ -256,7 +256,7 @@ func matchAlias(alias string, atoks []textToken, answer string) textResult {
 	}
 	// 3. a shortened name: the answer (or a capitalised run of it) is a subset of the gold's
 	// words including its last (head) word: "Wilhelm Röntgen" for "Wilhelm Conrad Röntgen"
-	if len(gtoks) >= 3 && !isDigits(gtoks[len(gtoks)-1].w) {
+	if len(gtoks) >= 3 && !isDigits(gtoks[len(gtoks)-1].w) && properName(gtoks) {
 		head := gtoks[len(gtoks)-1].w
 		for i, t := range acontent {
 			if t.w != head {
@@ -319,6 +319,18 @@ func windowAtLeast(hay, needle []textToken, need, max int) (int, int, bool) {
 func numbersIn(gold, span []textToken) bool {
 	for _, g := range gold {
 		if isDigits(g.w) && !containsWord(span, g.w) {
+			return false
+		}
+	}
+	return true
+}
+
+// properName reports whether every word of a gold is capitalised (a person or place name,
+// where dropping a middle name keeps the referent; "rock python" for "Indian rock python"
+// does not).
+func properName(ts []textToken) bool {
+	for _, t := range ts {
+		if !t.cap && !isDigits(t.w) {
 			return false
 		}
 	}

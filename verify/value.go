@@ -119,12 +119,16 @@ var relReplacer = strings.NewReplacer(`\left`, "", `\right`, "", `\infty`, `\inf
 	`\newline`, " ", `\neg`, `\neg`, `\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
 	`\neq`, "≠", `\ne`, "≠", `\approx`, "=", "≈", "=", `\equiv`, "=", `\lt`, "<", `\gt`, ">", `\cup`, "∪", `\in`, "∈")
 
-var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\²³⁻¹]*)$`)
+var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\²³⁻¹{}]*)$`)
 
 var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
 
 var prepReplacer = strings.NewReplacer("^{\\circ}", "°", "^\\circ", "°", "^{°}", "°", ",\\! ", ",", ",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
 	`\text{ or }`, ", ", `\quad`, " ", `\qquad`, " ", "!=", "≠")
+
+var reMixed = regexp.MustCompile(`^(\d+)\s+(\d+)\s*/\s*(\d+)$`)
+
+var reCases = regexp.MustCompile(`(?s)^\\begin\{(?:cases|aligned|align\*?|array\}\{[^}]*)\}(.*)\\end\{(?:cases|aligned|align\*?|array)\}$`)
 
 var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
 
@@ -154,6 +158,21 @@ func parseMath(s string) (value, bool) {
 		s = reListWords.ReplaceAllString(s, ", ")
 	}
 	s = stripThousands(s)
+	// "1 1/2" is a mixed number
+	if m := reMixed.FindStringSubmatch(s); m != nil {
+		s = m[1] + "+" + m[2] + "/" + m[3]
+	}
+	// a cases/aligned system is a list of equations
+	if m := reCases.FindStringSubmatch(s); m != nil {
+		rows := strings.Split(strings.ReplaceAll(m[1], "&", ""), `\\`)
+		var keep []string
+		for _, r := range rows {
+			if r = strings.TrimSpace(r); r != "" {
+				keep = append(keep, r)
+			}
+		}
+		s = strings.Join(keep, ", ")
+	}
 	// "{1, 2, 3}" written without backslashes is a set
 	if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && balancedOuter(s, '{', '}') && len(splitTop(s[1:len(s)-1], ',')) > 1 {
 		s = `\{` + s[1:len(s)-1] + `\}`
@@ -221,14 +240,10 @@ func parseValue(s string, depth int) (value, bool) {
 		}
 	}
 	// top-level lists
-	sep := byte(',')
 	parts := splitTop(s, ',')
 	if len(parts) == 1 {
-		if p2 := splitTop(s, ';'); len(p2) > 1 {
-			parts, sep = p2, ';'
-		}
+		parts = splitTop(s, ';') // "p=5,q=2; p=7,q=2" style separators
 	}
-	_ = sep
 	if len(parts) > 1 {
 		if len(parts) > maxItems {
 			return value{}, false
@@ -282,9 +297,14 @@ func parseValue(s string, depth int) (value, bool) {
 	if strings.HasSuffix(s, "%") {
 		v.pct = true
 		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
-	} else if strings.HasSuffix(s, "percent") {
-		v.pct = true
-		s = strings.TrimSpace(strings.TrimSuffix(s, "percent"))
+	} else {
+		for _, w := range []string{"per cent", "percent", "pct"} {
+			if strings.HasSuffix(s, w) {
+				v.pct = true
+				s = strings.TrimSpace(strings.TrimSuffix(s, w))
+				break
+			}
+		}
 	}
 	// a number followed by a known unit ("10 cm^2", "4.9 N·m") before plain algebra, so that
 	// unit letters are not read as variables
@@ -510,6 +530,12 @@ func exprEqual(g, a *Expr, gtol, atol float64) Outcome {
 	if len(vars) > 16 {
 		return Unknown
 	}
+	if !imagFree(g) && !imagFree(a) {
+		// both write complex numbers (1+2i vs i(2-i)): i is the imaginary unit
+		if o := complexEqual(g, a, vars); o != Unknown {
+			return o
+		}
+	}
 	env := &varEnv{names: vars}
 	valid, agree := 0, 0
 	for _, pt := range samplePoints {
@@ -664,6 +690,10 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	switch {
 	case g.kind == vRel && a.kind == vRel:
 		return compareRel(c, g, a)
+	case g.kind == vMatrix && isNested(a):
+		return compareValues(c, g, asMatrix(a))
+	case a.kind == vMatrix && isNested(g):
+		return compareValues(c, asMatrix(g), a)
 	case g.kind == vMatrix && (a.kind == vTuple || a.kind == vBare) && isVector(g):
 		return matchSameLength(c, flatten(g), a.items)
 	case a.kind == vMatrix && (g.kind == vTuple || g.kind == vBare) && isVector(a):
@@ -786,6 +816,27 @@ func relToInterval(v value) (value, bool) {
 		return mk(infExpr(-1), *cst, false, true), true
 	}
 	return value{}, false
+}
+
+// isNested reports whether v is a list of equally long bracketed lists: [[1,2],[3,4]].
+func isNested(v value) bool {
+	if v.kind != vTuple && v.kind != vBare || len(v.items) == 0 {
+		return false
+	}
+	for _, it := range v.items {
+		if it.kind != vTuple || len(it.items) != len(v.items[0].items) {
+			return false
+		}
+	}
+	return true
+}
+
+func asMatrix(v value) value {
+	m := value{kind: vMatrix}
+	for _, it := range v.items {
+		m.rows = append(m.rows, it.items)
+	}
+	return m
 }
 
 // isVector reports whether a matrix has a single row or a single column.

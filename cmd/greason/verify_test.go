@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/pflag"
 )
 
 func runVerifyCLI(t *testing.T, args ...string) (string, error) {
@@ -18,7 +16,11 @@ func runVerifyCLI(t *testing.T, args ...string) (string, error) {
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
 	// reset flags that persist between Execute calls
-	verifyCmd.Flags().VisitAll(func(f *pflag.Flag) { f.Changed = false })
+	for _, n := range []string{"gold", "answer", "question", "batch", "out", "judge", "no-extract"} {
+		if f := verifyCmd.Flags().Lookup(n); f != nil {
+			f.Changed = false
+		}
+	}
 	verifyFlags.batch, verifyFlags.out, verifyFlags.judge, verifyFlags.noExtract = "", "", "rule", false
 	return out.String(), err
 }
