@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/greason/greason/harness"
+
 	"github.com/spf13/cobra"
 
 	"github.com/greason/greason/verify"
@@ -56,31 +58,10 @@ func init() {
 }
 
 func pickJudge() (verify.Judge, error) {
-	var model verify.Judge
-	switch {
-	case verifyFlags.verifierURL != "":
-		model = verify.NewGeneralVerifier(verifyFlags.verifierURL, verifyFlags.verifierModel)
-	case verifyFlags.judgeURL != "":
-		model = verify.NewEqualityJudge(verifyFlags.judgeURL, verifyFlags.judgeModel)
-	}
-	switch verifyFlags.judge {
-	case "rule":
-		return verify.RuleVerifier{}, nil
-	case "exact":
-		return verify.ExactJudge{}, nil
-	case "hendrycks":
-		return verify.HendrycksJudge{}, nil
-	case "string":
-		return verify.StringJudge{}, nil
-	case "cascade":
-		return &verify.Cascade{Model: model}, nil
-	case "general-verifier", "llm-judge":
-		if model == nil {
-			return nil, fmt.Errorf("--judge %s needs --verifier-url or --judge-url", verifyFlags.judge)
-		}
-		return model, nil
-	}
-	return nil, fmt.Errorf("unknown --judge %q", verifyFlags.judge)
+	return harness.NewJudge(verifyFlags.judge, harness.JudgeConfig{
+		URL: verifyFlags.judgeURL, Model: verifyFlags.judgeModel,
+		VerifierURL: verifyFlags.verifierURL, VerifierModel: verifyFlags.verifierModel,
+	})
 }
 
 func runVerify(cmd *cobra.Command, _ []string) error {
