@@ -7,10 +7,9 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/greason/greason/harness"
-
 	"github.com/spf13/cobra"
 
+	"github.com/greason/greason/harness"
 	"github.com/greason/greason/verify"
 )
 
