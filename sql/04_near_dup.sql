@@ -1,0 +1,19 @@
+-- Stage 4: near-duplicates. MinHash over word 5-grams of norm_question with LSH banding
+-- (datatrove's defaults: 14 bands × 8 hashes, candidate threshold (1/14)^(1/8) ≈ 0.72).
+-- The Go step (minhash.go) signs every row, collects candidate pairs from equal band keys,
+-- keeps pairs whose estimated Jaccard similarity (equal signature positions / 112) is at least
+-- the threshold, clusters them (union-find) and writes
+--   near_dup_clusters(rid, cluster_id, rep_rid, cluster_size, sim_to_rep)
+-- for every row of a cluster of two or more rows; the representative is the member with the
+-- smallest id. s4_rows keeps singletons and representatives.
+-- @go near_dup
+
+CREATE OR REPLACE TABLE s4_rows AS
+SELECT s.* FROM s3_rows s
+WHERE NOT EXISTS (SELECT 1 FROM near_dup_clusters c WHERE c.rid = s.rid AND c.rid <> c.rep_rid);
+
+INSERT INTO stage_counts (stage, metric, reason, n)
+SELECT 4, 'in', NULL, count(*) FROM s3_rows
+UNION ALL SELECT 4, 'out', NULL, count(*) FROM s4_rows
+UNION ALL SELECT 4, 'dropped', 'near duplicate (MinHash LSH)', count(*) FROM near_dup_clusters WHERE rid <> rep_rid
+UNION ALL SELECT 4, 'clusters', NULL, count(DISTINCT cluster_id) FROM near_dup_clusters;
