@@ -81,3 +81,25 @@ func TestCorpusStageCounts(t *testing.T) {
 		t.Logf("stage %d %-14s in %6d out %6d dropped %6d", st, name, in, out, dr)
 	}
 }
+
+func TestCorpusDebugDump(t *testing.T) {
+	if os.Getenv("GREASON_DEBUG_SQL") == "" {
+		t.Skip("set GREASON_DEBUG_SQL to a query")
+	}
+	p := corpus(t)
+	rows, err := p.Conn().QueryContext(context.Background(), os.Getenv("GREASON_DEBUG_SQL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		rows.Scan(ptrs...)
+		t.Log(vals...)
+	}
+}

@@ -1,0 +1,225 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+func init() { goSteps["domain_classify"] = domainStep }
+
+// NaiveBayes is a multinomial naive-Bayes text classifier over hashed word unigrams and bigrams.
+type NaiveBayes struct {
+	Classes []string
+	Buckets int
+	logPrior []float64
+	logLik   [][]float32 // [class][bucket]
+	counts   [][]float32
+	docs     []int
+}
+
+// NewNaiveBayes returns an untrained classifier with 2^bits feature buckets.
+func NewNaiveBayes(classes []string, bits int) *NaiveBayes {
+	nb := &NaiveBayes{Classes: classes, Buckets: 1 << bits, docs: make([]int, len(classes))}
+	nb.counts = make([][]float32, len(classes))
+	for i := range nb.counts {
+		nb.counts[i] = make([]float32, nb.Buckets)
+	}
+	return nb
+}
+
+// features appends the bucket of every unigram and bigram of text.
+func (nb *NaiveBayes) features(text string, scratch []uint64, out []int32) ([]uint64, []int32) {
+	scratch = wordHashes(text, scratch)
+	out = out[:0]
+	mask := uint64(nb.Buckets - 1)
+	for i, w := range scratch {
+		out = append(out, int32(mix64(w)&mask))
+		if i > 0 {
+			out = append(out, int32(mix64(w^scratch[i-1]*0x9e3779b97f4a7c15)&mask))
+		}
+	}
+	return scratch, out
+}
+
+// Add counts one training document.
+func (nb *NaiveBayes) Add(class int, text string) {
+	_, f := nb.features(text, nil, nil)
+	for _, b := range f {
+		nb.counts[class][b]++
+	}
+	nb.docs[class]++
+}
+
+// Fit turns the counts into log probabilities (Laplace smoothing alpha).
+func (nb *NaiveBayes) Fit(alpha float64) {
+	total := 0
+	for _, d := range nb.docs {
+		total += d
+	}
+	nb.logPrior = make([]float64, len(nb.Classes))
+	nb.logLik = make([][]float32, len(nb.Classes))
+	for c := range nb.Classes {
+		nb.logPrior[c] = math.Log((float64(nb.docs[c]) + 1) / (float64(total) + float64(len(nb.Classes))))
+		sum := 0.0
+		for _, v := range nb.counts[c] {
+			sum += float64(v)
+		}
+		den := math.Log(sum + alpha*float64(nb.Buckets))
+		ll := make([]float32, nb.Buckets)
+		for b, v := range nb.counts[c] {
+			ll[b] = float32(math.Log(float64(v)+alpha) - den)
+		}
+		nb.logLik[c] = ll
+	}
+	nb.counts = nil
+}
+
+// Predict returns the most likely class and its posterior probability.
+func (nb *NaiveBayes) Predict(text string, scratch []uint64, feats []int32, scores []float64) (int, float64, []uint64, []int32) {
+	scratch, feats = nb.features(text, scratch, feats)
+	for c := range nb.Classes {
+		s := nb.logPrior[c]
+		ll := nb.logLik[c]
+		for _, b := range feats {
+			s += float64(ll[b])
+		}
+		scores[c] = s
+	}
+	best := 0
+	for c := range scores {
+		if scores[c] > scores[best] {
+			best = c
+		}
+	}
+	z := 0.0
+	for _, s := range scores {
+		z += math.Exp(s - scores[best])
+	}
+	return best, 1 / z, scratch, feats
+}
+
+// heldOut puts a deterministic 10% of ids (by FNV hash with the seed) into the held-out split.
+func heldOut(id string, seed int64) bool {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%s", seed, id)
+	return mix64(h.Sum64())%10 == 0
+}
+
+// domainStep trains the classifier on the labelled rows of s6_labelled (training split, at most
+// DomainMaxTrain rows), measures it on the held-out 10%, and predicts a fine category for every
+// row. It writes domain_predictions(rid, split, predicted, prob) and domain_eval.
+func domainStep(ctx context.Context, p *Pipeline) error {
+	var classes []string
+	rows, err := p.conn.QueryContext(ctx, `SELECT DISTINCT category FROM category_map ORDER BY 1`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		classes = append(classes, c)
+	}
+	rows.Close()
+	classIdx := map[string]int{}
+	for i, c := range classes {
+		classIdx[c] = i
+	}
+	type row struct {
+		rid   int64
+		id    string
+		text  string
+		label int // -1: unlabelled
+	}
+	var all []row
+	rows, err = p.conn.QueryContext(ctx, `SELECT rid, id, norm_question, label_category FROM s6_labelled ORDER BY rid`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var r row
+		var lab *string
+		if err := rows.Scan(&r.rid, &r.id, &r.text, &lab); err != nil {
+			rows.Close()
+			return err
+		}
+		r.label = -1
+		if lab != nil {
+			r.label = classIdx[*lab]
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	nb := NewNaiveBayes(classes, 20)
+	split := make([]string, len(all))
+	trained := 0
+	for i, r := range all {
+		switch {
+		case r.label < 0:
+			split[i] = "unlabelled"
+		case heldOut(r.id, p.Opt.Seed):
+			split[i] = "heldout"
+		case trained < p.Opt.DomainMaxTrain:
+			split[i] = "train"
+			nb.Add(r.label, r.text)
+			trained++
+		default:
+			split[i] = "unused"
+		}
+	}
+	if trained == 0 {
+		return fmt.Errorf("no labelled rows to train the domain classifier on")
+	}
+	nb.Fit(0.1)
+
+	pred := make([]int, len(all))
+	prob := make([]float64, len(all))
+	bar := p.bar(int64(len(all)), "stage 6 classify")
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch []uint64
+			var feats []int32
+			scores := make([]float64, len(classes))
+			for i := w; i < len(all); i += workers {
+				pred[i], prob[i], scratch, feats = nb.Predict(all[i].text, scratch, feats, scores)
+				if i%4096 == 0 {
+					bar.Add(4096 * workers)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	bar.Finish()
+
+	if err := p.exec(ctx, `CREATE OR REPLACE TABLE domain_predictions (rid BIGINT, split VARCHAR, predicted VARCHAR, prob DOUBLE)`); err != nil {
+		return err
+	}
+	err = p.withAppender("domain_predictions", func(a *duckdb.Appender) error {
+		for i, r := range all {
+			if err := a.AppendRow(r.rid, split[i], classes[pred[i]], prob[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = p.conn.ExecContext(ctx, `INSERT INTO stage_counts (stage, metric, reason, n) VALUES (6, 'classifier_train_rows', NULL, ?)`, trained)
+	return err
+}
