@@ -202,7 +202,7 @@ func (p *Pipeline) expand(s Stage, text string) (string, error) {
 
 // setVariables publishes the options as DuckDB variables (getvariable('name') in stage files).
 func (p *Pipeline) setVariables(ctx context.Context) error {
-	kd := "NULL"
+	kd := "NULL::VARCHAR[]"
 	if len(p.Opt.KeepDifficulties) > 0 {
 		q := make([]string, len(p.Opt.KeepDifficulties))
 		for i, d := range p.Opt.KeepDifficulties {

@@ -1,0 +1,28 @@
+-- Stage 9: export. The final dataset in the WebInstruct schema (plus provenance and pipeline
+-- labels), the verl RL layout of protocol.md §3.1, and files in {{export_dir}} when set:
+--   dataset.jsonl, dataset.parquet, verl_train.parquet (written to a temporary name, then renamed).
+--   dataset   id, question, answer, answer_type, category, difficulty (WebInstruct columns; answer_type
+--             is the source label when it names one type, else the classifier's), then domain,
+--             answer_format, difficulty_level, source, source_id, labels
+--   verl_rows data_source, prompt, ability, reward_model, extra_info (a view)
+
+CREATE OR REPLACE TABLE dataset AS
+SELECT id, question, answer, coalesce(answer_type_label, answer_format) AS answer_type,
+       domain_category AS category, difficulty,
+       domain, domain_source, answer_format, difficulty_level, source, source_id, labels
+FROM s8_rows ORDER BY id;
+
+CREATE OR REPLACE VIEW verl_rows AS
+SELECT 'general-reasoner' AS data_source,
+       [{'role': 'user', 'content': question || ' Please reason step by step, and put your final answer within \boxed{}.'}] AS prompt,
+       'reasoning' AS ability,
+       {'style': 'rule', 'ground_truth': answer} AS reward_model,
+       {'split': 'train', 'index': (row_number() OVER (ORDER BY id)) - 1, 'answer': answer,
+        'question': question, 'level': difficulty} AS extra_info
+FROM dataset;
+
+-- @go export
+
+INSERT INTO stage_counts (stage, metric, reason, n)
+SELECT 9, 'in', NULL, count(*) FROM s8_rows
+UNION ALL SELECT 9, 'out', NULL, count(*) FROM dataset;
