@@ -82,12 +82,9 @@ func TestCorpusStageCounts(t *testing.T) {
 	}
 }
 
-func TestCorpusDebugDump(t *testing.T) {
-	if os.Getenv("GREASON_DEBUG_SQL") == "" {
-		t.Skip("set GREASON_DEBUG_SQL to a query")
-	}
-	p := corpus(t)
-	rows, err := p.Conn().QueryContext(context.Background(), os.Getenv("GREASON_DEBUG_SQL"))
+func logQuery(t *testing.T, p *Pipeline, q string) {
+	t.Helper()
+	rows, err := p.Conn().QueryContext(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +96,16 @@ func TestCorpusDebugDump(t *testing.T) {
 		ptrs[i] = &vals[i]
 	}
 	for rows.Next() {
-		rows.Scan(ptrs...)
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
 		t.Log(vals...)
 	}
+}
+
+func TestCorpusDebugDump(t *testing.T) {
+	if os.Getenv("GREASON_DEBUG_SQL") == "" {
+		t.Skip("set GREASON_DEBUG_SQL to a query")
+	}
+	logQuery(t, corpus(t), os.Getenv("GREASON_DEBUG_SQL"))
 }

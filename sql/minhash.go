@@ -145,6 +145,28 @@ func Similarity(a, b []uint32) float64 {
 	return float64(eq) / float64(len(a))
 }
 
+// ShingleJaccard is the exact Jaccard similarity of the word n-gram sets of a and b.
+func ShingleJaccard(a, b string, n int) float64 {
+	sa := map[uint64]bool{}
+	for _, x := range shingleHashes(wordHashes(a, nil), n, nil) {
+		sa[x] = true
+	}
+	sb := map[uint64]bool{}
+	inter := 0
+	for _, x := range shingleHashes(wordHashes(b, nil), n, nil) {
+		if !sb[x] {
+			sb[x] = true
+			if sa[x] {
+				inter++
+			}
+		}
+	}
+	if len(sa)+len(sb) == 0 {
+		return 1
+	}
+	return float64(inter) / float64(len(sa)+len(sb)-inter)
+}
+
 type unionFind []int32
 
 func (u unionFind) find(x int32) int32 {
@@ -267,10 +289,13 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 		}
 	}
 	// Clusters of two or more rows; the representative is the member with the smallest id.
+	size := make([]int32, n)
+	for i := range n {
+		size[uf.find(int32(i))]++
+	}
 	members := map[int32][]int32{}
 	for i := range n {
-		r := uf.find(int32(i))
-		if r != int32(i) || members[r] != nil {
+		if r := uf.find(int32(i)); size[r] > 1 {
 			members[r] = append(members[r], int32(i))
 		}
 	}
