@@ -70,18 +70,21 @@ func (p *Pipeline) UseFiles(ctx context.Context, paths []string) error {
 			return err
 		}
 		parts = append(parts, `SELECT input_file, input_row,
-       line->>'$.id' AS id, line->>'$.question' AS question, line->>'$.answer' AS answer,
-       line->>'$.answer_type' AS answer_type, line->>'$.category' AS category, line->>'$.difficulty' AS difficulty,
-       coalesce(line->>'$.source', 'file') AS source, coalesce(line->>'$.source_id', line->>'$.id') AS source_id,
-       coalesce(line->>'$.labels', '{}') AS labels,
-       CASE WHEN NOT json_valid(line) THEN 'invalid JSON'
-            WHEN json_type(line::JSON) <> 'OBJECT' THEN 'line is not a JSON object'
-            ELSE (SELECT first('field ' || f || ': expected a string, got ' || json_type(line::JSON, '$.' || f))
+       j->>'$.id' AS id, j->>'$.question' AS question, j->>'$.answer' AS answer,
+       j->>'$.answer_type' AS answer_type, j->>'$.category' AS category, j->>'$.difficulty' AS difficulty,
+       coalesce(j->>'$.source', 'file') AS source, coalesce(j->>'$.source_id', j->>'$.id') AS source_id,
+       coalesce(j->>'$.labels', '{}') AS labels,
+       CASE WHEN NOT valid THEN 'invalid JSON'
+            WHEN j IS NULL THEN 'line is not a JSON object'
+            ELSE (SELECT first('field ' || f || ': expected a string, got ' || json_type(j, '$.' || f))
                   FROM unnest(['id', 'question', 'answer', 'answer_type', 'category', 'difficulty']) t(f)
-                  WHERE json_type(line::JSON, '$.' || f) NOT IN ('VARCHAR', 'NULL')
-                    AND NOT (f = 'answer' AND json_type(line::JSON, '$.' || f) IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')))
+                  WHERE json_type(j, '$.' || f) NOT IN ('VARCHAR', 'NULL')
+                    AND NOT (f = 'answer' AND json_type(j, '$.' || f) IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')))
        END AS parse_error
-FROM raw_lines`)
+FROM (SELECT *, json_valid(line) AS valid,
+             CASE WHEN json_valid(line) AND json_type(CASE WHEN json_valid(line) THEN line END) = 'OBJECT'
+                  THEN CASE WHEN json_valid(line) THEN line END::JSON END AS j
+      FROM raw_lines)`)
 	}
 	if len(pq) > 0 {
 		q, err := p.parquetSelect(ctx, pq)
