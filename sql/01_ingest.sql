@@ -1,47 +1,49 @@
 -- Stage 1: ingest + schema check. Reads the raw_input view (benchmark corpus, local
 -- Parquet/JSONL files or synthetic rows; see inputs.go) and splits it into
---   s1_rows     rows with id, question and answer present, first occurrence of each id
+--   s1_keep     (rid, input_file, input_row) of the rows with id, question and answer present,
+--               first occurrence of each id; rid numbers them in input order
+--   s1_rows     view: s1_keep joined with raw_input (all input columns + rid)
 --   quarantine  every other row, with input_file, input_row, the field and the reason
--- Invariant: rows in = s1_rows + quarantine.
+-- Invariant: rows in = s1_rows + quarantine. The checks run on a narrow copy (no text), so
+-- the text is copied once.
 
 CREATE OR REPLACE TEMP TABLE s1_checked AS
-SELECT *,
+SELECT input_file, input_row, id,
        CASE WHEN parse_error IS NOT NULL THEN 'parse'
             WHEN id IS NULL OR trim(id) = '' THEN 'id'
             WHEN question IS NULL OR trim(question) = '' THEN 'question'
             WHEN answer IS NULL OR trim(answer) = '' THEN 'answer'
-            WHEN first_file IS DISTINCT FROM input_file OR first_row IS DISTINCT FROM input_row THEN 'id'
        END AS bad_field,
        CASE WHEN parse_error IS NOT NULL THEN parse_error
             WHEN id IS NULL OR trim(id) = '' THEN 'missing field id'
             WHEN question IS NULL OR trim(question) = '' THEN 'missing field question'
             WHEN answer IS NULL OR trim(answer) = '' THEN 'missing field answer'
-            WHEN first_file IS DISTINCT FROM input_file OR first_row IS DISTINCT FROM input_row
-                THEN 'duplicate id (first seen at ' || first_file || ':' || first_row || ')'
        END AS reason
-FROM (
-    SELECT *,
-           first_value(input_file) OVER w AS first_file,
-           first_value(input_row) OVER w AS first_row
-    FROM raw_input
-    WINDOW w AS (PARTITION BY CASE WHEN parse_error IS NULL AND trim(id) <> '' THEN id END
-                 ORDER BY input_file, input_row)
-);
+FROM raw_input;
+
+-- a repeated id: the first occurrence (in input order) stays, the others are quarantined
+UPDATE s1_checked c SET bad_field = 'id', reason = 'duplicate id (first seen at ' || f.file || ':' || f.row || ')'
+FROM (SELECT id, arg_min(input_file, (input_file, input_row)) AS file, arg_min(input_row, (input_file, input_row)) AS row
+      FROM s1_checked WHERE reason IS NULL GROUP BY id HAVING count(*) > 1) f
+WHERE c.reason IS NULL AND c.id = f.id AND (c.input_file, c.input_row) <> (f.file, f.row);
 
 CREATE OR REPLACE TABLE quarantine AS
-SELECT input_file, input_row, id, bad_field AS field, reason, question, answer
-FROM s1_checked WHERE reason IS NOT NULL;
+SELECT c.input_file, c.input_row, c.id, c.bad_field AS field, c.reason, r.question, r.answer
+FROM s1_checked c JOIN raw_input r USING (input_file, input_row) WHERE c.reason IS NOT NULL;
 
--- rid: dense row number in input order (stable for the same input)
-CREATE OR REPLACE TABLE s1_rows AS
-SELECT row_number() OVER (ORDER BY input_file, input_row) AS rid,
-       id, question, answer::VARCHAR AS answer, answer_type, category, difficulty,
-       source, source_id, labels, input_file, input_row
+-- the kept rows: their ids, and a view that joins the input (the text is not copied here)
+CREATE OR REPLACE TABLE s1_keep AS
+SELECT row_number() OVER (ORDER BY input_file, input_row) AS rid, input_file, input_row
 FROM s1_checked WHERE reason IS NULL;
+
+CREATE OR REPLACE VIEW s1_rows AS
+SELECT k.rid, r.id, r.question, r.answer::VARCHAR AS answer, r.answer_type, r.category, r.difficulty,
+       r.source, r.source_id, r.labels, r.input_file, r.input_row
+FROM s1_keep k JOIN raw_input r USING (input_file, input_row);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 1, 'in', NULL, count(*) FROM s1_checked
-UNION ALL SELECT 1, 'out', NULL, count(*) FROM s1_rows
+UNION ALL SELECT 1, 'out', NULL, count(*) FROM s1_keep
 UNION ALL SELECT 1, 'dropped', 'quarantine: ' || regexp_replace(reason, ' \(first seen at .*', ''), count(*)
           FROM quarantine GROUP BY ALL;
 

@@ -1,24 +1,25 @@
--- Stage 2: normalise. Unicode NFKC (Go function nfkc), LaTeX spacing, whitespace and case,
--- then a key per row:
+-- Stage 2: normalise. norm_text() is a Go function (normalize.go, NormText): Unicode NFKC,
+-- lower case, LaTeX spacing commands (\, \; \: \! \quad \qquad "\ ") to one space, \left and
+-- \right removed, $ delimiters removed, no spaces next to { } ^ _, whitespace runs collapsed.
+-- Then a key per row:
 --   norm_question, norm_answer   normalised text
 --   qkey                         md5 of norm_question
 --   qakey                        md5 of norm_question + U+001F + norm_answer
--- No row is dropped here.
---
--- LaTeX spacing: the spacing commands \, \; \: \! \quad \qquad and "\ " become one space,
--- \left / \right disappear, spaces inside and around braces go ("\frac {1} { 2 }" = "\frac{1}{2}"),
--- a backslash command followed by a space keeps one space; $...$ delimiters go.
+-- s2_norm(rid, norm_question, norm_answer, qkey, qakey); s2_rows = s1_rows + these (view).
+-- No row is dropped. Stages 1-8 store row ids and the columns they add, and their sN_rows are
+-- views, so the text is stored once (input) + once normalised until the export.
 
--- norm_text() is the macro defined in macros.sql (Go applies it at connection open).
-
-CREATE OR REPLACE TABLE s2_rows AS
-SELECT *,
+CREATE OR REPLACE TABLE s2_norm AS
+SELECT rid, norm_question, norm_answer,
        md5(norm_question) AS qkey,
        md5(norm_question || chr(31) || norm_answer) AS qakey
 FROM (
-    SELECT *, norm_text(question) AS norm_question, norm_text(answer) AS norm_answer FROM s1_rows
+    SELECT rid, norm_text(question) AS norm_question, norm_text(answer) AS norm_answer FROM s1_rows
 );
+
+CREATE OR REPLACE VIEW s2_rows AS
+SELECT * FROM s1_rows JOIN s2_norm USING (rid);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 2, 'in', NULL, count(*) FROM s1_rows
-UNION ALL SELECT 2, 'out', NULL, count(*) FROM s2_rows;
+UNION ALL SELECT 2, 'out', NULL, count(*) FROM s2_norm;

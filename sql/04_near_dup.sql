@@ -5,12 +5,11 @@
 -- the threshold, clusters them (union-find) and writes
 --   near_dup_clusters(rid, cluster_id, rep_rid, cluster_size, sim_to_rep)
 -- for every row of a cluster of two or more rows; the representative is the member with the
--- smallest id. s4_rows keeps singletons and representatives.
+-- smallest id. s4_rows (view) keeps singletons and representatives.
 -- @go near_dup
 
-CREATE OR REPLACE TABLE s4_rows AS
-SELECT s.* FROM s3_rows s
-WHERE NOT EXISTS (SELECT 1 FROM near_dup_clusters c WHERE c.rid = s.rid AND c.rid <> c.rep_rid);
+CREATE OR REPLACE VIEW s4_rows AS
+SELECT s.* FROM s3_rows s ANTI JOIN (SELECT rid FROM near_dup_clusters WHERE rid <> rep_rid) c USING (rid);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 4, 'in', NULL, count(*) FROM s3_rows

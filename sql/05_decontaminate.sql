@@ -17,11 +17,11 @@ SELECT benchmark, item_id, norm_text(question) AS norm_question FROM bench_items
 
 CREATE OR REPLACE TABLE contamination AS
 SELECT h.*, s.id, s.source, s.source_id
-FROM contamination_hits h JOIN s4_rows s USING (rid)
+FROM contamination_hits h JOIN s2_rows s USING (rid)
 WHERE h.overlap >= getvariable('contam_min_overlap') AND s.source <> h.benchmark;
 
-CREATE OR REPLACE TABLE s5_rows AS
-SELECT s.* FROM s4_rows s WHERE s.rid NOT IN (SELECT rid FROM contamination);
+CREATE OR REPLACE VIEW s5_rows AS
+SELECT s.* FROM s4_rows s ANTI JOIN contamination c USING (rid);
 
 CREATE OR REPLACE VIEW contamination_report AS
 SELECT b.benchmark, b.items,

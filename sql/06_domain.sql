@@ -7,6 +7,7 @@
 --   category_map(raw, category)        lower-cased source label -> fine category
 --   category_groups(category, grp)     fine category -> paper group
 --   domain_predictions(rid, split, predicted, prob)
+--   row_domain(rid, domain_category, domain, domain_source, domain_prob); s6_rows = s5_rows + these (view)
 --   domain_eval(level, source, n, correct, accuracy)   held-out accuracy
 -- No row is dropped.
 
@@ -41,19 +42,22 @@ SELECT * FROM (
 );
 
 CREATE OR REPLACE TABLE s6_labelled AS
-SELECT s.*, m.category AS label_category
+SELECT s.rid, s.id, s.source, s.category, m.category AS label_category
 FROM s5_rows s LEFT JOIN category_map m ON m.raw = lower(trim(s.category));
 
 -- @go domain_classify
 
-CREATE OR REPLACE TABLE s6_rows AS
-SELECT l.* EXCLUDE (label_category),
+CREATE OR REPLACE TABLE row_domain AS
+SELECT l.rid,
        coalesce(l.label_category, d.predicted) AS domain_category,
        g.grp AS domain,
        CASE WHEN l.label_category IS NOT NULL THEN 'label' ELSE 'model' END AS domain_source,
        d.prob AS domain_prob
 FROM s6_labelled l JOIN domain_predictions d USING (rid)
 JOIN category_groups g ON g.category = coalesce(l.label_category, d.predicted);
+
+CREATE OR REPLACE VIEW s6_rows AS
+SELECT * FROM s5_rows JOIN row_domain USING (rid);
 
 CREATE OR REPLACE TABLE domain_eval AS
 WITH h AS (
@@ -79,7 +83,7 @@ FROM (SELECT label, count(*) OVER (PARTITION BY label) AS c FROM h);
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 6, 'in', NULL, count(*) FROM s5_rows
 UNION ALL SELECT 6, 'out', NULL, count(*) FROM s6_rows
-UNION ALL SELECT 6, 'domain_from_label', NULL, count(*) FROM s6_rows WHERE domain_source = 'label'
-UNION ALL SELECT 6, 'domain_from_model', NULL, count(*) FROM s6_rows WHERE domain_source = 'model'
+UNION ALL SELECT 6, 'domain_from_label', NULL, count(*) FROM row_domain WHERE domain_source = 'label'
+UNION ALL SELECT 6, 'domain_from_model', NULL, count(*) FROM row_domain WHERE domain_source = 'model'
 UNION ALL SELECT 6, 'unmapped_category_label', category, count(*) FROM s6_labelled
           WHERE category IS NOT NULL AND label_category IS NULL GROUP BY ALL;

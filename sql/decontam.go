@@ -3,7 +3,9 @@ package sql
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -19,27 +21,21 @@ type ngramIndex struct {
 }
 
 func newNgramIndex(n int) *ngramIndex {
-	return &ngramIndex{n: n, single: map[uint64]int32{}}
+	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22)}
 }
 
-// distinctShingles returns the distinct n-gram hashes of text (a text shorter than n words is
-// one n-gram).
-func distinctShingles(text string, n int, scratch *[2][]uint64, seen map[uint64]struct{}) []uint64 {
+// distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
+// words is one n-gram).
+func distinctShingles(text string, n int, scratch *[2][]uint64) []uint64 {
 	scratch[0] = wordHashes(text, scratch[0])
 	scratch[1] = shingleHashes(scratch[0], n, scratch[1])
-	clear(seen)
-	out := scratch[1][:0]
-	for _, h := range scratch[1] {
-		if _, ok := seen[h]; !ok {
-			seen[h] = struct{}{}
-			out = append(out, h)
-		}
-	}
-	return out
+	sh := scratch[1]
+	slices.Sort(sh)
+	return slices.Compact(sh)
 }
 
-func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64, seen map[uint64]struct{}) {
-	sh := distinctShingles(text, x.n, scratch, seen)
+func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
+	sh := distinctShingles(text, x.n, scratch)
 	x.count = append(x.count, int32(len(sh)))
 	for _, h := range sh {
 		v, ok := x.single[h]
@@ -60,6 +56,7 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64, seen map
 // contamination_hits when the row holds at least 20% of the item's n-grams (report floor);
 // stage 5's SQL decides which hits make a row contaminated.
 func decontamStep(ctx context.Context, p *Pipeline) error {
+	t0 := time.Now()
 	idx := newNgramIndex(p.Opt.ContamN)
 	var bench, items []string
 	rows, err := p.conn.QueryContext(ctx, `SELECT benchmark, item_id, norm_question FROM bench_norm ORDER BY benchmark, item_id`)
@@ -67,14 +64,13 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 		return err
 	}
 	var scratch [2][]uint64
-	seen := map[uint64]struct{}{}
 	for rows.Next() {
 		var b, it, text string
 		if err := rows.Scan(&b, &it, &text); err != nil {
 			rows.Close()
 			return err
 		}
-		idx.add(int32(len(bench)), text, &scratch, seen)
+		idx.add(int32(len(bench)), text, &scratch)
 		bench = append(bench, b)
 		items = append(items, it)
 	}
@@ -82,6 +78,7 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	p.tracef("    decontaminate: indexed %d benchmark items, %d distinct n-grams in %.2fs\n", len(bench), len(idx.single), time.Since(t0).Seconds())
 
 	var n int64
 	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s4_rows`).Scan(&n); err != nil {
@@ -106,12 +103,11 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 		go func() {
 			defer wg.Done()
 			var scratch [2][]uint64
-			seen := map[uint64]struct{}{}
 			counts := map[int32]int32{}
 			for batch := range in {
 				var hits []hit
 				for _, r := range batch {
-					sh := distinctShingles(r.q, idx.n, &scratch, seen)
+					sh := distinctShingles(r.q, idx.n, &scratch)
 					clear(counts)
 					for _, h := range sh {
 						v, ok := idx.single[h]
@@ -181,6 +177,7 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	if err := <-readErr; err != nil {
 		return err
 	}
+	p.tracef("    decontaminate: scanned %d rows, %d hits in %.2fs\n", n, len(all), time.Since(t0).Seconds())
 	return p.withAppender("contamination_hits", func(a *duckdb.Appender) error {
 		for _, h := range all {
 			if err := a.AppendRow(h.rid, bench[h.item], items[h.item], h.shared, idx.count[h.item], h.rowN,

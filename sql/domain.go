@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -18,7 +19,7 @@ type NaiveBayes struct {
 	Classes []string
 	Buckets int
 	logPrior []float64
-	logLik   [][]float32 // [class][bucket]
+	logLik   []float32 // [bucket*classes + class]: one feature's classes share a cache line
 	counts   [][]float32
 	docs     []int
 }
@@ -63,7 +64,8 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 		total += d
 	}
 	nb.logPrior = make([]float64, len(nb.Classes))
-	nb.logLik = make([][]float32, len(nb.Classes))
+	k := len(nb.Classes)
+	nb.logLik = make([]float32, nb.Buckets*k)
 	for c := range nb.Classes {
 		nb.logPrior[c] = math.Log((float64(nb.docs[c]) + 1) / (float64(total) + float64(len(nb.Classes))))
 		sum := 0.0
@@ -71,11 +73,9 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 			sum += float64(v)
 		}
 		den := math.Log(sum + alpha*float64(nb.Buckets))
-		ll := make([]float32, nb.Buckets)
 		for b, v := range nb.counts[c] {
-			ll[b] = float32(math.Log(float64(v)+alpha) - den)
+			nb.logLik[b*k+c] = float32(math.Log(float64(v)+alpha) - den)
 		}
-		nb.logLik[c] = ll
 	}
 	nb.counts = nil
 }
@@ -83,13 +83,13 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 // Predict returns the most likely class and its posterior probability.
 func (nb *NaiveBayes) Predict(text string, scratch []uint64, feats []int32, scores []float64) (int, float64, []uint64, []int32) {
 	scratch, feats = nb.features(text, scratch, feats)
-	for c := range nb.Classes {
-		s := nb.logPrior[c]
-		ll := nb.logLik[c]
-		for _, b := range feats {
-			s += float64(ll[b])
+	k := len(nb.Classes)
+	copy(scores, nb.logPrior)
+	for _, b := range feats {
+		row := nb.logLik[int(b)*k : int(b)*k+k]
+		for c, v := range row {
+			scores[c] += float64(v)
 		}
-		scores[c] = s
 	}
 	best := 0
 	for c := range scores {
@@ -115,6 +115,7 @@ func heldOut(id string, seed int64) bool {
 // DomainMaxTrain rows), measures it on the held-out 10%, and predicts a fine category for every
 // row. It writes domain_predictions(rid, split, predicted, prob) and domain_eval.
 func domainStep(ctx context.Context, p *Pipeline) error {
+	t0 := time.Now()
 	var classes []string
 	rows, err := p.conn.QueryContext(ctx, `SELECT DISTINCT category FROM category_map ORDER BY 1`)
 	if err != nil {
@@ -140,7 +141,7 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 		label int // -1: unlabelled
 	}
 	var all []row
-	rows, err = p.conn.QueryContext(ctx, `SELECT rid, id, norm_question, label_category FROM s6_labelled ORDER BY rid`)
+	rows, err = p.conn.QueryContext(ctx, `SELECT l.rid, l.id, s.norm_question, l.label_category FROM s6_labelled l JOIN s2_norm s USING (rid) ORDER BY l.rid`)
 	if err != nil {
 		return err
 	}
@@ -161,6 +162,7 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	p.tracef("    domain: read %d rows in %.2fs\n", len(all), time.Since(t0).Seconds())
 	nb := NewNaiveBayes(classes, 20)
 	split := make([]string, len(all))
 	trained := 0
@@ -182,6 +184,7 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 		return fmt.Errorf("no labelled rows to train the domain classifier on")
 	}
 	nb.Fit(0.1)
+	p.tracef("    domain: trained on %d rows in %.2fs\n", trained, time.Since(t0).Seconds())
 
 	pred := make([]int, len(all))
 	prob := make([]float64, len(all))
@@ -205,6 +208,7 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	}
 	wg.Wait()
 	bar.Finish()
+	p.tracef("    domain: predicted in %.2fs\n", time.Since(t0).Seconds())
 
 	if err := p.exec(ctx, `CREATE OR REPLACE TABLE domain_predictions (rid BIGINT, split VARCHAR, predicted VARCHAR, prob DOUBLE)`); err != nil {
 		return err

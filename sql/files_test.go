@@ -115,12 +115,16 @@ func TestRerunIdempotentAndRollback(t *testing.T) {
 	if n := queryInt(t, p, `SELECT count(*) FROM stage_counts WHERE stage = 4 AND metric = 'out'`); n != 1 {
 		t.Errorf("stage 4 has %d 'out' records after a re-run, want 1", n)
 	}
-	// make stage 4 fail halfway (its input table is gone): the old s4_rows must survive
-	if _, err := p.Conn().ExecContext(ctx, `ALTER TABLE s3_rows RENAME TO s3_rows_hidden`); err != nil {
-		t.Fatal(err)
+	// make stage 4 fail after its Go step rebuilt near_dup_clusters with other settings: the
+	// old clusters, s4_rows and stage_runs must survive
+	failAfterStep = "near_dup"
+	defer func() { failAfterStep = "" }()
+	p.Opt.Bands, p.Opt.RowsPerBand = 2, 2 // a very different clustering, if it were kept
+	if err := p.Run(ctx, 4, 4); err == nil || !strings.Contains(err.Error(), "injected failure") {
+		t.Fatalf("want the injected failure, got %v", err)
 	}
-	if err := p.Run(ctx, 4, 4); err == nil {
-		t.Fatal("stage 4 without s3_rows succeeded")
+	if after := queryInt(t, p, `SELECT (sum(hash(rid, rep_rid)) % 1000000007)::BIGINT FROM near_dup_clusters`); after != before {
+		t.Errorf("a failed stage 4 changed near_dup_clusters")
 	}
 	if n := queryInt(t, p, `SELECT count(*) FROM s4_rows`); n != out4 {
 		t.Errorf("after a failed stage 4, s4_rows has %d rows, want the previous %d", n, out4)

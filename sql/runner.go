@@ -133,12 +133,7 @@ func Open(ctx context.Context, path string, opt Options) (*Pipeline, error) {
 		p.Close()
 		return nil, err
 	}
-	macros, err := stageFS.ReadFile("macros.sql")
-	if err != nil {
-		p.Close()
-		return nil, err
-	}
-	if err := p.exec(ctx, schemaSQL+string(macros)); err != nil {
+	if err := p.exec(ctx, schemaSQL); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -225,6 +220,9 @@ func (p *Pipeline) setVariables(ctx context.Context) error {
 	return nil
 }
 
+// failAfterStep makes a stage fail right after the named Go step (tests of the rollback).
+var failAfterStep string
+
 // goSteps are the Go steps a stage file can call with `-- @go NAME`.
 var goSteps = map[string]func(ctx context.Context, p *Pipeline) error{}
 
@@ -282,9 +280,11 @@ func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
 			end = locs[i][0]
 		}
 		if chunk := text[pos:end]; strings.TrimSpace(stripComments(chunk)) != "" {
+			t := time.Now()
 			if _, err := p.conn.ExecContext(ctx, chunk); err != nil {
 				return fmt.Errorf("stage %s: %w", s.File, err)
 			}
+			p.tracef("  %s sql part %d: %.2fs\n", s.File, i, time.Since(t).Seconds())
 		}
 		if i < len(locs) {
 			name := text[locs[i][2]:locs[i][3]]
@@ -292,8 +292,13 @@ func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
 			if !ok {
 				return fmt.Errorf("stage %s: unknown Go step %q", s.File, name)
 			}
+			t := time.Now()
 			if err := step(ctx, p); err != nil {
 				return fmt.Errorf("stage %s: go step %s: %w", s.File, name, err)
+			}
+			p.tracef("  %s go step %s: %.2fs\n", s.File, name, time.Since(t).Seconds())
+			if name == failAfterStep {
+				return fmt.Errorf("stage %s: injected failure after go step %s", s.File, name)
 			}
 			pos = locs[i][1]
 		}
@@ -314,12 +319,16 @@ func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
 	if s.Num == 0 {
 		in = out
 	}
-	secs := time.Since(start).Seconds()
-	if _, err := p.conn.ExecContext(ctx, `INSERT OR REPLACE INTO stage_runs VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)`,
-		s.Num, s.Name, s.File, in.Int64, out.Int64, dropped.Int64, secs); err != nil {
+	if _, err := p.conn.ExecContext(ctx, `INSERT OR REPLACE INTO stage_runs VALUES (?, ?, ?, ?, ?, ?, NULL, now()::TIMESTAMP)`,
+		s.Num, s.Name, s.File, in.Int64, out.Int64, dropped.Int64); err != nil {
 		return err
 	}
 	if err := p.exec(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	// the stage's time includes its commit
+	secs := time.Since(start).Seconds()
+	if _, err := p.conn.ExecContext(ctx, `UPDATE stage_runs SET seconds = ? WHERE stage = ?`, secs, s.Num); err != nil {
 		return err
 	}
 	p.logf("stage %d %s: in %d, out %d, dropped %d (%.2fs)\n", s.Num, s.Name, in.Int64, out.Int64, dropped.Int64, secs)
@@ -336,6 +345,13 @@ func stripComments(s string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// tracef prints timing details when GREASON_DATA_TRACE is set.
+func (p *Pipeline) tracef(format string, args ...any) {
+	if os.Getenv("GREASON_DATA_TRACE") != "" {
+		fmt.Fprintf(os.Stderr, format, args...)
+	}
 }
 
 func (p *Pipeline) logf(format string, args ...any) {

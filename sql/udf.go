@@ -31,12 +31,14 @@ func (u stringUDF) Executor() duckdb.ScalarFuncExecutor {
 
 // registerUDFs registers the Go scalar functions the stage files call:
 //
+//	norm_text(text)   the stage 2 normalisation (NormText: NFKC, case, LaTeX spacing, whitespace)
 //	nfkc(text)        Unicode NFKC normal form
 //	last_boxed(text)  content of the last \boxed{...} (balanced braces), NULL if none
 func registerUDFs(c *dbsql.Conn) error {
 	udfs := map[string]stringUDF{
 		"nfkc":       {fn: func(s string) (string, bool) { return norm.NFKC.String(s), true }},
 		"last_boxed": {fn: LastBoxed},
+		"norm_text":  {fn: func(s string) (string, bool) { return NormText(s), true }},
 	}
 	for name, u := range udfs {
 		if err := duckdb.RegisterScalarUDF(c, name, u); err != nil {
