@@ -37,3 +37,12 @@ bench:
 # Build the CLI into ./bin/greason.
 build:
     go build -tags noxla -o bin/greason ./cmd/greason
+
+# Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
+data:
+    go run -tags noxla ./cmd/greason data run --input corpus --export data/export
+    go run -tags noxla ./cmd/greason data stats --plots data/plots
+
+# Scale benchmark of the data pipeline: synthetic rows through stages 1-9 (time, peak memory).
+data-bench rows="1000000":
+    go run -tags noxla ./cmd/greason data bench --rows {{rows}}

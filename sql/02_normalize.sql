@@ -3,22 +3,23 @@
 -- \right removed, $ delimiters removed, no spaces next to { } ^ _, whitespace runs collapsed.
 -- Then a key per row:
 --   norm_question, norm_answer   normalised text
---   qkey                         md5 of norm_question
+--   qkey                         md5 of norm_question (as a 128-bit number)
 --   qakey                        md5 of norm_question + U+001F + norm_answer
--- s2_norm(rid, norm_question, norm_answer, qkey, qakey); s2_rows = s1_rows + these (view).
+-- s2_norm(rid, id, source, source_id, norm_question, norm_answer, qkey, qakey) is the narrow
+-- table the later stages work on; s2_rows = s1_rows + the normalised columns (view).
 -- No row is dropped. Stages 1-8 store row ids and the columns they add, and their sN_rows are
 -- views, so the text is stored once (input) + once normalised until the export.
 
 CREATE OR REPLACE TABLE s2_norm AS
-SELECT rid, norm_question, norm_answer,
-       md5(norm_question) AS qkey,
-       md5(norm_question || chr(31) || norm_answer) AS qakey
+SELECT rid, id, source, source_id, norm_question, norm_answer,
+       md5_number(norm_question) AS qkey,
+       md5_number(norm_question || chr(31) || norm_answer) AS qakey
 FROM (
-    SELECT rid, norm_text(question) AS norm_question, norm_text(answer) AS norm_answer FROM s1_rows
+    SELECT rid, id, source, source_id, norm_text(question) AS norm_question, norm_text(answer) AS norm_answer FROM s1_rows
 );
 
 CREATE OR REPLACE VIEW s2_rows AS
-SELECT * FROM s1_rows JOIN s2_norm USING (rid);
+SELECT s.*, n.* EXCLUDE (rid, id, source, source_id) FROM s1_rows s JOIN s2_norm n USING (rid);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 2, 'in', NULL, count(*) FROM s1_rows

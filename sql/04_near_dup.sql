@@ -5,14 +5,17 @@
 -- the threshold, clusters them (union-find) and writes
 --   near_dup_clusters(rid, cluster_id, rep_rid, cluster_size, sim_to_rep)
 -- for every row of a cluster of two or more rows; the representative is the member with the
--- smallest id. s4_rows (view) keeps singletons and representatives.
+-- smallest id. s4_norm / s4_rows (views) keep singletons and representatives.
 -- @go near_dup
 
+CREATE OR REPLACE VIEW s4_norm AS
+SELECT s.* FROM s3_norm s ANTI JOIN (SELECT rid FROM near_dup_clusters WHERE rid <> rep_rid) c USING (rid);
+
 CREATE OR REPLACE VIEW s4_rows AS
-SELECT s.* FROM s3_rows s ANTI JOIN (SELECT rid FROM near_dup_clusters WHERE rid <> rep_rid) c USING (rid);
+SELECT s.*, n.* EXCLUDE (rid, id, source, source_id) FROM s1_rows s JOIN s4_norm n USING (rid);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
-SELECT 4, 'in', NULL, count(*) FROM s3_rows
-UNION ALL SELECT 4, 'out', NULL, count(*) FROM s4_rows
+SELECT 4, 'in', NULL, count(*) FROM s3_norm
+UNION ALL SELECT 4, 'out', NULL, count(*) FROM s4_norm
 UNION ALL SELECT 4, 'dropped', 'near duplicate (MinHash LSH)', count(*) FROM near_dup_clusters WHERE rid <> rep_rid
 UNION ALL SELECT 4, 'clusters', NULL, count(DISTINCT cluster_id) FROM near_dup_clusters;

@@ -17,11 +17,14 @@ SELECT benchmark, item_id, norm_text(question) AS norm_question FROM bench_items
 
 CREATE OR REPLACE TABLE contamination AS
 SELECT h.*, s.id, s.source, s.source_id
-FROM contamination_hits h JOIN s2_rows s USING (rid)
+FROM contamination_hits h JOIN s2_norm s USING (rid)
 WHERE h.overlap >= getvariable('contam_min_overlap') AND s.source <> h.benchmark;
 
+CREATE OR REPLACE VIEW s5_norm AS
+SELECT s.* FROM s4_norm s ANTI JOIN contamination c USING (rid);
+
 CREATE OR REPLACE VIEW s5_rows AS
-SELECT s.* FROM s4_rows s ANTI JOIN contamination c USING (rid);
+SELECT s.*, n.* EXCLUDE (rid, id, source, source_id) FROM s1_rows s JOIN s5_norm n USING (rid);
 
 CREATE OR REPLACE VIEW contamination_report AS
 SELECT b.benchmark, b.items,
@@ -34,7 +37,7 @@ LEFT JOIN (SELECT benchmark, count(DISTINCT rid) AS rows_hit, count(DISTINCT ite
 ORDER BY benchmark;
 
 INSERT INTO stage_counts (stage, metric, reason, n)
-SELECT 5, 'in', NULL, count(*) FROM s4_rows
-UNION ALL SELECT 5, 'out', NULL, count(*) FROM s5_rows
+SELECT 5, 'in', NULL, count(*) FROM s4_norm
+UNION ALL SELECT 5, 'out', NULL, count(*) FROM s5_norm
 UNION ALL SELECT 5, 'dropped', 'contaminated: ' || benchmark, count(*)
           FROM (SELECT rid, arg_max(benchmark, overlap) AS benchmark FROM contamination GROUP BY rid) GROUP BY ALL;

@@ -3,7 +3,8 @@
 -- Economics, History, Biology, Other; the finer "Other" categories are kept in domain_category).
 -- Rows without a (mappable) label get the category predicted by a multinomial naive-Bayes model
 -- trained here on the labelled rows (domain.go; hashed word unigrams + bigrams, 2^20 buckets),
--- evaluated on a held-out 10% of the labelled rows (domain_eval).
+-- evaluated on a held-out 10% of the labelled rows (domain_eval). Only held-out and unlabelled
+-- rows are predicted (domain_predictions).
 --   category_map(raw, category)        lower-cased source label -> fine category
 --   category_groups(category, grp)     fine category -> paper group
 --   domain_predictions(rid, split, predicted, prob)
@@ -41,9 +42,21 @@ SELECT * FROM (
     ) v(raw, category)
 );
 
+-- split: a deterministic 10% of the labelled rows (by hash(id, seed)) is held out; the
+-- classifier trains on at most getvariable('domain_max_train') of the others (in rid order).
 CREATE OR REPLACE TABLE s6_labelled AS
-SELECT s.rid, s.id, s.source, s.category, m.category AS label_category
-FROM s5_rows s LEFT JOIN category_map m ON m.raw = lower(trim(s.category));
+SELECT *,
+       CASE WHEN label_category IS NULL THEN 'unlabelled'
+            WHEN heldout THEN 'heldout'
+            WHEN row_number() OVER (PARTITION BY label_category IS NOT NULL AND NOT heldout ORDER BY rid)
+                 <= getvariable('domain_max_train') THEN 'train'
+            ELSE 'unused'
+       END AS split
+FROM (
+    SELECT s.rid, s.id, s.source, s.category, m.category AS label_category,
+           hash(s.id, getvariable('seed')) % 10 = 0 AS heldout
+    FROM s5_rows s LEFT JOIN category_map m ON m.raw = lower(trim(s.category))
+);
 
 -- @go domain_classify
 
@@ -53,7 +66,7 @@ SELECT l.rid,
        g.grp AS domain,
        CASE WHEN l.label_category IS NOT NULL THEN 'label' ELSE 'model' END AS domain_source,
        d.prob AS domain_prob
-FROM s6_labelled l JOIN domain_predictions d USING (rid)
+FROM s6_labelled l LEFT JOIN domain_predictions d USING (rid)
 JOIN category_groups g ON g.category = coalesce(l.label_category, d.predicted);
 
 CREATE OR REPLACE VIEW s6_rows AS
@@ -81,8 +94,8 @@ SELECT 'majority-class baseline', 'all', count(*), max(c), round(max(c) / count(
 FROM (SELECT label, count(*) OVER (PARTITION BY label) AS c FROM h);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
-SELECT 6, 'in', NULL, count(*) FROM s5_rows
-UNION ALL SELECT 6, 'out', NULL, count(*) FROM s6_rows
+SELECT 6, 'in', NULL, count(*) FROM s5_norm
+UNION ALL SELECT 6, 'out', NULL, count(*) FROM row_domain
 UNION ALL SELECT 6, 'domain_from_label', NULL, count(*) FROM row_domain WHERE domain_source = 'label'
 UNION ALL SELECT 6, 'domain_from_model', NULL, count(*) FROM row_domain WHERE domain_source = 'model'
 UNION ALL SELECT 6, 'unmapped_category_label', category, count(*) FROM s6_labelled

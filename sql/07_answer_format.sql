@@ -5,7 +5,7 @@
 --                                      (OlympiadBench "Numerical" allows Integer, Float, Fraction)
 --   answer_format_eval(source, label, n, correct, accuracy)
 --   answer_format_confusion(label, predicted, n)   (view)
---   row_answer_format(rid, answer_format, answer_type_label): the predicted format, and the source
+--   row_answer_format(rid, source, answer_type, answer_format, answer_type_label): the predicted format, and the source
 --                                      label mapped to the paper's names when it names exactly one
 -- s7_rows = s6_rows + these (view). No row is dropped.
 
@@ -47,19 +47,19 @@ SELECT * FROM (VALUES
 ) t(label, accepted);
 
 CREATE OR REPLACE TABLE row_answer_format AS
-SELECT s.rid, answer_format(s.answer) AS answer_format, m.accepted AS answer_type_label
+SELECT s.rid, s.source, s.answer_type, answer_format(s.answer) AS answer_format, m.accepted AS answer_type_label
 FROM s5_rows s
 LEFT JOIN (SELECT label, any_value(accepted) AS accepted FROM answer_label_map GROUP BY label HAVING count(*) = 1) m
        ON m.label = lower(trim(s.answer_type));
 
 CREATE OR REPLACE VIEW s7_rows AS
-SELECT * FROM s6_rows JOIN row_answer_format USING (rid);
+SELECT * FROM s6_rows JOIN (SELECT rid, answer_format, answer_type_label FROM row_answer_format) USING (rid);
 
 CREATE OR REPLACE TABLE answer_format_eval AS
 WITH l AS (
     SELECT s.source, lower(trim(s.answer_type)) AS label, s.answer_format,
            bool_or(m.accepted = s.answer_format) AS correct
-    FROM (SELECT rid, source, answer_type, answer_format FROM s5_rows JOIN row_answer_format USING (rid)) s
+    FROM row_answer_format s
     JOIN answer_label_map m ON m.label = lower(trim(s.answer_type))
     GROUP BY s.rid, s.source, lower(trim(s.answer_type)), s.answer_format
 )
@@ -71,10 +71,10 @@ FROM l GROUP BY ALL ORDER BY source, label;
 
 CREATE OR REPLACE VIEW answer_format_confusion AS
 SELECT lower(trim(answer_type)) AS label, answer_format AS predicted, count(*) AS n
-FROM s5_rows JOIN row_answer_format USING (rid) WHERE answer_type IS NOT NULL GROUP BY ALL ORDER BY label, n DESC;
+FROM row_answer_format WHERE answer_type IS NOT NULL GROUP BY ALL ORDER BY label, n DESC;
 
 INSERT INTO stage_counts (stage, metric, reason, n)
-SELECT 7, 'in', NULL, count(*) FROM s6_rows
-UNION ALL SELECT 7, 'out', NULL, count(*) FROM s7_rows
-UNION ALL SELECT 7, 'labelled_answer_types', NULL, count(*) FROM s5_rows s
+SELECT 7, 'in', NULL, count(*) FROM row_domain
+UNION ALL SELECT 7, 'out', NULL, count(*) FROM row_answer_format
+UNION ALL SELECT 7, 'labelled_answer_types', NULL, count(*) FROM row_answer_format s
           WHERE EXISTS (SELECT 1 FROM answer_label_map m WHERE m.label = lower(trim(s.answer_type)));

@@ -48,8 +48,8 @@ SELECT s.*, d.difficulty_level, d.easy_math
 FROM s7_rows s JOIN row_difficulty d USING (rid) WHERE d.drop_reason IS NULL;
 
 INSERT INTO stage_counts (stage, metric, reason, n)
-SELECT 8, 'in', NULL, count(*) FROM s7_rows
-UNION ALL SELECT 8, 'out', NULL, count(*) FROM s8_rows
+SELECT 8, 'in', NULL, count(*) FROM row_answer_format
+UNION ALL SELECT 8, 'out', NULL, count(*) FROM row_difficulty WHERE drop_reason IS NULL
 UNION ALL SELECT 8, 'dropped', drop_reason, count(*) FROM row_difficulty WHERE drop_reason IS NOT NULL GROUP BY ALL;
 
 DROP TABLE s8_levels;

@@ -10,7 +10,7 @@ CREATE OR REPLACE TABLE dataset AS
 SELECT id, question, answer, coalesce(answer_type_label, answer_format) AS answer_type,
        domain_category AS category, difficulty,
        domain, domain_source, answer_format, difficulty_level, source, source_id, labels
-FROM s8_rows ORDER BY id;
+FROM s8_rows;
 
 CREATE OR REPLACE VIEW verl_rows AS
 SELECT 'general-reasoner' AS data_source,
@@ -24,5 +24,5 @@ FROM dataset;
 -- @go export
 
 INSERT INTO stage_counts (stage, metric, reason, n)
-SELECT 9, 'in', NULL, count(*) FROM s8_rows
+SELECT 9, 'in', NULL, count(*) FROM row_difficulty WHERE drop_reason IS NULL
 UNION ALL SELECT 9, 'out', NULL, count(*) FROM dataset;

@@ -18,10 +18,18 @@ type ngramIndex struct {
 	single   map[uint64]int32 // n-gram -> item, or -(1+k) for overflow[k]
 	overflow [][]int32
 	count    []int32 // distinct n-grams per item
+	bits     []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
+}
+
+const filterBits = 27
+
+func (x *ngramIndex) mayHave(h uint64) bool {
+	b := h >> (64 - filterBits)
+	return x.bits[b>>6]&(1<<(b&63)) != 0
 }
 
 func newNgramIndex(n int) *ngramIndex {
-	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22)}
+	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22), bits: make([]uint64, 1<<(filterBits-6))}
 }
 
 // distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
@@ -38,6 +46,8 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 	sh := distinctShingles(text, x.n, scratch)
 	x.count = append(x.count, int32(len(sh)))
 	for _, h := range sh {
+		b := h >> (64 - filterBits)
+		x.bits[b>>6] |= 1 << (b & 63)
 		v, ok := x.single[h]
 		switch {
 		case !ok:
@@ -52,7 +62,7 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 }
 
 // decontamStep indexes the word n-grams (n = ContamN) of every benchmark item (bench_norm), then
-// for every row of s4_rows counts the n-grams it shares with each item. A hit is written to
+// for every row of s4_norm counts the n-grams it shares with each item. A hit is written to
 // contamination_hits when the row holds at least 20% of the item's n-grams (report floor);
 // stage 5's SQL decides which hits make a row contaminated.
 func decontamStep(ctx context.Context, p *Pipeline) error {
@@ -81,7 +91,7 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	p.tracef("    decontaminate: indexed %d benchmark items, %d distinct n-grams in %.2fs\n", len(bench), len(idx.single), time.Since(t0).Seconds())
 
 	var n int64
-	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s4_rows`).Scan(&n); err != nil {
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s4_norm`).Scan(&n); err != nil {
 		return err
 	}
 	type row struct {
@@ -110,6 +120,9 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 					sh := distinctShingles(r.q, idx.n, &scratch)
 					clear(counts)
 					for _, h := range sh {
+						if !idx.mayHave(h) {
+							continue
+						}
 						v, ok := idx.single[h]
 						if !ok {
 							continue
@@ -145,7 +158,7 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(in)
-		rows, err := p.conn.QueryContext(ctx, `SELECT rid, source, source_id, norm_question FROM s4_rows`)
+		rows, err := p.conn.QueryContext(ctx, `SELECT rid, source, source_id, norm_question FROM s4_norm`)
 		if err != nil {
 			readErr <- err
 			return

@@ -3,7 +3,6 @@ package sql
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"runtime"
 	"sync"
@@ -104,16 +103,9 @@ func (nb *NaiveBayes) Predict(text string, scratch []uint64, feats []int32, scor
 	return best, 1 / z, scratch, feats
 }
 
-// heldOut puts a deterministic 10% of ids (by FNV hash with the seed) into the held-out split.
-func heldOut(id string, seed int64) bool {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d\x00%s", seed, id)
-	return mix64(h.Sum64())%10 == 0
-}
-
-// domainStep trains the classifier on the labelled rows of s6_labelled (training split, at most
-// DomainMaxTrain rows), measures it on the held-out 10%, and predicts a fine category for every
-// row. It writes domain_predictions(rid, split, predicted, prob) and domain_eval.
+// domainStep trains the classifier on the rows of s6_labelled whose split is 'train' and predicts
+// a fine category for the 'heldout' and 'unlabelled' rows: domain_predictions(rid, split,
+// predicted, prob). The SQL of stage 6 measures the held-out accuracy (domain_eval).
 func domainStep(ctx context.Context, p *Pipeline) error {
 	t0 := time.Now()
 	var classes []string
@@ -136,19 +128,20 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	}
 	type row struct {
 		rid   int64
-		id    string
+		split string
 		text  string
 		label int // -1: unlabelled
 	}
 	var all []row
-	rows, err = p.conn.QueryContext(ctx, `SELECT l.rid, l.id, s.norm_question, l.label_category FROM s6_labelled l JOIN s2_norm s USING (rid) ORDER BY l.rid`)
+	rows, err = p.conn.QueryContext(ctx, `SELECT l.rid, l.split, s.norm_question, l.label_category
+		FROM s6_labelled l JOIN s2_norm s USING (rid) WHERE l.split <> 'unused' ORDER BY l.rid`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var r row
 		var lab *string
-		if err := rows.Scan(&r.rid, &r.id, &r.text, &lab); err != nil {
+		if err := rows.Scan(&r.rid, &r.split, &r.text, &lab); err != nil {
 			rows.Close()
 			return err
 		}
@@ -164,20 +157,14 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	}
 	p.tracef("    domain: read %d rows in %.2fs\n", len(all), time.Since(t0).Seconds())
 	nb := NewNaiveBayes(classes, 20)
-	split := make([]string, len(all))
 	trained := 0
+	var todo []int // rows to predict: held out and unlabelled
 	for i, r := range all {
-		switch {
-		case r.label < 0:
-			split[i] = "unlabelled"
-		case heldOut(r.id, p.Opt.Seed):
-			split[i] = "heldout"
-		case trained < p.Opt.DomainMaxTrain:
-			split[i] = "train"
+		if r.split == "train" {
 			nb.Add(r.label, r.text)
 			trained++
-		default:
-			split[i] = "unused"
+		} else {
+			todo = append(todo, i)
 		}
 	}
 	if trained == 0 {
@@ -186,9 +173,9 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	nb.Fit(0.1)
 	p.tracef("    domain: trained on %d rows in %.2fs\n", trained, time.Since(t0).Seconds())
 
-	pred := make([]int, len(all))
-	prob := make([]float64, len(all))
-	bar := p.bar(int64(len(all)), "stage 6 classify")
+	pred := make([]int, len(todo))
+	prob := make([]float64, len(todo))
+	bar := p.bar(int64(len(todo)), "stage 6 classify")
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
@@ -198,8 +185,8 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 			var scratch []uint64
 			var feats []int32
 			scores := make([]float64, len(classes))
-			for i := w; i < len(all); i += workers {
-				pred[i], prob[i], scratch, feats = nb.Predict(all[i].text, scratch, feats, scores)
+			for i := w; i < len(todo); i += workers {
+				pred[i], prob[i], scratch, feats = nb.Predict(all[todo[i]].text, scratch, feats, scores)
 				if i%4096 == 0 {
 					bar.Add(4096 * workers)
 				}
@@ -214,8 +201,8 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 		return err
 	}
 	err = p.withAppender("domain_predictions", func(a *duckdb.Appender) error {
-		for i, r := range all {
-			if err := a.AppendRow(r.rid, split[i], classes[pred[i]], prob[i]); err != nil {
+		for i, k := range todo {
+			if err := a.AppendRow(all[k].rid, all[k].split, classes[pred[i]], prob[i]); err != nil {
 				return err
 			}
 		}

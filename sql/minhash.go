@@ -189,14 +189,14 @@ func (u unionFind) union(a, b int32) {
 	}
 }
 
-// nearDupStep reads s3_rows, computes MinHash signatures in parallel, groups rows that share an
+// nearDupStep reads s3_norm, computes MinHash signatures in parallel, groups rows that share an
 // LSH band key, keeps candidate pairs whose estimated similarity reaches the LSH threshold,
 // joins them into clusters (union-find) and writes near_dup_clusters.
 func nearDupStep(ctx context.Context, p *Pipeline) error {
 	m := NewMinHasher(p.Opt.Bands, p.Opt.RowsPerBand, p.Opt.Shingle, uint64(p.Opt.Seed))
 	k := m.Bands * m.Rows
 	var n int
-	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s3_rows`).Scan(&n); err != nil {
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s3_norm`).Scan(&n); err != nil {
 		return err
 	}
 	rids := make([]int64, 0, n)
@@ -204,7 +204,7 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 	sigs := make([]uint32, n*k)
 	has := make([]bool, n)
 
-	rows, err := p.conn.QueryContext(ctx, `SELECT rid, id, norm_question FROM s3_rows ORDER BY rid`)
+	rows, err := p.conn.QueryContext(ctx, `SELECT rid, id, norm_question FROM s3_norm ORDER BY rid`)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func NormText(s string) string {
 		}
 	}
 	if !ascii { // ASCII text is already NFKC; ASCII upper case is folded below
-		s = strings.ToLower(norm.NFKC.String(s))
+		s = norm.NFKC.String(strings.ToLower(norm.NFKC.String(s)))
 	}
 	b := make([]byte, 0, len(s))
 	space := false // a space is pending
@@ -37,6 +37,11 @@ func NormText(s string) string {
 		if c == '\\' && i+1 < len(s) {
 			rest := s[i+1:]
 			switch {
+			case rest[0] == '\\': // a LaTeX line break is one token
+				b = appendPendingSpace(b, &space, c)
+				b = append(b, '\\', '\\')
+				i += 2
+				continue
 			case rest[0] == ',' || rest[0] == ';' || rest[0] == ':' || rest[0] == '!' || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n':
 				space = true
 				i += 2
@@ -74,12 +79,7 @@ func NormText(s string) string {
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		}
-		if space {
-			if len(b) > 0 && !isTight(b[len(b)-1]) && !isTight(c) {
-				b = append(b, ' ')
-			}
-			space = false
-		}
+		b = appendPendingSpace(b, &space, c)
 		if w == 1 {
 			b = append(b, c)
 		} else {
@@ -87,7 +87,22 @@ func NormText(s string) string {
 		}
 		i += w
 	}
+	if !ascii {
+		// removing \left or a space can join a base and a combining mark: compose again
+		return norm.NFKC.String(string(b))
+	}
 	return string(b)
+}
+
+// appendPendingSpace writes the pending space before c unless c or the previous byte is tight.
+func appendPendingSpace(b []byte, space *bool, c byte) []byte {
+	if *space {
+		if len(b) > 0 && !isTight(b[len(b)-1]) && !isTight(c) {
+			b = append(b, ' ')
+		}
+		*space = false
+	}
+	return b
 }
 
 // isTight reports the characters that take no space around them.

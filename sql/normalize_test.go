@@ -15,6 +15,7 @@ func TestNormText(t *testing.T) {
 		"ﬁne café":                             "fine café",
 		"x²":                                   "x2",
 		"":                                     "",
+		`a \\quad b`:                         `a \\quad b`,
 		`Let $f(x) = x^2$. Find $f(3)$.`:      `let f(x) = x^2 . find f(3) .`,
 	}
 	for in, want := range cases {

@@ -210,6 +210,7 @@ func (p *Pipeline) setVariables(ctx context.Context) error {
 		fmt.Sprintf("SET VARIABLE easy_math_share = %g", p.Opt.EasyMathShare),
 		fmt.Sprintf("SET VARIABLE contam_min_overlap = %g", p.Opt.ContamMinOverlap),
 		fmt.Sprintf("SET VARIABLE contam_n = %d", p.Opt.ContamN),
+		fmt.Sprintf("SET VARIABLE domain_max_train = %d", p.Opt.DomainMaxTrain),
 		"SET VARIABLE keep_difficulties = " + kd,
 	}
 	for _, s := range stmts {
@@ -279,12 +280,17 @@ func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
 		if i < len(locs) {
 			end = locs[i][0]
 		}
-		if chunk := text[pos:end]; strings.TrimSpace(stripComments(chunk)) != "" {
+		// statements end with ";" at the end of a line; each runs (and is timed) on its own
+		for _, stmt := range strings.SplitAfter(text[pos:end], ";\n") {
+			body := strings.TrimSpace(stripComments(stmt))
+			if body == "" {
+				continue
+			}
 			t := time.Now()
-			if _, err := p.conn.ExecContext(ctx, chunk); err != nil {
+			if _, err := p.conn.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("stage %s: %w", s.File, err)
 			}
-			p.tracef("  %s sql part %d: %.2fs\n", s.File, i, time.Since(t).Seconds())
+			p.tracef("  %s %.60q: %.2fs\n", s.File, strings.Join(strings.Fields(body), " "), time.Since(t).Seconds())
 		}
 		if i < len(locs) {
 			name := text[locs[i][2]:locs[i][3]]
