@@ -10,14 +10,14 @@
 CREATE OR REPLACE TEMP TABLE s1_checked AS
 SELECT input_file, input_row, id,
        CASE WHEN parse_error IS NOT NULL THEN 'parse'
-            WHEN id IS NULL OR trim(id) = '' THEN 'id'
-            WHEN question IS NULL OR trim(question) = '' THEN 'question'
-            WHEN answer IS NULL OR trim(answer) = '' THEN 'answer'
+            WHEN id IS NULL OR NOT regexp_matches(id, '\S') THEN 'id'
+            WHEN question IS NULL OR NOT regexp_matches(question, '\S') THEN 'question'
+            WHEN answer IS NULL OR NOT regexp_matches(answer, '\S') THEN 'answer'
        END AS bad_field,
        CASE WHEN parse_error IS NOT NULL THEN parse_error
-            WHEN id IS NULL OR trim(id) = '' THEN 'missing field id'
-            WHEN question IS NULL OR trim(question) = '' THEN 'missing field question'
-            WHEN answer IS NULL OR trim(answer) = '' THEN 'missing field answer'
+            WHEN id IS NULL OR NOT regexp_matches(id, '\S') THEN 'missing field id'
+            WHEN question IS NULL OR NOT regexp_matches(question, '\S') THEN 'missing field question'
+            WHEN answer IS NULL OR NOT regexp_matches(answer, '\S') THEN 'missing field answer'
        END AS reason
 FROM raw_input;
 

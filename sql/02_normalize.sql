@@ -5,21 +5,24 @@
 --   norm_question, norm_answer   normalised text
 --   qkey                         md5 of norm_question (as a 128-bit number)
 --   qakey                        md5 of norm_question + U+001F + norm_answer
--- s2_norm(rid, id, source, source_id, norm_question, norm_answer, qkey, qakey) is the narrow
--- table the later stages work on; s2_rows = s1_rows + the normalised columns (view).
+-- s2_norm(rid, id, source, source_id, qkey, qakey) is the narrow table the later stages work
+-- on; s2_rows = s1_rows + norm_question, norm_answer, qkey, qakey (view). The Go steps of stages
+-- 4-6 normalise the question again in Go (same function) instead of reading stored text.
 -- No row is dropped. Stages 1-8 store row ids and the columns they add, and their sN_rows are
 -- views, so the text is stored once (input) + once normalised until the export.
 
 CREATE OR REPLACE TABLE s2_norm AS
-SELECT rid, id, source, source_id, norm_question, norm_answer,
+SELECT rid, id, source, source_id,
        md5_number(norm_question) AS qkey,
        md5_number(norm_question || chr(31) || norm_answer) AS qakey
 FROM (
     SELECT rid, id, source, source_id, norm_text(question) AS norm_question, norm_text(answer) AS norm_answer FROM s1_rows
 );
 
+-- the normalised text is computed when read, not stored (writing it cost more than computing it)
 CREATE OR REPLACE VIEW s2_rows AS
-SELECT s.*, n.* EXCLUDE (rid, id, source, source_id) FROM s1_rows s JOIN s2_norm n USING (rid);
+SELECT s.*, norm_text(s.question) AS norm_question, norm_text(s.answer) AS norm_answer, n.qkey, n.qakey
+FROM s1_rows s JOIN s2_norm n USING (rid);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 2, 'in', NULL, count(*) FROM s1_rows

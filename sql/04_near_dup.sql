@@ -12,7 +12,8 @@ CREATE OR REPLACE VIEW s4_norm AS
 SELECT s.* FROM s3_norm s ANTI JOIN (SELECT rid FROM near_dup_clusters WHERE rid <> rep_rid) c USING (rid);
 
 CREATE OR REPLACE VIEW s4_rows AS
-SELECT s.*, n.* EXCLUDE (rid, id, source, source_id) FROM s1_rows s JOIN s4_norm n USING (rid);
+SELECT s.*, norm_text(s.question) AS norm_question, norm_text(s.answer) AS norm_answer, n.qkey, n.qakey
+FROM s1_rows s JOIN s4_norm n USING (rid);
 
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 4, 'in', NULL, count(*) FROM s3_norm

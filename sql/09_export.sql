@@ -1,12 +1,13 @@
 -- Stage 9: export. The final dataset in the WebInstruct schema (plus provenance and pipeline
--- labels), the verl RL layout of protocol.md §3.1, and files in {{export_dir}} when set:
+-- labels), the verl RL layout of protocol.md §3.1, and files in {{export_dir}} when set
+-- (dataset is a view over the row-id tables of stages 1-8: the text is written once, to the files):
 --   dataset.jsonl, dataset.parquet, verl_train.parquet (written to a temporary name, then renamed).
---   dataset   id, question, answer, answer_type, category, difficulty (WebInstruct columns; answer_type
+--   dataset   (view) id, question, answer, answer_type, category, difficulty (WebInstruct columns; answer_type
 --             is the source label when it names one type, else the classifier's), then domain,
 --             answer_format, difficulty_level, source, source_id, labels
 --   verl_rows data_source, prompt, ability, reward_model, extra_info (a view)
 
-CREATE OR REPLACE TABLE dataset AS
+CREATE OR REPLACE VIEW dataset AS
 SELECT id, question, answer, coalesce(answer_type_label, answer_format) AS answer_type,
        domain_category AS category, difficulty,
        domain, domain_source, answer_format, difficulty_level, source, source_id, labels

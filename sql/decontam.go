@@ -117,7 +117,7 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 			for batch := range in {
 				var hits []hit
 				for _, r := range batch {
-					sh := distinctShingles(r.q, idx.n, &scratch)
+					sh := distinctShingles(NormText(r.q), idx.n, &scratch)
 					clear(counts)
 					for _, h := range sh {
 						if !idx.mayHave(h) {
@@ -158,7 +158,7 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(in)
-		rows, err := p.conn.QueryContext(ctx, `SELECT rid, source, source_id, norm_question FROM s4_norm`)
+		rows, err := p.conn.QueryContext(ctx, `SELECT n.rid, n.source, n.source_id, r.question FROM s4_norm n JOIN s1_rows r USING (rid)`)
 		if err != nil {
 			readErr <- err
 			return

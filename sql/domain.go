@@ -133,8 +133,8 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 		label int // -1: unlabelled
 	}
 	var all []row
-	rows, err = p.conn.QueryContext(ctx, `SELECT l.rid, l.split, s.norm_question, l.label_category
-		FROM s6_labelled l JOIN s2_norm s USING (rid) WHERE l.split <> 'unused' ORDER BY l.rid`)
+	rows, err = p.conn.QueryContext(ctx, `SELECT l.rid, l.split, r.question, l.label_category
+		FROM s6_labelled l JOIN s1_rows r USING (rid) WHERE l.split <> 'unused'`)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	var todo []int // rows to predict: held out and unlabelled
 	for i, r := range all {
 		if r.split == "train" {
-			nb.Add(r.label, r.text)
+			nb.Add(r.label, NormText(r.text))
 			trained++
 		} else {
 			todo = append(todo, i)
@@ -186,7 +186,7 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 			var feats []int32
 			scores := make([]float64, len(classes))
 			for i := w; i < len(todo); i += workers {
-				pred[i], prob[i], scratch, feats = nb.Predict(all[todo[i]].text, scratch, feats, scores)
+				pred[i], prob[i], scratch, feats = nb.Predict(NormText(all[todo[i]].text), scratch, feats, scores)
 				if i%4096 == 0 {
 					bar.Add(4096 * workers)
 				}

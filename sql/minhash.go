@@ -1,6 +1,8 @@
 package sql
 
 import (
+	"cmp"
+	"slices"
 	"context"
 	"fmt"
 	"math"
@@ -189,7 +191,7 @@ func (u unionFind) union(a, b int32) {
 	}
 }
 
-// nearDupStep reads s3_norm, computes MinHash signatures in parallel, groups rows that share an
+// nearDupStep reads the questions of s3_norm, normalises them (NormText), computes MinHash signatures in parallel, groups rows that share an
 // LSH band key, keeps candidate pairs whose estimated similarity reaches the LSH threshold,
 // joins them into clusters (union-find) and writes near_dup_clusters.
 func nearDupStep(ctx context.Context, p *Pipeline) error {
@@ -204,7 +206,7 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 	sigs := make([]uint32, n*k)
 	has := make([]bool, n)
 
-	rows, err := p.conn.QueryContext(ctx, `SELECT rid, id, norm_question FROM s3_norm ORDER BY rid`)
+	rows, err := p.conn.QueryContext(ctx, `SELECT n.rid, n.id, r.question FROM s3_norm n JOIN s1_rows r USING (rid)`)
 	if err != nil {
 		return err
 	}
@@ -222,7 +224,7 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 			var scratch [2][]uint64
 			for batch := range jobs {
 				for _, j := range batch {
-					has[j.i] = m.Signature(j.text, sigs[j.i*k:(j.i+1)*k], &scratch)
+					has[j.i] = m.Signature(NormText(j.text), sigs[j.i*k:(j.i+1)*k], &scratch)
 				}
 				bar.Add(len(batch))
 			}
@@ -264,11 +266,18 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 	for i := range uf {
 		uf[i] = int32(i)
 	}
+	// visit rows in rid order, so the clusters do not depend on the order the query returned
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(rids[a], rids[b]) })
 	buckets := make(map[uint64]int32, n)
 	candidates, accepted := 0, 0
 	for b := range m.Bands {
 		clear(buckets)
-		for i := range n {
+		for _, i32 := range order {
+			i := int(i32)
 			if !has[i] {
 				continue
 			}
