@@ -6,14 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 func init() { goSteps["export"] = exportStep }
 
 // ExportFiles are the files stage 9 writes, with the query and COPY options of each.
+// dataset.jsonl and dataset.parquet are written from one in-memory copy (export_dataset) of the
+// dataset view.
 var ExportFiles = []struct{ Name, Query, Format string }{
-	{"dataset.jsonl", "SELECT * FROM dataset", "FORMAT json"},
-	{"dataset.parquet", "SELECT * FROM dataset", "FORMAT parquet, COMPRESSION zstd"},
+	{"dataset.jsonl", "SELECT * FROM export_dataset", "FORMAT json"},
+	{"dataset.parquet", "SELECT * FROM export_dataset", "FORMAT parquet, COMPRESSION zstd"},
 	{"verl_train.parquet", "SELECT * FROM verl_rows", "FORMAT parquet, COMPRESSION zstd"},
 }
 
@@ -30,7 +33,12 @@ func (p *Pipeline) Export(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	if err := p.exec(ctx, "CREATE OR REPLACE TEMP TABLE export_dataset AS SELECT * FROM dataset"); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer p.exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS export_dataset")
 	for _, f := range ExportFiles {
+		t := time.Now()
 		final := filepath.Join(dir, f.Name)
 		tmp := filepath.Join(dir, ".tmp-"+f.Name)
 		q := fmt.Sprintf("COPY (%s) TO '%s' (%s)", f.Query, strings.ReplaceAll(tmp, "'", "''"), f.Format)
@@ -42,6 +50,7 @@ func (p *Pipeline) Export(ctx context.Context, dir string) error {
 			return err
 		}
 		p.logf("wrote %s\n", final)
+		p.tracef("    export %s: %.2fs\n", f.Name, time.Since(t).Seconds())
 	}
 	return nil
 }
