@@ -15,6 +15,15 @@ CREATE OR REPLACE VIEW s4_rows AS
 SELECT s.*, norm_text(s.question) AS norm_question, norm_text(s.answer) AS norm_answer, n.qkey, n.qakey
 FROM s1_rows s JOIN s4_norm n USING (rid);
 
+-- every dropped copy next to its representative; same_answer says whether their normalised
+-- answers agree (MinHash looks at the question only: questions that share a long passage but ask
+-- different things, like MMLU-Pro law items on one fact pattern, are clustered too)
+CREATE OR REPLACE VIEW near_dup_pairs AS
+SELECT c.cluster_id, c.rid, c.rep_rid, c.sim_to_rep, a.id, b.id AS rep_id,
+       norm_text(a.answer) = norm_text(b.answer) AS same_answer
+FROM near_dup_clusters c JOIN s1_rows a ON a.rid = c.rid JOIN s1_rows b ON b.rid = c.rep_rid
+WHERE c.rid <> c.rep_rid;
+
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 4, 'in', NULL, count(*) FROM s3_norm
 UNION ALL SELECT 4, 'out', NULL, count(*) FROM s4_norm

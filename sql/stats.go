@@ -18,6 +18,7 @@ var StatsQueries = []struct{ Title, Query string }{
 		FROM exact_dups d JOIN s2_rows s USING (rid) GROUP BY ALL ORDER BY 2 DESC`},
 	{"Near-duplicate clusters by source", `SELECT s.source, count(*) FILTER (c.rid <> c.rep_rid) AS dropped_copies, count(DISTINCT c.cluster_id) AS clusters,
 		round(avg(c.sim_to_rep) FILTER (c.rid <> c.rep_rid), 3) AS mean_sim FROM near_dup_clusters c JOIN s3_rows s USING (rid) GROUP BY ALL ORDER BY 2 DESC`},
+	{"Near-duplicate copies whose answer differs from the representative's", `SELECT count(*) FILTER (NOT same_answer) AS answer_differs, count(*) AS copies FROM near_dup_pairs`},
 	{"Contamination report (rows hit per benchmark)", `SELECT * FROM contamination_report`},
 	{"Domain classifier, held-out accuracy", `SELECT * FROM domain_eval ORDER BY level, source`},
 	{"Answer-format rules vs source labels", `SELECT * FROM answer_format_eval`},
