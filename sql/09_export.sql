@@ -13,14 +13,18 @@ SELECT id, question, answer, coalesce(answer_type_label, answer_format) AS answe
        domain, domain_source, answer_format, difficulty_level, source, source_id, labels
 FROM s8_rows;
 
-CREATE OR REPLACE VIEW verl_rows AS
+-- verl_layout(t): the verl rows of any table with the dataset's columns (a table macro, stored in
+-- the database, plain SQL); the export applies it to its in-memory copy of the dataset.
+CREATE OR REPLACE MACRO verl_layout(t) AS TABLE
 SELECT 'general-reasoner' AS data_source,
        [{'role': 'user', 'content': question || ' Please reason step by step, and put your final answer within \boxed{}.'}] AS prompt,
        'reasoning' AS ability,
        {'style': 'rule', 'ground_truth': answer} AS reward_model,
        {'split': 'train', 'index': (row_number() OVER (ORDER BY id)) - 1, 'answer': answer,
         'question': question, 'level': difficulty} AS extra_info
-FROM dataset;
+FROM query_table(t);
+
+CREATE OR REPLACE VIEW verl_rows AS SELECT * FROM verl_layout('dataset');
 
 -- @go export
 

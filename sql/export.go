@@ -12,12 +12,11 @@ import (
 func init() { goSteps["export"] = exportStep }
 
 // ExportFiles are the files stage 9 writes, with the query and COPY options of each.
-// dataset.jsonl and dataset.parquet are written from one in-memory copy (export_dataset) of the
-// dataset view.
+// All three are written from one in-memory copy (export_dataset) of the dataset view.
 var ExportFiles = []struct{ Name, Query, Format string }{
 	{"dataset.jsonl", "SELECT * FROM export_dataset", "FORMAT json"},
 	{"dataset.parquet", "SELECT * FROM export_dataset", "FORMAT parquet, COMPRESSION zstd"},
-	{"verl_train.parquet", "SELECT * FROM verl_rows", "FORMAT parquet, COMPRESSION zstd"},
+	{"verl_train.parquet", "SELECT * FROM verl_layout('export_dataset')", "FORMAT parquet, COMPRESSION zstd"},
 }
 
 func exportStep(ctx context.Context, p *Pipeline) error {

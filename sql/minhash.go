@@ -85,8 +85,9 @@ func wordHashes(s string, buf []uint64) []uint64 {
 	return buf
 }
 
-// shingleHashes combines every run of n consecutive word hashes into one shingle hash; a text
-// with fewer than n words is one shingle.
+// shingleHashes hashes every run of n consecutive word hashes (a rolling polynomial hash, so a
+// shingle costs the same for any n, then a splitmix64 finaliser); a text with fewer than n words
+// is one shingle.
 func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 	buf = buf[:0]
 	if len(words) == 0 {
@@ -95,12 +96,19 @@ func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 	if len(words) < n {
 		n = len(words)
 	}
-	for i := 0; i+n <= len(words); i++ {
-		h := uint64(0)
-		for _, w := range words[i : i+n] {
-			h = mix64(h ^ w)
+	const p = 0x9e3779b97f4a7c15 // odd
+	pn := uint64(1) // p^n
+	h := uint64(0)
+	for i, w := range words {
+		h = h*p + w
+		if i < n {
+			pn *= p
+		} else {
+			h -= words[i-n] * pn
 		}
-		buf = append(buf, h)
+		if i >= n-1 {
+			buf = append(buf, mix64(h^uint64(n)))
+		}
 	}
 	return buf
 }
