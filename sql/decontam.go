@@ -118,7 +118,11 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 				var hits []hit
 				for _, r := range batch {
 					sh := distinctShingles(NormText(r.q), idx.n, &scratch)
-					clear(counts)
+					if len(counts) > 64 {
+						counts = map[int32]int32{} // clear() would cost the map's grown capacity on every later row
+					} else {
+						clear(counts)
+					}
 					for _, h := range sh {
 						if !idx.mayHave(h) {
 							continue

@@ -15,8 +15,8 @@ func init() { goSteps["export"] = exportStep }
 // All three are written from one in-memory copy (export_dataset) of the dataset view.
 var ExportFiles = []struct{ Name, Query, Format string }{
 	{"dataset.jsonl", "SELECT * FROM export_dataset", "FORMAT json"},
-	{"dataset.parquet", "SELECT * FROM export_dataset", "FORMAT parquet, COMPRESSION zstd"},
-	{"verl_train.parquet", "SELECT * FROM verl_layout('export_dataset')", "FORMAT parquet, COMPRESSION zstd"},
+	{"dataset.parquet", "SELECT * FROM export_dataset", "FORMAT parquet"},
+	{"verl_train.parquet", "SELECT * FROM verl_layout('export_dataset')", "FORMAT parquet"},
 }
 
 func exportStep(ctx context.Context, p *Pipeline) error {
