@@ -103,9 +103,27 @@ func TestCorpusKnownDuplicates(t *testing.T) {
 	if n := queryInt(t, p, `SELECT count(*) FROM exact_dups WHERE rid <> rep_rid`); n < 100 {
 		t.Errorf("only %d exact duplicates in the corpus (MMLU-Pro alone repeats about 160 questions)", n)
 	}
-	// MMLU-Pro 1001 and 1002 share one long fact pattern (different final questions)
-	if n := queryInt(t, p, `SELECT count(*) FROM near_dup_pairs WHERE id = 'mmlu_pro:1002' AND rep_id = 'mmlu_pro:1001'`); n != 1 {
-		t.Errorf("near duplicate mmlu_pro:1002 ~ mmlu_pro:1001 not found")
+	// MMLU-Pro 1001 and 1002 share one long fact pattern but ask different things (answers C, E):
+	// clustered by MinHash, both kept
+	if n := queryInt(t, p, `SELECT count(*) FROM near_dup_pairs WHERE id = 'mmlu_pro:1002' AND rep_id = 'mmlu_pro:1001' AND NOT same_answer`); n != 1 {
+		t.Errorf("near-duplicate question mmlu_pro:1002 ~ mmlu_pro:1001 not clustered")
+	}
+	if n := queryInt(t, p, `SELECT count(*) FROM s4_norm WHERE id IN ('mmlu_pro:1001', 'mmlu_pro:1002')`); n != 2 {
+		t.Errorf("mmlu_pro:1001/1002 have different answers but %d of them were kept", n)
+	}
+	// TheoremQA's binomial_lattice problem is MMLU-Pro 86 turned into multiple choice (answers
+	// differ: a value vs a letter): stage 5 reports the overlap in both directions
+	if n := queryInt(t, p, `SELECT count(*) FROM contamination WHERE (id = 'theoremqa:xueguangma/binomial_lattice.json' AND benchmark = 'mmlu_pro')
+		OR (id = 'mmlu_pro:86' AND benchmark = 'theoremqa')`); n != 2 {
+		t.Errorf("theoremqa binomial_lattice / mmlu_pro:86 overlap: %d of 2 directions reported", n)
+	}
+	if n := queryInt(t, p, `SELECT count(*) FROM near_dup_drop`); n < 30 {
+		t.Errorf("only %d near duplicates with the same answer dropped", n)
+	}
+	// a dropped row always has the same normalised answer as the row kept for it
+	if n := queryInt(t, p, `SELECT count(*) FROM near_dup_drop d JOIN s2_rows a ON a.rid = d.rid JOIN s2_rows b ON b.rid = d.keep_rid
+		WHERE a.norm_answer <> b.norm_answer`); n != 0 {
+		t.Errorf("%d near-duplicate drops with a different answer", n)
 	}
 	// every kept pair is at least as similar as the LSH threshold, by its signature estimate
 	if n := queryInt(t, p, `SELECT count(*) FROM near_dup_clusters WHERE sim_to_rep < 0.5`); n > 0 {

@@ -16,9 +16,9 @@ var StatsQueries = []struct{ Title, Query string }{
 	{"Quarantine (first 10)", `SELECT input_file, input_row, field, reason FROM quarantine ORDER BY input_file, input_row LIMIT 10`},
 	{"Exact duplicate groups by source", `SELECT s.source, count(*) FILTER (d.rid <> d.rep_rid) AS dropped_copies, count(DISTINCT d.qakey) AS groups
 		FROM exact_dups d JOIN s2_rows s USING (rid) GROUP BY ALL ORDER BY 2 DESC`},
-	{"Near-duplicate clusters by source", `SELECT s.source, count(*) FILTER (c.rid <> c.rep_rid) AS dropped_copies, count(DISTINCT c.cluster_id) AS clusters,
-		round(avg(c.sim_to_rep) FILTER (c.rid <> c.rep_rid), 3) AS mean_sim FROM near_dup_clusters c JOIN s3_rows s USING (rid) GROUP BY ALL ORDER BY 2 DESC`},
-	{"Near-duplicate copies whose answer differs from the representative's", `SELECT count(*) FILTER (NOT same_answer) AS answer_differs, count(*) AS copies FROM near_dup_pairs`},
+	{"Near-duplicate clusters by source", `SELECT s.source, count(*) FILTER (c.rid <> c.rep_rid) AS members_besides_rep,
+		count(*) FILTER (c.rid IN (SELECT rid FROM near_dup_drop)) AS dropped_same_answer, count(DISTINCT c.cluster_id) AS clusters,
+		round(avg(c.sim_to_rep) FILTER (c.rid <> c.rep_rid), 3) AS mean_sim FROM near_dup_clusters c JOIN s2_norm s USING (rid) GROUP BY ALL ORDER BY 2 DESC`},
 	{"Contamination report (rows hit per benchmark)", `SELECT * FROM contamination_report`},
 	{"Domain classifier, held-out accuracy", `SELECT * FROM domain_eval ORDER BY level, source`},
 	{"Answer-format rules vs source labels", `SELECT * FROM answer_format_eval`},
