@@ -37,12 +37,12 @@ func NormText(s string) string {
 		if c == '\\' && i+1 < len(s) {
 			rest := s[i+1:]
 			switch {
-			case rest[0] == '\\': // a LaTeX line break is one token
+			case rest[0] == '\\' || rest[0] == '$': // a LaTeX line break, an escaped dollar: one token
 				b = appendPendingSpace(b, &space, c)
-				b = append(b, '\\', '\\')
+				b = append(b, '\\', rest[0])
 				i += 2
 				continue
-			case rest[0] == ',' || rest[0] == ';' || rest[0] == ':' || rest[0] == '!' || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n':
+			case rest[0] == ',' || rest[0] == ';' || rest[0] == ':' || rest[0] == '!' || isSpaceByte(rest[0]):
 				space = true
 				i += 2
 				continue
@@ -64,7 +64,7 @@ func NormText(s string) string {
 		}
 		w := 1
 		switch {
-		case c == '$' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+		case c == '$' || isSpaceByte(c):
 			space = true
 			i++
 			continue
@@ -103,6 +103,10 @@ func appendPendingSpace(b []byte, space *bool, c byte) []byte {
 		*space = false
 	}
 	return b
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // isTight reports the characters that take no space around them.
