@@ -18,8 +18,7 @@ CREATE OR REPLACE VIEW s3_norm AS
 SELECT s.* FROM s2_norm s ANTI JOIN (SELECT rid FROM exact_dups WHERE rid <> rep_rid) d USING (rid);
 
 CREATE OR REPLACE VIEW s3_rows AS
-SELECT s.*, norm_text(s.question) AS norm_question, norm_text(s.answer) AS norm_answer, n.qkey, n.qakey
-FROM s1_rows s JOIN s3_norm n USING (rid);
+SELECT s.*, n.qkey, n.qakey FROM s1_rows s JOIN s3_norm n USING (rid);
 
 CREATE OR REPLACE TABLE question_conflicts AS
 SELECT qkey, count(DISTINCT qakey) AS answers, list(DISTINCT id ORDER BY id)[:10] AS example_ids

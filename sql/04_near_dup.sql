@@ -23,8 +23,7 @@ CREATE OR REPLACE VIEW s4_norm AS
 SELECT s.* FROM s3_norm s ANTI JOIN near_dup_drop c USING (rid);
 
 CREATE OR REPLACE VIEW s4_rows AS
-SELECT s.*, norm_text(s.question) AS norm_question, norm_text(s.answer) AS norm_answer, n.qkey, n.qakey
-FROM s1_rows s JOIN s4_norm n USING (rid);
+SELECT s.*, n.qkey, n.qakey FROM s1_rows s JOIN s4_norm n USING (rid);
 
 -- every cluster member next to the cluster's representative; same_answer says whether their
 -- normalised answers agree (the member is dropped exactly when it does)

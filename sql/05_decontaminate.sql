@@ -24,8 +24,7 @@ CREATE OR REPLACE VIEW s5_norm AS
 SELECT s.* FROM s4_norm s ANTI JOIN contamination c USING (rid);
 
 CREATE OR REPLACE VIEW s5_rows AS
-SELECT s.*, norm_text(s.question) AS norm_question, norm_text(s.answer) AS norm_answer, n.qkey, n.qakey
-FROM s1_rows s JOIN s5_norm n USING (rid);
+SELECT s.*, n.qkey, n.qakey FROM s1_rows s JOIN s5_norm n USING (rid);
 
 CREATE OR REPLACE VIEW contamination_report AS
 SELECT b.benchmark, b.items,

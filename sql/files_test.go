@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	dbsql "database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,5 +132,52 @@ func TestRerunIdempotentAndRollback(t *testing.T) {
 	}
 	if n := queryInt(t, p, `SELECT rows_out FROM stage_runs WHERE stage = 4`); n != out4 {
 		t.Errorf("after a failed stage 4, stage_runs says %d", n)
+	}
+}
+
+// TestPlainClientReadsDatabase: after a full run, a DuckDB connection without greason's Go
+// functions (like the duckdb CLI) opens the file and reads the tables and the output views.
+func TestPlainClientReadsDatabase(t *testing.T) {
+	ctx := context.Background()
+	opt := DefaultOptions()
+	opt.BenchDir = filepath.Join("..", "benchmarks", "data")
+	path := filepath.Join(t.TempDir(), "plain.duckdb")
+	p, err := Open(ctx, path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(ctx, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.GenerateSynthetic(ctx, DefaultSynth(2000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.UseSynthetic(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(ctx, 1, LastStage); err != nil {
+		t.Fatal(err)
+	}
+	want := queryInt(t, p, `SELECT count(*) FROM dataset`)
+	p.Close()
+
+	db, err := dbsql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`SELECT count(*) FROM stage_runs`, `SELECT count(*) FROM quarantine`, `SELECT count(*) FROM near_dup_clusters`,
+		`SELECT count(*) FROM contamination_report`, `SELECT count(*) FROM domain_eval`, `SELECT count(*) FROM answer_format_eval`,
+		`SELECT count(*) FROM s8_rows`, `SELECT count(*) FROM verl_rows`,
+	} {
+		var n int64
+		if err := db.QueryRow(q).Scan(&n); err != nil {
+			t.Errorf("plain client: %s: %v", q, err)
+		}
+	}
+	var n int64
+	if err := db.QueryRow(`SELECT count(*) FROM dataset`).Scan(&n); err != nil || n != want {
+		t.Errorf("plain client: dataset has %d rows (%v), want %d", n, err, want)
 	}
 }
