@@ -37,3 +37,19 @@ func TestMinHashEstimate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMinHashSignature: one 60-word question, 14 × 8 permutations over word 5-grams.
+func BenchmarkMinHashSignature(b *testing.B) {
+	m := NewMinHasher(14, 8, 5, 42)
+	words := make([]string, 60)
+	for i := range words {
+		words[i] = fmt.Sprintf("word%d", i)
+	}
+	text := strings.Join(words, " ")
+	sig := make([]uint32, 112)
+	var scratch [2][]uint64
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		m.Signature(text, sig, &scratch)
+	}
+}

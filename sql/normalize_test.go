@@ -1,6 +1,9 @@
 package sql
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormText(t *testing.T) {
 	cases := map[string]string{
@@ -35,4 +38,13 @@ func FuzzNormText(f *testing.F) {
 			t.Errorf("not idempotent: %q -> %q -> %q", s, n, NormText(n))
 		}
 	})
+}
+
+// BenchmarkNormText: a 400-byte LaTeX-heavy question.
+func BenchmarkNormText(b *testing.B) {
+	s := strings.Repeat(`Let $f(x) = \frac {1} { 2 } x^ {2}$\,and   \left( g \right). `, 7)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		NormText(s)
+	}
 }
