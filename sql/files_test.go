@@ -181,3 +181,80 @@ func TestPlainClientReadsDatabase(t *testing.T) {
 		t.Errorf("plain client: dataset has %d rows (%v), want %d", n, err, want)
 	}
 }
+
+// TestParquetMissingColumn: a parquet file without an answer column is read; every row goes to the
+// quarantine with the reason, none is silently dropped.
+func TestParquetMissingColumn(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p, err := Open(ctx, filepath.Join(dir, "pq.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	path := filepath.Join(dir, "no_answer.parquet")
+	if _, err := p.Conn().ExecContext(ctx, `COPY (SELECT 'q' || i AS id, 'What is ' || i || '?' AS question
+		FROM range(25) t(i)) TO '`+path+`' (FORMAT parquet)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.UseFiles(ctx, []string{path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(ctx, 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, p, `SELECT count(*) FROM quarantine WHERE reason = 'missing field answer' AND field = 'answer' AND input_file = ?`, path); n != 25 {
+		t.Errorf("%d of 25 rows quarantined as missing the answer", n)
+	}
+	if n := queryInt(t, p, `SELECT count(*) FROM quarantine WHERE input_row = 1`); n != 1 {
+		t.Errorf("parquet rows are not numbered from 1")
+	}
+}
+
+// TestRebalanceSeed: easy maths is cut to the target share; the same seed keeps the same rows,
+// another seed other rows.
+func TestRebalanceSeed(t *testing.T) {
+	ctx := context.Background()
+	opt := DefaultOptions()
+	opt.BenchDir = filepath.Join("..", "benchmarks", "data")
+	opt.EasyMathShare = 0.05
+	p, err := Open(ctx, filepath.Join(t.TempDir(), "rb.duckdb"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Run(ctx, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.GenerateSynthetic(ctx, DefaultSynth(4000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.UseSynthetic(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(ctx, 1, 8); err != nil {
+		t.Fatal(err)
+	}
+	kept := func() int64 {
+		return queryInt(t, p, `SELECT (sum(hash(rid)) % 1000000007)::BIGINT FROM row_difficulty WHERE drop_reason IS NULL`)
+	}
+	dropped := queryInt(t, p, `SELECT count(*) FROM row_difficulty WHERE drop_reason LIKE 'rebalance%'`)
+	share := float64(queryInt(t, p, `SELECT (10000 * count(*) FILTER (easy_math) / count(*))::BIGINT FROM s8_rows`)) / 10000
+	if dropped == 0 || share > 0.0501 || share < 0.045 {
+		t.Errorf("rebalance dropped %d rows, easy maths share %.4f, target 0.05", dropped, share)
+	}
+	first := kept()
+	if err := p.Run(ctx, 8, 8); err != nil {
+		t.Fatal(err)
+	}
+	if kept() != first {
+		t.Errorf("same seed, different rows kept")
+	}
+	p.Opt.Seed = 7
+	if err := p.Run(ctx, 8, 8); err != nil {
+		t.Fatal(err)
+	}
+	if kept() == first {
+		t.Errorf("another seed kept the same rows")
+	}
+}
