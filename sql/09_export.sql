@@ -17,12 +17,13 @@ FROM s8_rows;
 -- the database, plain SQL); the export applies it to its in-memory copy of the dataset.
 CREATE OR REPLACE MACRO verl_layout(t) AS TABLE
 SELECT 'general-reasoner' AS data_source,
-       [{'role': 'user', 'content': question || ' Please reason step by step, and put your final answer within \boxed{}.'}] AS prompt,
+       [{'role': 'user', 'content': d.question || ' Please reason step by step, and put your final answer within \boxed{}.'}] AS prompt,
        'reasoning' AS ability,
-       {'style': 'rule', 'ground_truth': answer} AS reward_model,
-       {'split': 'train', 'index': (row_number() OVER (ORDER BY id)) - 1, 'answer': answer,
-        'question': question, 'level': difficulty} AS extra_info
-FROM query_table(t);
+       {'style': 'rule', 'ground_truth': d.answer} AS reward_model,
+       {'split': 'train', 'index': i.idx, 'answer': d.answer, 'question': d.question, 'level': d.difficulty} AS extra_info
+FROM query_table(t) d
+-- index = rank of the id; ranked on the ids alone, so the sort does not carry the text
+JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS idx FROM query_table(t)) i USING (id);
 
 CREATE OR REPLACE VIEW verl_rows AS SELECT * FROM verl_layout('dataset');
 
