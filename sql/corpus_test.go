@@ -257,10 +257,3 @@ func logQuery(t *testing.T, p *Pipeline, q string) {
 		t.Log(vals...)
 	}
 }
-
-func TestCorpusDebugDump(t *testing.T) {
-	if os.Getenv("GREASON_DEBUG_SQL") == "" {
-		t.Skip("set GREASON_DEBUG_SQL to a query")
-	}
-	logQuery(t, corpus(t), os.Getenv("GREASON_DEBUG_SQL"))
-}

@@ -45,9 +45,12 @@ func init() {
 	pf.BoolVarP(&dataFlags.quiet, "quiet", "q", false, "no progress output")
 
 	run := &cobra.Command{
-		Use:   "run",
+		Use:   "run [FILES...]",
 		Short: "Run pipeline stages (default 0-9) on --input: corpus (default), synthetic:N, or parquet/jsonl files",
-		RunE:  dataRun,
+		Long: `Run pipeline stages (default 0-9). The input of stage 1 is --input: "corpus" (the vendored
+benchmark test sets, default), "synthetic:N", or WebInstruct-schema files (.parquet, .jsonl, .jsonl.gz),
+which may also be given as arguments: greason data run data/webinstruct/data/*.parquet`,
+		RunE: dataRun,
 	}
 	run.Flags().StringSliceVar(&dataFlags.inputs, "input", []string{"corpus"}, "corpus | synthetic:N | files (.parquet, .jsonl, .jsonl.gz)")
 	run.Flags().IntVar(&dataFlags.from, "from", 0, "first stage")
@@ -100,8 +103,14 @@ func dataOptions() gsql.Options {
 	return opt
 }
 
-func dataRun(cmd *cobra.Command, _ []string) error {
+func dataRun(cmd *cobra.Command, args []string) error {
 	ctx := cmd.Context()
+	if len(args) > 0 { // files as arguments: they are the input (with any --input files)
+		if !cmd.Flags().Changed("input") {
+			dataFlags.inputs = nil
+		}
+		dataFlags.inputs = append(dataFlags.inputs, args...)
+	}
 	p, err := gsql.Open(ctx, dataFlags.db, dataOptions())
 	if err != nil {
 		return err
