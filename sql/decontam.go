@@ -17,7 +17,7 @@ type ngramIndex struct {
 	n        int
 	single   map[uint64]int32 // n-gram -> item, or -(1+k) for overflow[k]
 	overflow [][]int32
-	count    []int32 // distinct n-grams per item
+	count    []int32  // distinct n-grams per item
 	bits     []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
 }
 

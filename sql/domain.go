@@ -15,8 +15,8 @@ func init() { goSteps["domain_classify"] = domainStep }
 
 // NaiveBayes is a multinomial naive-Bayes text classifier over hashed word unigrams and bigrams.
 type NaiveBayes struct {
-	Classes []string
-	Buckets int
+	Classes  []string
+	Buckets  int
 	logPrior []float64
 	logLik   []float32 // [bucket*classes + class]: one feature's classes share a cache line
 	counts   [][]float32

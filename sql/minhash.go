@@ -2,12 +2,12 @@ package sql
 
 import (
 	"cmp"
-	"slices"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"unicode"
 
@@ -97,7 +97,7 @@ func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 		n = len(words)
 	}
 	const p = 0x9e3779b97f4a7c15 // odd
-	pn := uint64(1) // p^n
+	pn := uint64(1)              // p^n
 	h := uint64(0)
 	for i, w := range words {
 		h = h*p + w

@@ -22,7 +22,7 @@ func TestMinHashEstimate(t *testing.T) {
 	sa, sb := make([]uint32, 112), make([]uint32, 112)
 	var scratch [2][]uint64
 	m.Signature(a, sa, &scratch)
-		for _, changed := range []int{0, 1, 2, 4, 8} {
+	for _, changed := range []int{0, 1, 2, 4, 8} {
 		w := append([]string(nil), words...)
 		for k := range changed {
 			w[5+k*7] = "x" + w[5+k*7]

@@ -7,19 +7,19 @@ import (
 
 func TestNormText(t *testing.T) {
 	cases := map[string]string{
-		"  What   is\t2+2? ":                  "what is 2+2?",
-		"Ｆｉｎｄ ｘ：１２３":                         "find x:123",
-		`$\frac {1} { 2 }$`:                    `\frac{1}{2}`,
-		`x^ {2} + y _ 1`:                       `x^{2}+ y_1`, // spaces next to braces go
-		`a\,b\;c\quad d\qquad e\!f`:            `a b c d e f`,
-		`\left( x \right)`:                     `( x )`,
-		`\leftarrow \rightarrow`:               `\leftarrow \rightarrow`,
-		`\quadrant`:                            `\quadrant`,
-		"ﬁne café":                             "fine café",
-		"x²":                                   "x2",
-		"":                                     "",
-		`a \\quad b`:                         `a \\quad b`,
-		`Let $f(x) = x^2$. Find $f(3)$.`:      `let f(x) = x^2 . find f(3) .`,
+		"  What   is\t2+2? ":             "what is 2+2?",
+		"Ｆｉｎｄ ｘ：１２３":                     "find x:123",
+		`$\frac {1} { 2 }$`:              `\frac{1}{2}`,
+		`x^ {2} + y _ 1`:                 `x^{2}+ y_1`, // spaces next to braces go
+		`a\,b\;c\quad d\qquad e\!f`:      `a b c d e f`,
+		`\left( x \right)`:               `( x )`,
+		`\leftarrow \rightarrow`:         `\leftarrow \rightarrow`,
+		`\quadrant`:                      `\quadrant`,
+		"ﬁne café":                       "fine café",
+		"x²":                             "x2",
+		"":                               "",
+		`a \\quad b`:                     `a \\quad b`,
+		`Let $f(x) = x^2$. Find $f(3)$.`: `let f(x) = x^2 . find f(3) .`,
 	}
 	for in, want := range cases {
 		if got := NormText(in); got != want {
