@@ -4,7 +4,8 @@
 -- Rows without a (mappable) label get the category predicted by a multinomial naive-Bayes model
 -- trained here on the labelled rows (domain.go; hashed word unigrams + bigrams, 2^20 buckets),
 -- evaluated on a held-out 10% of the labelled rows (domain_eval). Only held-out and unlabelled
--- rows are predicted (domain_predictions).
+-- rows are predicted (domain_predictions). An input without labelled training rows gets a model
+-- trained on the labelled benchmark items instead (stage_counts says which).
 --   category_map(raw, category)        lower-cased source label -> fine category
 --   category_groups(category, grp)     fine category -> paper group
 --   domain_predictions(rid, split, predicted, prob)

@@ -167,8 +167,31 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 			todo = append(todo, i)
 		}
 	}
+	trainedOn := "input"
 	if trained == 0 {
-		return fmt.Errorf("no labelled rows to train the domain classifier on")
+		// too few labelled input rows (all held out, or none): train on the labelled benchmark items
+		trainedOn = "benchmarks"
+		rows, err := p.conn.QueryContext(ctx, `SELECT b.question, m.category FROM bench_items b
+			JOIN category_map m ON m.raw = lower(trim(b.category))`)
+		if err != nil {
+			return fmt.Errorf("domain classifier: no labelled input rows, and the benchmark items are not available: %w", err)
+		}
+		for rows.Next() {
+			var q, c string
+			if err := rows.Scan(&q, &c); err != nil {
+				rows.Close()
+				return err
+			}
+			nb.Add(classIdx[c], NormText(q))
+			trained++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if trained == 0 {
+			return fmt.Errorf("domain classifier: no labelled rows in the input or the benchmarks")
+		}
 	}
 	nb.Fit(0.1)
 	p.tracef("    domain: trained on %d rows in %.2fs\n", trained, time.Since(t0).Seconds())
@@ -211,6 +234,6 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.conn.ExecContext(ctx, `INSERT INTO stage_counts (stage, metric, reason, n) VALUES (6, 'classifier_train_rows', NULL, ?)`, trained)
+	_, err = p.conn.ExecContext(ctx, `INSERT INTO stage_counts (stage, metric, reason, n) VALUES (6, 'classifier_train_rows', ?, ?)`, trainedOn, trained)
 	return err
 }
