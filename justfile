@@ -43,3 +43,11 @@ build:
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
+# Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
+data:
+    go run -tags noxla ./cmd/greason data run --input corpus --export data/export
+    go run -tags noxla ./cmd/greason data stats --plots data/plots
+
+# Scale benchmark of the data pipeline: synthetic rows through stages 1-9 (time, peak memory).
+data-bench rows="1000000":
+    go run -tags noxla ./cmd/greason data bench --rows {{rows}}

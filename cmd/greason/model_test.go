@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -10,16 +9,6 @@ import (
 
 	"github.com/greason/greason/train/qwen"
 )
-
-func runCLI(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&out)
-	rootCmd.SetArgs(args)
-	err := rootCmd.ExecuteContext(context.Background())
-	return out.String(), err
-}
 
 func TestModelInitWritesLoadableModel(t *testing.T) {
 	dir := t.TempDir()

@@ -1,0 +1,207 @@
+package sql
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+func init() { goSteps["decontaminate"] = decontamStep }
+
+// ngramIndex maps the hash of every word n-gram of the benchmark items to the items holding it.
+type ngramIndex struct {
+	n        int
+	single   map[uint64]int32 // n-gram -> item, or -(1+k) for overflow[k]
+	overflow [][]int32
+	count    []int32  // distinct n-grams per item
+	bits     []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
+}
+
+const filterBits = 27
+
+func (x *ngramIndex) mayHave(h uint64) bool {
+	b := h >> (64 - filterBits)
+	return x.bits[b>>6]&(1<<(b&63)) != 0
+}
+
+func newNgramIndex(n int) *ngramIndex {
+	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22), bits: make([]uint64, 1<<(filterBits-6))}
+}
+
+// distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
+// words is one n-gram).
+func distinctShingles(text string, n int, scratch *[2][]uint64) []uint64 {
+	scratch[0] = wordHashes(text, scratch[0])
+	scratch[1] = shingleHashes(scratch[0], n, scratch[1])
+	sh := scratch[1]
+	slices.Sort(sh)
+	return slices.Compact(sh)
+}
+
+func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
+	sh := distinctShingles(text, x.n, scratch)
+	x.count = append(x.count, int32(len(sh)))
+	for _, h := range sh {
+		b := h >> (64 - filterBits)
+		x.bits[b>>6] |= 1 << (b & 63)
+		v, ok := x.single[h]
+		switch {
+		case !ok:
+			x.single[h] = item
+		case v >= 0:
+			x.overflow = append(x.overflow, []int32{v, item})
+			x.single[h] = -int32(len(x.overflow))
+		default:
+			x.overflow[-v-1] = append(x.overflow[-v-1], item)
+		}
+	}
+}
+
+// decontamStep indexes the word n-grams (n = ContamN) of every benchmark item (bench_norm), then
+// for every row of s4_norm counts the n-grams it shares with each item. A hit is written to
+// contamination_hits when the row holds at least 20% of the item's n-grams (report floor);
+// stage 5's SQL decides which hits make a row contaminated.
+func decontamStep(ctx context.Context, p *Pipeline) error {
+	t0 := time.Now()
+	idx := newNgramIndex(p.Opt.ContamN)
+	var bench, items []string
+	rows, err := p.conn.QueryContext(ctx, `SELECT benchmark, item_id, norm_question FROM bench_norm ORDER BY benchmark, item_id`)
+	if err != nil {
+		return err
+	}
+	var scratch [2][]uint64
+	for rows.Next() {
+		var b, it, text string
+		if err := rows.Scan(&b, &it, &text); err != nil {
+			rows.Close()
+			return err
+		}
+		idx.add(int32(len(bench)), text, &scratch)
+		bench = append(bench, b)
+		items = append(items, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	p.tracef("    decontaminate: indexed %d benchmark items, %d distinct n-grams in %.2fs\n", len(bench), len(idx.single), time.Since(t0).Seconds())
+
+	var n int64
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s4_norm`).Scan(&n); err != nil {
+		return err
+	}
+	type row struct {
+		rid            int64
+		source, sid, q string
+	}
+	type hit struct {
+		rid    int64
+		item   int32
+		shared int32
+		rowN   int32
+	}
+	bar := p.bar(n, "stage 5 n-grams")
+	in := make(chan []row, 8)
+	out := make(chan []hit, 8)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch [2][]uint64
+			counts := map[int32]int32{}
+			for batch := range in {
+				var hits []hit
+				for _, r := range batch {
+					sh := distinctShingles(NormText(r.q), idx.n, &scratch)
+					if len(counts) > 64 {
+						counts = map[int32]int32{} // clear() would cost the map's grown capacity on every later row
+					} else {
+						clear(counts)
+					}
+					for _, h := range sh {
+						if !idx.mayHave(h) {
+							continue
+						}
+						v, ok := idx.single[h]
+						if !ok {
+							continue
+						}
+						if v >= 0 {
+							counts[v]++
+						} else {
+							for _, it := range idx.overflow[-v-1] {
+								counts[it]++
+							}
+						}
+					}
+					for it, c := range counts {
+						if bench[it] == r.source && items[it] == r.sid {
+							continue // the row is this benchmark item itself
+						}
+						if float64(c) >= 0.2*float64(idx.count[it]) {
+							hits = append(hits, hit{r.rid, it, c, int32(len(sh))})
+						}
+					}
+				}
+				bar.Add(len(batch))
+				out <- hits
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(out) }()
+
+	if err := p.exec(ctx, `CREATE OR REPLACE TABLE contamination_hits (rid BIGINT, benchmark VARCHAR, item_id VARCHAR,
+		shared_ngrams INTEGER, item_ngrams INTEGER, row_ngrams INTEGER, overlap DOUBLE)`); err != nil {
+		return err
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(in)
+		rows, err := p.conn.QueryContext(ctx, `SELECT n.rid, n.source, n.source_id, r.question FROM s4_norm n JOIN s1_rows r USING (rid)`)
+		if err != nil {
+			readErr <- err
+			return
+		}
+		defer rows.Close()
+		batch := make([]row, 0, 1024)
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.rid, &r.source, &r.sid, &r.q); err != nil {
+				readErr <- err
+				return
+			}
+			batch = append(batch, r)
+			if len(batch) == cap(batch) {
+				in <- batch
+				batch = make([]row, 0, 1024)
+			}
+		}
+		if len(batch) > 0 {
+			in <- batch
+		}
+		readErr <- rows.Err()
+	}()
+	var all []hit
+	for hs := range out {
+		all = append(all, hs...)
+	}
+	bar.Finish()
+	if err := <-readErr; err != nil {
+		return err
+	}
+	p.tracef("    decontaminate: scanned %d rows, %d hits in %.2fs\n", n, len(all), time.Since(t0).Seconds())
+	return p.withAppender("contamination_hits", func(a *duckdb.Appender) error {
+		for _, h := range all {
+			if err := a.AppendRow(h.rid, bench[h.item], items[h.item], h.shared, idx.count[h.item], h.rowN,
+				float64(h.shared)/float64(idx.count[h.item])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,23 @@
+package sql
+
+import (
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// bar returns a progress bar on the pipeline's progress writer (a silent one without writer).
+func (p *Pipeline) bar(total int64, desc string) *progressbar.ProgressBar {
+	w := p.Opt.Progress
+	if w == nil {
+		w = io.Discard
+	}
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { io.WriteString(w, "\n") }),
+		progressbar.OptionSetWidth(30))
+}
