@@ -6,7 +6,7 @@ t="${1:-5s}"
 n=0
 while IFS= read -r line; do
   file=${line%%:*}; fn=$(sed -E 's/^.*func (Fuzz[A-Za-z0-9_]*).*/\1/' <<<"$line")
-  pkg="./$(dirname "$file")"
+  pkg="./$(dirname "${file#./}")"
   echo "fuzz: $pkg $fn ($t)"
   go test -tags noxla -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" "$pkg" >/tmp/fuzz.log 2>&1 || { cat /tmp/fuzz.log; exit 1; }
   n=$((n+1))
