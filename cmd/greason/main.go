@@ -14,11 +14,19 @@ var rootCmd = &cobra.Command{
 	Short: "General-Reasoner in Go: benchmarks, verifier, data pipeline, Qwen model and GRPO",
 	Long: `greason reproduces the General-Reasoner pipeline (Ma et al., arXiv 2505.14652).
 
+harness
   bench list            the 12 benchmarks and their item counts
   eval                  run benchmarks against OpenAI-compatible endpoints (resumable)
   score                 re-score a saved run or a foreign generations file, no model needed
   diff                  compare two runs: score changes and flipped items
-  tables                regenerate the result tables and figures (paper vs ours)`,
+  tables                regenerate the result tables and figures (paper vs ours)
+verify
+  verify                judge answers: rules, baselines, General-Verifier, LLM equality judge
+data
+  data                  DuckDB pipeline: pull, run (ingest ... export), stats, export, bench
+model
+  model init | pull     write a random Qwen2/Qwen3 checkpoint, or download one from the HF hub
+  serve                 OpenAI-compatible server for a local model (GoMLX)`,
 	SilenceUsage:  true,
 	SilenceErrors: true,
 }
