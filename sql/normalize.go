@@ -46,18 +46,18 @@ func NormText(s string) string {
 				space = true
 				i += 2
 				continue
-			case strings.HasPrefix(rest, "qquad") && !letterAt(rest, 5):
+			case hasPrefixFold(rest, "qquad") && !letterAt(rest, 5):
 				space = true
 				i += 6
 				continue
-			case strings.HasPrefix(rest, "quad") && !letterAt(rest, 4):
+			case hasPrefixFold(rest, "quad") && !letterAt(rest, 4):
 				space = true
 				i += 5
 				continue
-			case strings.HasPrefix(rest, "left") && !letterAt(rest, 4):
+			case hasPrefixFold(rest, "left") && !letterAt(rest, 4):
 				i += 5
 				continue
-			case strings.HasPrefix(rest, "right") && !letterAt(rest, 5):
+			case hasPrefixFold(rest, "right") && !letterAt(rest, 5):
 				i += 6
 				continue
 			}
@@ -103,6 +103,12 @@ func appendPendingSpace(b []byte, space *bool, c byte) []byte {
 		*space = false
 	}
 	return b
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case (the output is lower case, so \Left
+// must be treated like \left or a second pass would remove what the first kept).
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func isSpaceByte(c byte) bool {
