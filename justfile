@@ -37,3 +37,8 @@ bench:
 # Build the CLI into ./bin/greason.
 build:
     go build -tags noxla -o bin/greason ./cmd/greason
+
+# Regenerate the tokenizer's golden ids and chat renderings (train/tokenizer/testdata) with the JS reference tokenizer.
+tokenizer-golden:
+    cd tools/tokgold && npm ci --no-audit --no-fund
+    node tools/tokgold/gold.mjs

@@ -1,0 +1,361 @@
+package qwen
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// SampleParams control decoding of one request.
+type SampleParams struct {
+	Temperature  float64  // <= 0: greedy (argmax)
+	TopP         float64  // nucleus sampling; 0 or >= 1 disables it
+	TopK         int      // keep the K most likely tokens; 0 disables it
+	Seed         uint64   // sample i of a request draws from PCG(Seed, i)
+	MaxNewTokens int      // required, > 0
+	StopTokens   []int    // end generation (the token is not returned); config eos ids are always added
+	StopStrings  []string // end generation when the decoded text contains one (needs GenerateOptions.Decode)
+}
+
+// Request is one prompt (token ids) to complete N times (N <= 0 means 1).
+type Request struct {
+	Prompt []int
+	N      int
+	Params SampleParams
+}
+
+// Sample is one completion.
+type Sample struct {
+	Tokens       []int  // generated tokens, without the stop token
+	Text         string // decoded text truncated before the stop string (only with GenerateOptions.Decode)
+	FinishReason string // "stop" (stop token or string) or "length"
+}
+
+// GenerateOptions are per-call options.
+type GenerateOptions struct {
+	// Decode turns generated tokens into text; needed for stop strings and Sample.Text.
+	Decode func(ids []int) string
+	// NoCache recomputes the full forward pass over the whole sequence at every step instead of
+	// using the KV cache (slow; used to test the cache).
+	NoCache bool
+	// PadToken fills left padding (any valid id; it is masked out).
+	PadToken int
+}
+
+// roundUp rounds n up to a multiple of m, so a few shapes cover many requests (each new shape
+// compiles a new graph).
+func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+type row struct {
+	prompt []int
+	params SampleParams
+	rng    *rand.Rand
+	stop   map[int]bool
+	out    []int
+	text   string
+	done   bool
+	reason string
+}
+
+// Generate completes a batch of requests together (all samples of all requests share one
+// batch and one KV cache) and returns, for each request, its N samples.
+func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptions) ([][]Sample, error) {
+	eos, err := m.Config.EOSTokenIDs()
+	if err != nil {
+		return nil, err
+	}
+	var rows []*row
+	maxPrompt, maxNew := 0, 0
+	for i, r := range reqs {
+		if len(r.Prompt) == 0 {
+			return nil, fmt.Errorf("request %d: empty prompt", i)
+		}
+		for _, id := range r.Prompt {
+			if id < 0 || id >= m.Config.VocabSize {
+				return nil, fmt.Errorf("request %d: token id %d outside the vocabulary [0, %d)", i, id, m.Config.VocabSize)
+			}
+		}
+		p := r.Params
+		if p.MaxNewTokens <= 0 {
+			return nil, fmt.Errorf("request %d: max new tokens must be > 0, got %d", i, p.MaxNewTokens)
+		}
+		if p.TopK < 0 || p.TopP < 0 || p.Temperature < 0 || math.IsNaN(p.Temperature) || math.IsNaN(p.TopP) {
+			return nil, fmt.Errorf("request %d: invalid sampling parameters (temperature %g, top_p %g, top_k %d)", i, p.Temperature, p.TopP, p.TopK)
+		}
+		if len(p.StopStrings) > 0 && opts.Decode == nil {
+			return nil, fmt.Errorf("request %d: stop strings need a Decode function", i)
+		}
+		if mp := m.Config.MaxPositionEmbeddings; mp > 0 && len(r.Prompt)+p.MaxNewTokens > mp {
+			return nil, fmt.Errorf("request %d: prompt (%d tokens) + max new tokens (%d) exceeds max_position_embeddings %d", i, len(r.Prompt), p.MaxNewTokens, mp)
+		}
+		n := max(r.N, 1)
+		for s := 0; s < n; s++ {
+			stop := map[int]bool{}
+			for _, id := range append(slices.Clone(p.StopTokens), eos...) {
+				stop[id] = true
+			}
+			rows = append(rows, &row{prompt: r.Prompt, params: p, rng: rand.New(rand.NewPCG(p.Seed, uint64(s))), stop: stop})
+		}
+		maxPrompt = max(maxPrompt, len(r.Prompt))
+		maxNew = max(maxNew, p.MaxNewTokens)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	if opts.NoCache {
+		err = m.decodeNoCache(ctx, rows, maxNew, opts)
+	} else {
+		err = m.decodeCached(ctx, rows, maxPrompt, maxNew, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]Sample, len(reqs))
+	k := 0
+	for i, r := range reqs {
+		for s := 0; s < max(r.N, 1); s++ {
+			rw := rows[k]
+			k++
+			reason := rw.reason
+			if reason == "" {
+				reason = "length"
+			}
+			out[i] = append(out[i], Sample{Tokens: rw.out, Text: rw.text, FinishReason: reason})
+		}
+	}
+	return out, nil
+}
+
+// accept appends a sampled token to the row and updates its finished state.
+func (r *row) accept(tok int, decode func([]int) string) {
+	if r.done {
+		return
+	}
+	if r.stop[tok] {
+		r.done, r.reason = true, "stop"
+		if decode != nil {
+			r.text = decode(r.out)
+		}
+		return
+	}
+	r.out = append(r.out, tok)
+	if decode != nil {
+		r.text = decode(r.out)
+		for _, s := range r.params.StopStrings {
+			if s == "" {
+				continue
+			}
+			if i := strings.Index(r.text, s); i >= 0 {
+				r.text = r.text[:i]
+				r.done, r.reason = true, "stop"
+				return
+			}
+		}
+	}
+	if len(r.out) >= r.params.MaxNewTokens {
+		r.done, r.reason = true, "length"
+	}
+}
+
+func allDone(rows []*row) bool {
+	for _, r := range rows {
+		if !r.done {
+			return false
+		}
+	}
+	return true
+}
+
+// sampleRows draws the next token of every unfinished row from logits [B*V] (flat).
+func (m *Model) sampleRows(rows []*row, flat []float32, opts GenerateOptions) {
+	V := m.Config.VocabSize
+	for b, r := range rows {
+		if r.done {
+			continue
+		}
+		r.accept(SampleToken(flat[b*V:(b+1)*V], r.params, r.rng), opts.Decode)
+	}
+}
+
+func (m *Model) stepExec() (*model.Exec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.step == nil {
+		e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, in []*graph.Node) []*graph.Node {
+			return stepGraph(scope, m.Config, in[0], in[1], in[2], in[3], in[4:])
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.SetMaxCache(64)
+		m.step = e
+	}
+	return m.step, nil
+}
+
+// decodeCached prefills left-padded prompts into a fixed-size KV cache, then decodes one token
+// per step for the whole batch.
+func (m *Model) decodeCached(ctx context.Context, rows []*row, maxPrompt, maxNew int, opts GenerateOptions) error {
+	exec, err := m.stepExec()
+	if err != nil {
+		return err
+	}
+	B := len(rows)
+	P := roundUp(maxPrompt, 16)
+	S := roundUp(P+maxNew, 32)
+	prompts := make([][]int, B)
+	for i, r := range rows {
+		prompts[i] = r.prompt
+	}
+	batch := LeftPad(prompts, P, opts.PadToken)
+	keyMask := make([][]bool, B)
+	for b := range keyMask {
+		keyMask[b] = make([]bool, S)
+		copy(keyMask[b], batch.Mask[b])
+	}
+	cfg := m.Config
+	args := []any{batch.Tokens, batch.Positions, int32(0), keyMask}
+	for l := 0; l < 2*cfg.NumHiddenLayers; l++ {
+		args = append(args, tensors.FromShape(shapes.Make(m.DType, B, S, cfg.NumKeyValueHeads, cfg.HeadDimension())))
+	}
+	next := make([]int32, B)
+	for step := 0; ; step++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		out, err := exec.Call(args...)
+		if err != nil {
+			return err
+		}
+		flat, err := tensors.CopyFlatData[float32](out[0])
+		if err != nil {
+			return err
+		}
+		m.sampleRows(rows, flat, opts)
+		if allDone(rows) || step+1 >= maxNew {
+			return nil
+		}
+		slot := P + step
+		tok := make([][]int32, B)
+		pos := make([][]int32, B)
+		for b, r := range rows {
+			if !r.done {
+				next[b] = int32(r.out[len(r.out)-1])
+			}
+			tok[b] = []int32{next[b]}
+			pos[b] = []int32{int32(len(r.prompt) + step)}
+			keyMask[b][slot] = true
+		}
+		args = append([]any{tok, pos, int32(slot), keyMask}, toAny(out[1:])...)
+	}
+}
+
+func toAny(ts []*tensors.Tensor) []any {
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		out[i] = t
+	}
+	return out
+}
+
+// decodeNoCache recomputes the whole left-padded sequence at each step.
+func (m *Model) decodeNoCache(ctx context.Context, rows []*row, maxNew int, opts GenerateOptions) error {
+	for step := 0; step < maxNew && !allDone(rows); step++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		seqs := make([][]int, len(rows))
+		for i, r := range rows {
+			seqs[i] = append(slices.Clone(r.prompt), r.out...)
+			if r.done {
+				seqs[i] = r.prompt // finished rows are not used
+			}
+		}
+		batch := LeftPad(seqs, 0, opts.PadToken)
+		logits, err := m.Logits(batch)
+		if err != nil {
+			return err
+		}
+		V := m.Config.VocabSize
+		flat := make([]float32, len(rows)*V)
+		for b := range rows {
+			copy(flat[b*V:], logits[b][len(batch.Tokens[b])-1])
+		}
+		m.sampleRows(rows, flat, opts)
+	}
+	return nil
+}
+
+// SampleToken draws a token from logits with temperature, top-k and top-p (greedy when
+// temperature <= 0).
+func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
+	if p.Temperature <= 0 {
+		best := 0
+		for i, v := range logits {
+			if v > logits[best] {
+				best = i
+			}
+		}
+		return best
+	}
+	idx := make([]int, len(logits))
+	for i := range idx {
+		idx[i] = i
+	}
+	if p.TopK > 0 || (p.TopP > 0 && p.TopP < 1) {
+		slices.SortFunc(idx, func(a, b int) int {
+			switch {
+			case logits[a] > logits[b]:
+				return -1
+			case logits[a] < logits[b]:
+				return 1
+			}
+			return a - b
+		})
+		if p.TopK > 0 && p.TopK < len(idx) {
+			idx = idx[:p.TopK]
+		}
+	}
+	mx := math.Inf(-1)
+	for _, i := range idx {
+		mx = math.Max(mx, float64(logits[i]))
+	}
+	probs := make([]float64, len(idx))
+	sum := 0.0
+	for j, i := range idx {
+		probs[j] = math.Exp((float64(logits[i]) - mx) / p.Temperature)
+		sum += probs[j]
+	}
+	if p.TopP > 0 && p.TopP < 1 {
+		// idx is sorted by decreasing logit: keep the smallest prefix with mass >= top_p.
+		acc, cut := 0.0, len(idx)
+		for j := range probs {
+			acc += probs[j] / sum
+			if acc >= p.TopP {
+				cut = j + 1
+				break
+			}
+		}
+		idx, probs = idx[:cut], probs[:cut]
+		sum = 0
+		for _, q := range probs {
+			sum += q
+		}
+	}
+	u := r.Float64() * sum
+	for j, q := range probs {
+		u -= q
+		if u < 0 {
+			return idx[j]
+		}
+	}
+	return idx[len(idx)-1]
+}

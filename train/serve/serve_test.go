@@ -1,0 +1,246 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gomlx/compute/dtypes"
+
+	"github.com/greason/greason/llm"
+	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/train/tokenizer"
+)
+
+type fixture struct {
+	m   *qwen.Model
+	tok *tokenizer.Tokenizer
+	srv *Server
+	ts  *httptest.Server
+	cl  *llm.Client
+}
+
+func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
+	backend, err := qwen.NewBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := qwen.Presets()["tiny-qwen3"]
+	m, err := qwen.NewRandom(cfg, backend, dtypes.Float32, qwen.InitOptions{Seed: 21, Std: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.LoadQwen3()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.ModelName = "tiny"
+	srv, err := NewServer(m, tok, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	cl := llm.New(ts.URL+"/v1", "tiny")
+	cl.MaxRetries = 0
+	return &fixture{m: m, tok: tok, srv: srv, ts: ts, cl: cl}
+}
+
+// direct runs the model on the same prompt without the server (greedy).
+func (f *fixture) direct(t *testing.T, prompt string, maxTokens int) qwen.Sample {
+	t.Helper()
+	out, err := f.m.Generate(context.Background(), []qwen.Request{{Prompt: f.tok.Encode(prompt),
+		Params: qwen.SampleParams{MaxNewTokens: maxTokens, StopTokens: f.tok.EOSIDs()}}},
+		qwen.GenerateOptions{Decode: func(ids []int) string { return f.tok.Decode(ids, true) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[0][0]
+}
+
+func TestServeChatAndCompletions(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	msgs := []llm.Message{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "What is 2+2?"}}
+	chat, err := f.cl.Chat(ctx, msgs, llm.Params{Temperature: llm.F64(0), MaxTokens: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmsgs := []tokenizer.Message{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "What is 2+2?"}}
+	want := f.direct(t, f.tok.ApplyChatTemplate(tmsgs, true), 12)
+	if chat.Text != want.Text || chat.FinishReason != want.FinishReason || chat.CompletionTokens != len(want.Tokens) {
+		t.Fatalf("chat: got %q (%s, %d tokens), want %q (%s, %d tokens)", chat.Text, chat.FinishReason, chat.CompletionTokens, want.Text, want.FinishReason, len(want.Tokens))
+	}
+	if chat.PromptTokens != len(f.tok.Encode(f.tok.ApplyChatTemplate(tmsgs, true))) {
+		t.Fatalf("prompt_tokens %d", chat.PromptTokens)
+	}
+	if chat.Text == "" {
+		t.Fatal("empty completion: the comparison is too weak")
+	}
+
+	comp, err := f.cl.Complete(ctx, "The capital of France is", llm.Params{Temperature: llm.F64(0), MaxTokens: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = f.direct(t, "The capital of France is", 10)
+	if comp.Text != want.Text || comp.FinishReason != want.FinishReason {
+		t.Fatalf("completion: got %q (%s), want %q (%s)", comp.Text, comp.FinishReason, want.Text, want.FinishReason)
+	}
+
+	// Stop string: cut the greedy text before its 3rd-4th characters.
+	runes := []rune(want.Text)
+	if len(runes) >= 4 && want.FinishReason == "length" {
+		stop := string(runes[2:4])
+		st, err := f.cl.Complete(ctx, "The capital of France is", llm.Params{Temperature: llm.F64(0), MaxTokens: 10, Stop: []string{stop}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exp := want.Text[:strings.Index(want.Text, stop)]; st.Text != exp || st.FinishReason != "stop" {
+			t.Fatalf("stop %q: got %q (%s), want %q (stop)", stop, st.Text, st.FinishReason, exp)
+		}
+	} else {
+		t.Fatalf("greedy text %q (%s) too short for the stop-string check", want.Text, want.FinishReason)
+	}
+
+	// Seeded sampling is reproducible; n samples come back.
+	p := llm.Params{Temperature: llm.F64(1), TopP: llm.F64(0.9), Seed: llm.I64(7), MaxTokens: 6}
+	a, err := f.cl.Complete(ctx, "Once upon a time", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.cl.Complete(ctx, "Once upon a time", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Text != b.Text {
+		t.Fatalf("same seed, different text: %q vs %q", a.Text, b.Text)
+	}
+	body := post(t, f.ts.URL+"/v1/completions", `{"model":"tiny","prompt":"Hi","n":3,"max_tokens":4,"temperature":1,"seed":1}`, 200)
+	var resp struct {
+		Choices []struct{ Index int } `json:"choices"`
+	}
+	json.Unmarshal([]byte(body), &resp)
+	if len(resp.Choices) != 3 || resp.Choices[2].Index != 2 {
+		t.Fatalf("n=3: %s", body)
+	}
+}
+
+func post(t *testing.T, url, body string, wantStatus int) string {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("POST %s %s: status %d, want %d: %s", url, body, resp.StatusCode, wantStatus, b)
+	}
+	return string(b)
+}
+
+func TestServeModelsAndErrors(t *testing.T) {
+	f := newFixture(t, Options{})
+	resp, err := http.Get(f.ts.URL + "/v1/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var models struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	json.NewDecoder(resp.Body).Decode(&models)
+	resp.Body.Close()
+	if len(models.Data) != 1 || models.Data[0].ID != "tiny" {
+		t.Fatalf("/v1/models: %+v", models)
+	}
+	cases := []struct {
+		path, body string
+		status     int
+		mention    string
+	}{
+		{"/v1/completions", `{"prompt":`, 400, "JSON"},
+		{"/v1/completions", `{"model":"other","prompt":"x"}`, 404, "other"},
+		{"/v1/completions", `{"prompt":""}`, 400, "prompt"},
+		{"/v1/completions", `{"prompt":42}`, 400, "prompt"},
+		{"/v1/completions", `{"prompt":"x","max_tokens":0}`, 400, "max_tokens"},
+		{"/v1/completions", `{"prompt":"x","max_tokens":100000}`, 400, "context length"},
+		{"/v1/completions", `{"prompt":"x","temperature":-1}`, 400, "temperature"},
+		{"/v1/completions", `{"prompt":"x","top_p":0}`, 400, "top_p"},
+		{"/v1/completions", `{"prompt":"x","n":0}`, 400, "n must be"},
+		{"/v1/completions", `{"prompt":"x","stop":5}`, 400, "stop"},
+		{"/v1/completions", `{"prompt":"x","stream":true}`, 400, "stream"},
+		{"/v1/chat/completions", `{"messages":[]}`, 400, "messages"},
+		{"/v1/chat/completions", `{"messages":[{"role":"tool","content":"x"}]}`, 400, "role"},
+		{"/v1/chat/completions", `{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}`, 400, "image_url"},
+	}
+	for _, c := range cases {
+		body := post(t, f.ts.URL+c.path, c.body, c.status)
+		var e struct {
+			Error struct {
+				Message string `json:"message"`
+				Type    string `json:"type"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil || !strings.Contains(e.Error.Message, c.mention) || e.Error.Type == "" {
+			t.Errorf("%s %s: error body %s does not mention %q", c.path, c.body, body, c.mention)
+		}
+	}
+	resp, err = http.Get(f.ts.URL + "/v1/completions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET /v1/completions: %d", resp.StatusCode)
+	}
+	// The llm client surfaces 4xx as StatusError without retrying.
+	_, err = f.cl.Chat(context.Background(), []llm.Message{{Role: "user", Content: "x"}}, llm.Params{MaxTokens: -3})
+	var se *llm.StatusError
+	if !errors.As(err, &se) || se.Code != 400 {
+		t.Fatalf("want a 400 StatusError, got %v", err)
+	}
+}
+
+func TestServeBatchesConcurrentRequests(t *testing.T) {
+	f := newFixture(t, Options{BatchWindow: 300 * time.Millisecond, MaxBatch: 8})
+	prompts := []string{"alpha", "beta gamma", "delta epsilon zeta eta", "theta", "iota kappa"}
+	got := make([]string, len(prompts))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(prompts))
+	for i, p := range prompts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := f.cl.Complete(context.Background(), p, llm.Params{Temperature: llm.F64(0), MaxTokens: 6})
+			if err != nil {
+				errs <- err
+				return
+			}
+			got[i] = r.Text
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	st := f.srv.Stats()
+	t.Logf("stats: %+v", st)
+	if st.MaxBatchReqs < 2 || st.Batches >= int64(len(prompts)) {
+		t.Fatalf("concurrent requests were not batched: %+v", st)
+	}
+	// Batched greedy results equal each prompt decoded alone.
+	for i, p := range prompts {
+		if want := f.direct(t, p, 6).Text; got[i] != want {
+			t.Fatalf("prompt %q: batched %q, alone %q", p, got[i], want)
+		}
+	}
+}
