@@ -12,6 +12,8 @@
 // @huggingface/jinja (the engine of transformers.js; @lenml/tokenizers' own jinja port lacks
 // the string methods Qwen3's template uses) of Qwen3's chat_template from
 // tokenizer_config.json and of qwen25_chat_template.jinja. `--chat-only` skips the ids.
+// And train/tokenizer/testdata/edge_golden.json: full ids of hand-picked tricky texts and of
+// seeded random strings over a tricky alphabet ("js_ids" where the unpatched JS differs).
 //
 // Reference semantics. HF tokenizers (Rust, Oniguruma) read \s in the Qwen2 pre-tokenizer
 // regex as Unicode White_Space and (?i) with Unicode case folding. JavaScript's \s differs
@@ -31,23 +33,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const dataDir = path.join(root, "benchmarks/data");
 const outDir = path.join(root, "train/tokenizer/testdata");
 
-// Every text of every vendored benchmark: file, format, fields. A field's value is taken
-// when it is a string; a list contributes each string element as "field[i]". Keep in step
-// with benchmarkTexts in train/tokenizer/golden_test.go.
-const BENCHMARKS = [
-  ["mmlu_pro_test", "mmlu_pro_test.jsonl.gz", "jsonl", ["question", "options", "cot_content"]],
-  ["mmlu_pro_validation", "mmlu_pro_validation.jsonl.gz", "jsonl", ["question", "options", "cot_content"]],
-  ["theoremqa", "theoremqa_test.json.gz", "json", ["Question", "explanation"]],
-  ["bbeh", "bbeh_all.jsonl.gz", "jsonl", ["input", "target"]],
-  ["math500", "math500_test.jsonl.gz", "jsonl", ["problem", "solution", "answer"]],
-  ["olympiadbench", "olympiadbench_test.jsonl.gz", "jsonl", ["context", "question", "solution", "final_answer"]],
-  ["minerva_math", "minerva_math_test.jsonl.gz", "jsonl", ["problem", "solution"]],
-  ["gsm8k", "gsm8k_test.jsonl.gz", "jsonl", ["question", "answer"]],
-  ["amc23", "amc23_test.jsonl.gz", "jsonl", ["problem", "question", "answer"]],
-  ["aime24", "aime24_test.jsonl.gz", "jsonl", ["problem", "question", "solution", "answer"]],
-  ["aime25", "aime25_test.jsonl.gz", "jsonl", ["problem", "answer"]],
-  ["gpqa_diamond", "gpqa_diamond.zip", "gpqa", ["Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3", "Explanation"]],
-];
+// Every text of every vendored benchmark: file, format, fields, from the list the Go test
+// reads too. A field's value is taken when it is a string; a list contributes each string
+// element as "field[i]".
+const BENCHMARKS = JSON.parse(fs.readFileSync(path.join(outDir, "benchmark_texts.json"), "utf8"))
+  .map((b) => [b.name, b.file, b.format, b.fields]);
 const GPQA_PASSWORD = "deserted-untie-orchid";
 const FIRST_IDS = 16;
 
@@ -183,6 +173,50 @@ function hashIds(ids) {
 
 const chatOnly = process.argv.includes("--chat-only");
 if (!chatOnly) writeGolden();
+writeEdge();
+
+function writeEdge() {
+  const cases = [
+    "Hello world", "It's", "IT'S", "they'RE here", "we'Ve", "I'M", "she'LL", "he'D", "'s", "''s", "'sa", "x'", "'ſ", "don’t",
+    "   leading", "trailing   ", "many     spaces before", " ", "  ", "\t\tindented", "a\u00a0b", "a \u00a0b", "a\u3000b",
+    "line1\nline2", "line1\r\nline2", "a\r\n\r\n  b", "a\n \n b", " \n", "\n\n\n", "end\n", "x \r\n", "\r", "a\u2028b",
+    "12345", "3.14159", "١٢٣ ٤٥", "½ ⅓ Ⅻ", "x²+y³", "$1,000,000.00", "2024-01-01T00:00:00Z",
+    "你好，世界！", "こんにちは世界", "한국어 텍스트", "Привет, мир", "مرحبا بالعالم", "שלום", "नमस्ते दुनिया",
+    "😀👍🏽👨‍👩‍👧 🇫🇷", "e\u0301 é", "A\u030A Å Å", "\u1100\u1161\u11A8", "Z\u0351\u0364\u036B",
+    "<|im_start|>user\nhi<|im_end|>\n", "<|im_start|><|im_end|>", "<|im_start", "<|endoftext|>x", "a<think>b</think>c",
+    "<tool_call>{}</tool_call>", "<|im_end|><|im_end|>", "x<|fim_prefix|>y",
+    "\\frac{1}{2} + \\sqrt{x^2}", "$\\boxed{42}$", "f(x) = (x+1)^2;", "a...b!!!?", "--- ***", "\"quoted\"",
+    "NEL\u0085here", "a \u0085b", "\ufeffBOM start", "a \ufeffb", "  \ufeff", "ſ's 'ſ", "\u0000nul\u0001", "\u007f",
+    "tab\tin\tline", "\t\n\t", "mixed\t \n\t end",
+    " ".repeat(300) + "x", "a".repeat(500), "ab".repeat(300), "=".repeat(200), "\n".repeat(100), "1".repeat(50),
+  ];
+  const alphabet = ["a", "b", "Z", "é", "e\u0301", "ſ", "s", "S", "t", "r", "e", "v", "l", "L", "d", "m", "'", "\u2019", "1", "٣", "½",
+    " ", " ", " ", "\t", "\n", "\r", "\r\n", "\u0085", "\u00a0", "\u3000", "\ufeff", "\u2028", ".", "!", "(", "-", "$", "\\",
+    "😀", "中", "\u0301", "<|im_end|>", "<|im_start|>", "<think>", "<|im_", "é", "ß", "İ", "K"];
+  let seed = 12345;
+  const rand = () => { // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 1500; i++) {
+    const n = Math.floor(rand() * 24);
+    let s = "";
+    for (let j = 0; j < n; j++) s += alphabet[Math.floor(rand() * alphabet.length)];
+    cases.push(s);
+  }
+  let diverge = 0;
+  const out = cases.map((text) => {
+    const ids = encode(tokHF, text), js = encode(tokJS, text);
+    const rec = { text, ids };
+    if (js.length !== ids.length || js.some((x, i) => x !== ids[i])) { rec.js_ids = js; diverge++; }
+    return rec;
+  });
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, "edge_golden.json"), "[\n" + out.map((r) => JSON.stringify(r)).join(",\n") + "\n]\n");
+  console.error(`edge: ${out.length} texts, ${diverge} where the unpatched JS regex differs`);
+}
 
 function writeGolden() {
 const lines = [JSON.stringify({

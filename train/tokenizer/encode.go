@@ -14,7 +14,8 @@ const (
 
 // encState is the per-goroutine scratch of Encode (taken from a sync.Pool).
 type encState struct {
-	cache map[string][]int32 // piece -> its ids
+	small map[uint64][]int32 // pieces of up to 7 bytes, packed with their length (packPiece)
+	cache map[string][]int32 // longer pieces -> their ids
 	word  []int32            // symbols of the word being merged
 	ranks []uint32           // ranks[i]: rank of merging word[i] and word[i+1], noMerge if none
 	next  []int32            // heap path: linked list over word
@@ -24,7 +25,18 @@ type encState struct {
 
 const noMerge = ^uint32(0)
 
-func newEncState() any { return &encState{cache: make(map[string][]int32, 1024)} }
+func newEncState() any {
+	return &encState{small: make(map[uint64][]int32, 1024), cache: make(map[string][]int32, 1024)}
+}
+
+// packPiece packs a piece of 2 to 7 bytes and its length into a uint64 cache key.
+func packPiece(p string) uint64 {
+	k := uint64(len(p)) << 56
+	for i := 0; i < len(p); i++ {
+		k |= uint64(p[i]) << (8 * i)
+	}
+	return k
+}
 
 // Encode returns the ids of text, like HF `encode(text, add_special_tokens=False)`: added and
 // special tokens written in the text (e.g. "<|im_start|>") become their single ids; the rest
@@ -69,7 +81,16 @@ func (t *Tokenizer) encodePiece(st *encState, dst []int, piece string) []int {
 	if len(piece) == 1 {
 		return append(dst, int(t.byteID[piece[0]]))
 	}
-	if ids, ok := st.cache[piece]; ok {
+	var key uint64
+	if len(piece) < 8 {
+		key = packPiece(piece)
+		if ids, ok := st.small[key]; ok {
+			for _, id := range ids {
+				dst = append(dst, int(id))
+			}
+			return dst
+		}
+	} else if ids, ok := st.cache[piece]; ok {
 		for _, id := range ids {
 			dst = append(dst, int(id))
 		}
@@ -88,7 +109,13 @@ func (t *Tokenizer) encodePiece(st *encState, dst []int, piece string) []int {
 	for _, id := range w {
 		dst = append(dst, int(id))
 	}
-	if len(piece) <= maxCachedPiece {
+	switch {
+	case len(piece) < 8:
+		if len(st.small) >= maxCacheEntries {
+			clear(st.small)
+		}
+		st.small[key] = append([]int32(nil), w...)
+	case len(piece) <= maxCachedPiece:
 		if len(st.cache) >= maxCacheEntries {
 			clear(st.cache)
 		}

@@ -20,25 +20,27 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// benchmarkTexts mirrors BENCHMARKS in tools/tokgold/gold.mjs: every text field of every
-// vendored benchmark. A string value is one text; a list gives one text per string element,
-// named "field[i]".
-var benchmarkTexts = []struct {
-	name, file, format string
-	fields             []string
-}{
-	{"mmlu_pro_test", "mmlu_pro_test.jsonl.gz", "jsonl", []string{"question", "options", "cot_content"}},
-	{"mmlu_pro_validation", "mmlu_pro_validation.jsonl.gz", "jsonl", []string{"question", "options", "cot_content"}},
-	{"theoremqa", "theoremqa_test.json.gz", "json", []string{"Question", "explanation"}},
-	{"bbeh", "bbeh_all.jsonl.gz", "jsonl", []string{"input", "target"}},
-	{"math500", "math500_test.jsonl.gz", "jsonl", []string{"problem", "solution", "answer"}},
-	{"olympiadbench", "olympiadbench_test.jsonl.gz", "jsonl", []string{"context", "question", "solution", "final_answer"}},
-	{"minerva_math", "minerva_math_test.jsonl.gz", "jsonl", []string{"problem", "solution"}},
-	{"gsm8k", "gsm8k_test.jsonl.gz", "jsonl", []string{"question", "answer"}},
-	{"amc23", "amc23_test.jsonl.gz", "jsonl", []string{"problem", "question", "answer"}},
-	{"aime24", "aime24_test.jsonl.gz", "jsonl", []string{"problem", "question", "solution", "answer"}},
-	{"aime25", "aime25_test.jsonl.gz", "jsonl", []string{"problem", "answer"}},
-	{"gpqa_diamond", "gpqa_diamond.zip", "gpqa", []string{"Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3", "Explanation"}},
+// benchmarkSpec is one entry of testdata/benchmark_texts.json, the list of every text field
+// of every vendored benchmark that tools/tokgold/gold.mjs reads too. A string value is one
+// text; a list gives one text per string element, named "field[i]".
+type benchmarkSpec struct {
+	Name   string   `json:"name"`
+	File   string   `json:"file"`
+	Format string   `json:"format"` // jsonl, json (an array of rows) or gpqa (encrypted CSV)
+	Fields []string `json:"fields"`
+}
+
+func loadBenchmarkSpecs(t testing.TB) []benchmarkSpec {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "benchmark_texts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specs []benchmarkSpec
+	if err := json.Unmarshal(raw, &specs); err != nil || len(specs) == 0 {
+		t.Fatalf("testdata/benchmark_texts.json: %v (%d entries)", err, len(specs))
+	}
+	return specs
 }
 
 const gpqaPassword = "deserted-untie-orchid"
@@ -52,18 +54,18 @@ func loadBenchmarkTexts(t testing.TB) []benchText {
 	t.Helper()
 	dir := filepath.Join("..", "..", "benchmarks", "data")
 	var out []benchText
-	for _, b := range benchmarkTexts {
-		raw, err := os.ReadFile(filepath.Join(dir, b.file))
+	for _, b := range loadBenchmarkSpecs(t) {
+		raw, err := os.ReadFile(filepath.Join(dir, b.File))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var rows []map[string]any
-		switch b.format {
+		switch b.Format {
 		case "jsonl", "json":
 			if raw, err = gunzip(raw); err != nil {
-				t.Fatalf("%s: %v", b.file, err)
+				t.Fatalf("%s: %v", b.File, err)
 			}
-			if b.format == "json" {
+			if b.Format == "json" {
 				err = json.Unmarshal(raw, &rows)
 			} else {
 				for i, line := range bytes.Split(raw, []byte("\n")) {
@@ -82,17 +84,17 @@ func loadBenchmarkTexts(t testing.TB) []benchText {
 			rows, err = readGPQA(raw)
 		}
 		if err != nil {
-			t.Fatalf("%s: %v", b.file, err)
+			t.Fatalf("%s: %v", b.File, err)
 		}
 		for r, row := range rows {
-			for _, f := range b.fields {
+			for _, f := range b.Fields {
 				switch v := row[f].(type) {
 				case string:
-					out = append(out, benchText{fmt.Sprintf("%s/%d/%s", b.name, r, f), v})
+					out = append(out, benchText{fmt.Sprintf("%s/%d/%s", b.Name, r, f), v})
 				case []any:
 					for i, e := range v {
 						if s, ok := e.(string); ok {
-							out = append(out, benchText{fmt.Sprintf("%s/%d/%s[%d]", b.name, r, f, i), s})
+							out = append(out, benchText{fmt.Sprintf("%s/%d/%s[%d]", b.Name, r, f, i), s})
 						}
 					}
 				}
@@ -237,7 +239,7 @@ func TestGoldenParity(t *testing.T) {
 		}
 		t.Error(f)
 	}
-	t.Logf("%d texts (%d bytes) from %d benchmarks: %d mismatches", len(texts), nbytes, len(benchmarkTexts), len(failures))
+	t.Logf("%d texts (%d bytes) from %d benchmarks: %d mismatches", len(texts), nbytes, len(loadBenchmarkSpecs(t)), len(failures))
 }
 
 // TestRoundTripBenchmarks checks Decode(Encode(x)) == NFC(x) on every benchmark text.
@@ -266,4 +268,3 @@ func mustQwen3(t testing.TB) *Tokenizer {
 	}
 	return tok
 }
-

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -84,7 +85,7 @@ type tokenizerFile struct {
 }
 
 // Load reads a Hugging Face tokenizer.json (gzip-compressed when the name ends in ".gz").
-// When a tokenizer_config.json lies beside it, its eos_token is read too.
+// When a tokenizer_config.json lies in the same folder, its eos_token is read too.
 func Load(path string) (*Tokenizer, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -100,12 +101,10 @@ func Load(path string) (*Tokenizer, error) {
 		return nil, err
 	}
 	t.Chat = ChatTemplate{Style: StyleQwen3}
-	cfgPath := strings.TrimSuffix(strings.TrimSuffix(path, ".gz"), "tokenizer.json") + "tokenizer_config.json"
-	if cfgPath != path {
-		if cfg, err := os.ReadFile(cfgPath); err == nil {
-			if err := t.readConfig(cfgPath, cfg); err != nil {
-				return nil, err
-			}
+	cfgPath := filepath.Join(filepath.Dir(path), "tokenizer_config.json")
+	if cfg, err := os.ReadFile(cfgPath); err == nil {
+		if err := t.readConfig(cfgPath, cfg); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil
