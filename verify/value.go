@@ -1,0 +1,844 @@
+package verify
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// valueKind classifies a parsed answer.
+type valueKind uint8
+
+const (
+	vExpr     valueKind = iota // a number or a symbolic expression (possibly with a unit)
+	vTuple                     // ( a, b ) ordered; also [a, b] lists
+	vBare                      // a, b without brackets (order-insensitive when the other side is too)
+	vSet                       // \{ a, b \}
+	vInterval                  // (a, b], [a, b) ... (mixed brackets)
+	vUnion                     // A \cup B
+	vMatrix
+	vRel // lhs REL rhs
+)
+
+// value is a parsed answer: an expression with optional unit, or a structure of values.
+type value struct {
+	kind   valueKind
+	expr   *Expr
+	pct    bool    // written with a percent sign
+	unitF  float64 // SI factor of the unit; 0 means no (known) unit
+	unitD  dims
+	unitS  string // raw unit text (known or not)
+	tol    float64
+	open   byte
+	close  byte
+	items  []value
+	rows   [][]value
+	rel    string
+	lhs    *value
+	rhs    *value
+	source string
+}
+
+// Limits on structures.
+const (
+	maxItems = 64
+	maxRows  = 16
+)
+
+var reThousands = regexp.MustCompile(`(^|[^\d.,])(\d{1,3}(?:,\d{3})+)(?:$|[^\d,])`)
+
+// stripThousands removes thousands separators: 7,425,000 -> 7425000 (groups of exactly three
+// digits, no space after the comma, so "1, 2" and "(1,23)" stay lists).
+func stripThousands(s string) string {
+	if !strings.Contains(s, ",") {
+		return s
+	}
+	for iter := 0; iter < 8; iter++ {
+		loc := reThousands.FindStringSubmatchIndex(s)
+		if loc == nil {
+			return s
+		}
+		num := s[loc[4]:loc[5]]
+		s = s[:loc[4]] + strings.ReplaceAll(num, ",", "") + s[loc[5]:]
+	}
+	return s
+}
+
+// splitTop splits s at top-level occurrences of sep (outside () [] {} and \{ \}).
+func splitTop(s string, sep byte) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case '\\':
+			i++ // skip escaped char (\{ counts via the brace that follows? no: skip it entirely)
+			if i < len(s) && (s[i] == '{') {
+				depth++
+			} else if i < len(s) && s[i] == '}' {
+				depth--
+			}
+		default:
+			if s[i] == sep && depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// balanced reports whether the brackets of s close in order.
+func balancedOuter(s string, open, close byte) bool {
+	if len(s) < 2 || s[0] != open || s[len(s)-1] != close {
+		return false
+	}
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth == 0 && i != len(s)-1 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}
+
+var matrixEnv = regexp.MustCompile(`(?s)\\begin\{([pbvBV]?matrix|array)\}(?:\{[^}]*\})?(.*?)\\end\{(?:[pbvBV]?matrix|array)\}`)
+
+var relReplacer = strings.NewReplacer(`\left`, "", `\right`, "", `\infty`, `\infty`, `\int`, `\int`, `\inf`, `\inf`,
+	`\newline`, " ", `\neg`, `\neg`, `\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
+	`\neq`, "≠", `\ne`, "≠", `\approx`, "=", "≈", "=", `\equiv`, "=", `\lt`, "<", `\gt`, ">", `\cup`, "∪", `\in`, "∈")
+
+var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()]*)$`)
+
+var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
+
+var prepReplacer = strings.NewReplacer(",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
+	`\text{ or }`, ", ", `\quad`, " ", `\qquad`, " ", "!=", "≠")
+
+var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
+
+// parseMath prepares an extracted answer (escaping artefacts, relations, thousands separators,
+// "and"/"or" lists) and parses it into a value.
+func parseMath(s string) (value, bool) {
+	if len(s) > MaxExprLen {
+		return value{}, false
+	}
+	if !strings.Contains(s, `\begin`) {
+		s = reDoubleBackslashCmd.ReplaceAllString(s, `\$1`)
+	}
+	s = prepReplacer.Replace(s)
+	s = relReplacer.Replace(s)
+	s = normalizeLatex(s)
+	s = reListWords.ReplaceAllString(s, ", ")
+	s = stripThousands(s)
+	return parseValue(s, 0)
+}
+
+// parseValue turns one answer string into a value. ok=false means it is not mathematics we can
+// read (the caller then falls back to text matching).
+func parseValue(s string, depth int) (value, bool) {
+	if depth > 6 || len(s) > MaxExprLen {
+		return value{}, false
+	}
+	s = strings.TrimSpace(s)
+	s = strings.TrimRight(s, ".;")
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return value{}, false
+	}
+	v := value{source: s}
+	// matrices
+	if strings.Contains(s, `\begin{`) {
+		m := matrixEnv.FindStringSubmatch(s)
+		if m == nil {
+			return value{}, false
+		}
+		rows := strings.Split(m[2], `\\`)
+		v.kind = vMatrix
+		for _, r := range rows {
+			if strings.TrimSpace(r) == "" {
+				continue
+			}
+			if len(v.rows) >= maxRows {
+				return value{}, false
+			}
+			var row []value
+			for _, c := range strings.Split(r, "&") {
+				cv, ok := parseValue(c, depth+1)
+				if !ok || len(row) >= maxRows {
+					return value{}, false
+				}
+				row = append(row, cv)
+			}
+			v.rows = append(v.rows, row)
+		}
+		return v, len(v.rows) > 0
+	}
+	// unions
+	if strings.Contains(s, "∪") || strings.Contains(s, " U ") {
+		parts := strings.Split(strings.ReplaceAll(s, " U ", "∪"), "∪")
+		if len(parts) > 1 && len(parts) <= maxItems {
+			v.kind = vUnion
+			for _, p := range parts {
+				pv, ok := parseValue(p, depth+1)
+				if !ok {
+					return value{}, false
+				}
+				v.items = append(v.items, pv)
+			}
+			return v, true
+		}
+	}
+	// top-level lists
+	sep := byte(',')
+	parts := splitTop(s, ',')
+	if len(parts) == 1 {
+		if p2 := splitTop(s, ';'); len(p2) > 1 {
+			parts, sep = p2, ';'
+		}
+	}
+	_ = sep
+	if len(parts) > 1 {
+		if len(parts) > maxItems {
+			return value{}, false
+		}
+		v.kind = vBare
+		for _, p := range parts {
+			if strings.TrimSpace(p) == "" {
+				return value{}, false
+			}
+			pv, ok := parseValue(p, depth+1)
+			if !ok {
+				return value{}, false
+			}
+			v.items = append(v.items, pv)
+		}
+		return v, true
+	}
+	// sets \{ ... \}
+	if strings.HasPrefix(s, `\{`) && strings.HasSuffix(s, `\}`) {
+		inner := strings.TrimSpace(s[2 : len(s)-2])
+		v.kind = vSet
+		if inner == "" {
+			return v, true
+		}
+		for _, p := range splitTop(inner, ',') {
+			pv, ok := parseValue(p, depth+1)
+			if !ok {
+				return value{}, false
+			}
+			v.items = append(v.items, pv)
+		}
+		return v, len(v.items) <= maxItems
+	}
+	// bracketed tuples and intervals
+	if len(s) >= 2 && (s[0] == '(' || s[0] == '[') && (s[len(s)-1] == ')' || s[len(s)-1] == ']') {
+		inner := s[1 : len(s)-1]
+		closeFor := map[byte]byte{'(': ')', '[': ']'}
+		if balancedOuter(string(s[0])+inner+string(closeFor[s[0]]), s[0], closeFor[s[0]]) {
+			parts := splitTop(inner, ',')
+			if len(parts) > 1 && len(parts) <= maxItems {
+				v.kind = vTuple
+				if (s[0] == '(') != (s[len(s)-1] == ')') {
+					v.kind = vInterval
+				}
+				v.open, v.close = s[0], s[len(s)-1]
+				for _, p := range parts {
+					pv, ok := parseValue(p, depth+1)
+					if !ok {
+						return value{}, false
+					}
+					v.items = append(v.items, pv)
+				}
+				return v, true
+			}
+		}
+	}
+	// relations
+	for _, rel := range []string{"≤", "≥", "≠", "=", "<", ">", "∈"} {
+		if i := indexTop(s, rel); i > 0 {
+			lhs, ok1 := parseValue(s[:i], depth+1)
+			rhs, ok2 := parseValue(s[i+len(rel):], depth+1)
+			if !ok1 || !ok2 {
+				return value{}, false
+			}
+			return value{kind: vRel, rel: rel, lhs: &lhs, rhs: &rhs, source: s}, true
+		}
+	}
+	// percent
+	if strings.HasSuffix(s, "%") {
+		v.pct = true
+		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	} else if strings.HasSuffix(s, "percent") {
+		v.pct = true
+		s = strings.TrimSpace(strings.TrimSuffix(s, "percent"))
+	}
+	// a number followed by a known unit ("10 cm^2", "4.9 N·m") before plain algebra, so that
+	// unit letters are not read as variables
+	if m := unitTail.FindStringSubmatch(s); m != nil {
+		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
+		if f, d, ok := parseUnit(unit); ok {
+			if e, err := ParseExpr(num); err == nil && e.IsConst() {
+				v.kind, v.expr, v.tol = vExpr, e, precisionTol(num)
+				v.unitS, v.unitF, v.unitD = unit, f, d
+				return v, true
+			}
+		}
+	}
+	// plain expression
+	e, err := ParseExpr(s)
+	if err == nil {
+		v.kind, v.expr = vExpr, e
+		v.tol = precisionTol(s)
+		return v, true
+	}
+	// number or expression followed by a unit
+	if m := unitTail.FindStringSubmatch(s); m != nil {
+		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
+		e, err := ParseExpr(num)
+		if err != nil || !e.IsConst() {
+			return value{}, false
+		}
+		v.kind, v.expr = vExpr, e
+		v.tol = precisionTol(num)
+		v.unitS = unit
+		if f, d, ok := parseUnit(unit); ok {
+			v.unitF, v.unitD = f, d
+		} else if u := strings.TrimSpace(normalizeLatex(unit)); u == "%" || u == "percent" {
+			v.pct, v.unitS = true, ""
+		}
+		return v, true
+	}
+	return value{}, false
+}
+
+// indexTop finds rel at bracket depth 0.
+func indexTop(s, rel string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		}
+		if depth == 0 && strings.HasPrefix(s[i:], rel) {
+			return i
+		}
+	}
+	return -1
+}
+
+var reSciTail = regexp.MustCompile(`^(?:\\times|\\cdot|×|\*|·)\s*10\s*\^\s*\{?\s*([-+−]?\d+)\s*\}?$|^[eE]([-+]?\d+)$`)
+
+var reDecimal = regexp.MustCompile(`^[-+]?\s*(\d*)\.(\d+)`)
+
+// precisionTol returns the absolute tolerance implied by a number written with decimals:
+// half a unit in its last significant place. Integers and expressions get 0 (exact up to a
+// relative 1e-6).
+func precisionTol(s string) float64 {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "$", ""))
+	m := reDecimal.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	rest := s[len(m[0]):]
+	rest = strings.TrimSpace(rest)
+	scale := 0
+	if rest != "" {
+		// only "d.ddd × 10^k" / "d.ddd e k" keep a precision; anything else is an expression
+		r := reSciTail.FindStringSubmatch(rest)
+		if r == nil {
+			return 0
+		}
+		k := r[1] + r[2]
+		k = strings.ReplaceAll(k, "−", "-")
+		n, err := strconv.Atoi(k)
+		if err != nil || n > 300 || n < -300 {
+			return 0
+		}
+		scale = n
+	}
+	return 0.5 * math.Pow(10, float64(scale-len(m[2])))
+}
+
+// ---- comparison ----------------------------------------------------------------------------
+
+// Outcome is the three-way result of a rule check.
+type Outcome int8
+
+const (
+	Unknown Outcome = iota
+	Yes
+	No
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Yes:
+		return "yes"
+	case No:
+		return "no"
+	}
+	return "unknown"
+}
+
+// numEqual compares gold g and answer a with the gold's precision tolerance and a relative
+// tolerance; the answer's own precision is used when it has at least three significant digits.
+func numEqual(g, a, gtol, atol float64) bool {
+	if math.IsNaN(g) || math.IsNaN(a) {
+		return false
+	}
+	if math.IsInf(g, 0) || math.IsInf(a, 0) {
+		return g == a
+	}
+	d := math.Abs(g - a)
+	if d <= 1e-6*math.Max(math.Abs(g), math.Abs(a)) || d <= 1e-12 {
+		return true
+	}
+	if gtol > 0 && d <= gtol*(1+1e-9) {
+		return true
+	}
+	if atol > 0 && d <= atol*(1+1e-9) && math.Abs(a) >= atol*200 { // >= 3 significant digits
+		return true
+	}
+	return false
+}
+
+// sample points: fixed pseudo-random values so verdicts are deterministic.
+var samplePoints = [][]float64{
+	{0.731, 1.414, 2.236, 0.577, 1.732, 0.318, 2.718, 1.202},
+	{1.618, 0.693, 1.259, 2.449, 0.447, 1.847, 0.866, 2.094},
+	{2.302, 1.097, 0.367, 1.913, 2.646, 0.618, 1.386, 0.271},
+	{0.389, 2.565, 1.771, 0.851, 1.135, 2.871, 0.523, 1.649},
+	{1.333, 0.250, 2.913, 1.571, 0.785, 1.047, 2.208, 0.909},
+	{-0.642, -1.318, 0.957, -2.171, 1.463, -0.413, -1.733, 0.164},
+	{-1.809, 0.547, -0.819, 1.287, -2.501, 2.021, 0.331, -1.111},
+}
+
+type varEnv struct {
+	names []string
+	point []float64
+}
+
+func (v *varEnv) get(name string) float64 {
+	for i, n := range v.names {
+		if n == name {
+			return v.point[i%len(v.point)] + float64(i/len(v.point))*0.137
+		}
+	}
+	return math.NaN()
+}
+
+// exprEqual decides whether two expressions are equal: constants numerically, otherwise at
+// several sample points (points where either side is undefined are skipped).
+func exprEqual(g, a *Expr, gtol, atol float64) Outcome {
+	vars := a.Vars(g.Vars(nil))
+	if len(vars) == 0 {
+		gv, av := g.Eval(nil), a.Eval(nil)
+		if math.IsNaN(gv) || math.IsNaN(av) {
+			return Unknown
+		}
+		if numEqual(gv, av, gtol, atol) {
+			return Yes
+		}
+		return No
+	}
+	if len(vars) > 16 {
+		return Unknown
+	}
+	env := &varEnv{names: vars}
+	valid, agree := 0, 0
+	for _, pt := range samplePoints {
+		env.point = pt
+		gv, av := g.Eval(env.get), a.Eval(env.get)
+		if math.IsNaN(gv) || math.IsNaN(av) || math.IsInf(gv, 0) || math.IsInf(av, 0) {
+			continue
+		}
+		valid++
+		d := math.Abs(gv - av)
+		if d <= 1e-7*math.Max(1, math.Max(math.Abs(gv), math.Abs(av))) {
+			agree++
+		} else {
+			return No
+		}
+	}
+	if valid < 2 {
+		return Unknown
+	}
+	return Yes
+}
+
+// proportional reports whether f = c·g for a nonzero constant c at the sample points (equations
+// lhs-rhs compared up to scaling: y = 2x+1 vs 2y - 4x = 2).
+func proportional(f, g *Expr) Outcome {
+	vars := g.Vars(f.Vars(nil))
+	if len(vars) == 0 || len(vars) > 16 {
+		return Unknown
+	}
+	env := &varEnv{names: vars}
+	ratio := math.NaN()
+	valid := 0
+	for _, pt := range samplePoints {
+		env.point = pt
+		fv, gv := f.Eval(env.get), g.Eval(env.get)
+		if math.IsNaN(fv) || math.IsNaN(gv) || math.IsInf(fv, 0) || math.IsInf(gv, 0) {
+			continue
+		}
+		if math.Abs(gv) < 1e-12 || math.Abs(fv) < 1e-12 {
+			if math.Abs(gv) < 1e-9 && math.Abs(fv) < 1e-9 {
+				continue
+			}
+			return No
+		}
+		r := fv / gv
+		valid++
+		if math.IsNaN(ratio) {
+			ratio = r
+		} else if math.Abs(r-ratio) > 1e-7*math.Max(1, math.Abs(ratio)) {
+			return No
+		}
+	}
+	if valid < 2 {
+		return Unknown
+	}
+	return Yes
+}
+
+// positiveMultiple reports whether f = c·g with c > 0 at the sample points.
+func positiveMultiple(f, g *Expr) Outcome {
+	if proportional(f, g) != Yes {
+		return No
+	}
+	vars := g.Vars(f.Vars(nil))
+	env := &varEnv{names: vars}
+	for _, pt := range samplePoints {
+		env.point = pt
+		fv, gv := f.Eval(env.get), g.Eval(env.get)
+		if fv != 0 && gv != 0 && !math.IsNaN(fv/gv) {
+			if fv/gv > 0 {
+				return Yes
+			}
+			return No
+		}
+	}
+	return Unknown
+}
+
+// cmpCtx carries options for one comparison.
+type cmpCtx struct {
+	allowPct bool
+	steps    int
+	deadline time.Time
+}
+
+func (c *cmpCtx) tick() bool {
+	c.steps++
+	if c.steps&63 == 0 && !c.deadline.IsZero() && time.Now().After(c.deadline) {
+		return false
+	}
+	return c.steps < 20000
+}
+
+// compareValues is the structural comparison of gold g and answer a.
+func compareValues(c *cmpCtx, g, a value) Outcome {
+	if !c.tick() {
+		return Unknown
+	}
+	// chains "x = 5+5+1 = 11": the last member is the answer
+	if isChain(g) || isChain(a) {
+		return compareValues(c, lastRHS(g), lastRHS(a))
+	}
+	// inequalities vs intervals: "0 < x < 1" vs (0, 1), "x ∈ [a, b]"
+	if g.kind == vRel && a.kind == vRel && g.rel != a.rel && g.rel != "=" && a.rel != "=" {
+		gi, ok1 := relToInterval(g)
+		ai, ok2 := relToInterval(a)
+		if ok1 && ok2 {
+			return compareValues(c, gi, ai)
+		}
+	}
+	if g.kind == vRel && g.rel != "=" && a.kind != vRel {
+		if iv, ok := relToInterval(g); ok {
+			return compareValues(c, iv, a)
+		}
+	}
+	if a.kind == vRel && a.rel != "=" && g.kind != vRel {
+		if iv, ok := relToInterval(a); ok {
+			return compareValues(c, g, iv)
+		}
+	}
+	// an equation "x = 5" answering a gold "5" (or the reverse): compare the right-hand side
+	if g.kind == vRel && a.kind != vRel && g.rel == "=" && isNameLike(g.lhs) {
+		return compareValues(c, *g.rhs, a)
+	}
+	if a.kind == vRel && g.kind != vRel && a.rel == "=" && isNameLike(a.lhs) {
+		return compareValues(c, g, *a.rhs)
+	}
+	// single-element brackets vs scalar
+	switch {
+	case g.kind == vRel && a.kind == vRel:
+		return compareRel(c, g, a)
+	case g.kind == vMatrix || a.kind == vMatrix:
+		if g.kind != a.kind || len(g.rows) != len(a.rows) {
+			return No
+		}
+		for i := range g.rows {
+			if len(g.rows[i]) != len(a.rows[i]) {
+				return No
+			}
+			for j := range g.rows[i] {
+				if o := compareValues(c, g.rows[i][j], a.rows[i][j]); o != Yes {
+					return o
+				}
+			}
+		}
+		return Yes
+	case g.kind == vExpr && a.kind == vExpr:
+		return compareScalar(c, g, a)
+	case g.kind == vExpr || a.kind == vExpr:
+		return No
+	}
+	// both structured
+	if g.kind == vUnion || a.kind == vUnion {
+		if g.kind != a.kind {
+			return No
+		}
+		return matchUnordered(c, g.items, a.items)
+	}
+	if len(g.items) != len(a.items) {
+		return No
+	}
+	if g.kind == vInterval || a.kind == vInterval || (g.kind == vTuple && a.kind == vTuple) {
+		if g.kind != vBare && a.kind != vBare && (g.open != a.open || g.close != a.close) {
+			return No
+		}
+	}
+	ordered := matchOrdered(c, g.items, a.items)
+	if ordered == Yes {
+		return Yes
+	}
+	unordered := g.kind == vSet || a.kind == vSet || (g.kind == vBare && a.kind == vBare)
+	if unordered && g.kind != vInterval && a.kind != vInterval {
+		return matchUnordered(c, g.items, a.items)
+	}
+	return ordered
+}
+
+func isChain(v value) bool {
+	return v.kind == vRel && v.rel == "=" && v.rhs.kind == vRel && v.rhs.rel == "="
+}
+
+func lastRHS(v value) value {
+	for i := 0; i < 16 && v.kind == vRel && v.rel == "=" && isNameLikeOrChain(v); i++ {
+		v = *v.rhs
+	}
+	return v
+}
+
+func isNameLikeOrChain(v value) bool { return isNameLike(v.lhs) || v.rhs.kind == vRel }
+
+var infExpr = func(sign float64) value {
+	return value{kind: vExpr, expr: &Expr{kind: nNum, val: math.Inf(int(sign))}}
+}
+
+// relToInterval turns "x > c", "c ≤ x", "a < x ≤ b" and "x ∈ S" into interval values.
+func relToInterval(v value) (value, bool) {
+	if v.rel == "∈" {
+		return *v.rhs, true
+	}
+	isVar := func(x *value) bool { return isNameLike(x) }
+	mk := func(lo, hi value, lc, hc bool) value {
+		o, cl := byte('('), byte(')')
+		if lc {
+			o = '['
+		}
+		if hc {
+			cl = ']'
+		}
+		k := vTuple
+		if (o == '(') != (cl == ')') {
+			k = vInterval
+		}
+		return value{kind: k, open: o, close: cl, items: []value{lo, hi}}
+	}
+	// chain a R x R b
+	if v.rhs.kind == vRel && (v.rel == "<" || v.rel == "≤") && (v.rhs.rel == "<" || v.rhs.rel == "≤") && isVar(v.rhs.lhs) {
+		return mk(*v.lhs, *v.rhs.rhs, v.rel == "≤", v.rhs.rel == "≤"), true
+	}
+	if v.rhs.kind == vRel && (v.rel == ">" || v.rel == "≥") && (v.rhs.rel == ">" || v.rhs.rel == "≥") && isVar(v.rhs.lhs) {
+		return mk(*v.rhs.rhs, *v.lhs, v.rhs.rel == "≥", v.rel == "≥"), true
+	}
+	if v.rhs.kind == vRel || v.lhs.kind == vRel {
+		return value{}, false
+	}
+	x, cst, rel := v.lhs, v.rhs, v.rel
+	if !isVar(x) {
+		x, cst = cst, x
+		rel = map[string]string{"<": ">", ">": "<", "≤": "≥", "≥": "≤"}[rel]
+	}
+	if !isVar(x) || cst.kind != vExpr || !cst.expr.IsConst() {
+		return value{}, false
+	}
+	switch rel {
+	case ">":
+		return mk(*cst, infExpr(1), false, false), true
+	case "≥":
+		return mk(*cst, infExpr(1), true, false), true
+	case "<":
+		return mk(infExpr(-1), *cst, false, false), true
+	case "≤":
+		return mk(infExpr(-1), *cst, false, true), true
+	}
+	return value{}, false
+}
+
+func isNameLike(v *value) bool {
+	if v != nil && v.kind == vTuple && v.open == '(' {
+		for i := range v.items {
+			if !isNameLike(&v.items[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if v == nil || v.kind != vExpr || v.expr == nil {
+		return false
+	}
+	return !v.expr.IsConst() && noNumbers(v.expr)
+}
+
+// noNumbers reports whether e is built from variables only (y, f(x), NO/BO, |AB|).
+func noNumbers(e *Expr) bool {
+	if e == nil {
+		return true
+	}
+	if e.kind == nNum || e.kind == nAdd || e.kind == nSub || e.kind == nNeg {
+		return false
+	}
+	return noNumbers(e.a) && noNumbers(e.b)
+}
+
+func compareRel(c *cmpCtx, g, a value) Outcome {
+	flip := map[string]string{"<": ">", ">": "<", "≤": "≥", "≥": "≤", "=": "=", "≠": "≠", "∈": "∈"}
+	if a.rel != g.rel && flip[a.rel] == g.rel {
+		a = value{kind: vRel, rel: g.rel, lhs: a.rhs, rhs: a.lhs}
+	}
+	if a.rel != g.rel {
+		return No
+	}
+	if compareValues(c, *g.lhs, *a.lhs) == Yes && compareValues(c, *g.rhs, *a.rhs) == Yes {
+		return Yes
+	}
+	if g.rel != "=" && g.rel != "≠" && g.rel != "∈" && g.lhs.kind == vExpr && g.rhs.kind == vExpr && a.lhs.kind == vExpr && a.rhs.kind == vExpr {
+		// f REL 0 with f = lhs - rhs; equal when the two f are positive multiples
+		f := &Expr{kind: nSub, a: g.lhs.expr, b: g.rhs.expr}
+		h := &Expr{kind: nSub, a: a.lhs.expr, b: a.rhs.expr}
+		return positiveMultiple(f, h)
+	}
+	if g.rel == "=" && compareValues(c, *g.lhs, *a.rhs) == Yes && compareValues(c, *g.rhs, *a.lhs) == Yes {
+		return Yes
+	}
+	if g.rel == "=" && g.lhs.kind == vExpr && g.rhs.kind == vExpr && a.lhs.kind == vExpr && a.rhs.kind == vExpr {
+		f := &Expr{kind: nSub, a: g.lhs.expr, b: g.rhs.expr}
+		h := &Expr{kind: nSub, a: a.lhs.expr, b: a.rhs.expr}
+		return proportional(f, h)
+	}
+	return No
+}
+
+func matchOrdered(c *cmpCtx, g, a []value) Outcome {
+	res := Yes
+	for i := range g {
+		o := compareValues(c, g[i], a[i])
+		if o == No {
+			return No
+		}
+		if o == Unknown {
+			res = Unknown
+		}
+	}
+	return res
+}
+
+// matchUnordered finds a perfect matching between gold and answer items (small n, backtracking
+// over a precomputed yes-matrix, bounded by maxItems).
+func matchUnordered(c *cmpCtx, g, a []value) Outcome {
+	if len(g) != len(a) {
+		return No
+	}
+	n := len(g)
+	ok := make([][]bool, n)
+	for i := range g {
+		ok[i] = make([]bool, n)
+		for j := range a {
+			ok[i][j] = compareValues(c, g[i], a[j]) == Yes
+		}
+	}
+	used := make([]bool, n)
+	var try func(i int) bool
+	try = func(i int) bool {
+		if i == n {
+			return true
+		}
+		if !c.tick() {
+			return false
+		}
+		for j := 0; j < n; j++ {
+			if !used[j] && ok[i][j] {
+				used[j] = true
+				if try(i + 1) {
+					return true
+				}
+				used[j] = false
+			}
+		}
+		return false
+	}
+	if try(0) {
+		return Yes
+	}
+	return No
+}
+
+// compareScalar compares two expressions with their units and percent signs.
+func compareScalar(c *cmpCtx, g, a value) Outcome {
+	ge, ae := g.expr, a.expr
+	gtol, atol := g.tol, a.tol
+	if g.unitF != 0 && a.unitF != 0 {
+		if g.unitD != a.unitD {
+			return No
+		}
+		if g.unitF != a.unitF {
+			gs := &Expr{kind: nMul, a: ge, b: &Expr{kind: nNum, val: g.unitF}}
+			as := &Expr{kind: nMul, a: ae, b: &Expr{kind: nNum, val: a.unitF}}
+			return exprEqual(gs, as, gtol*g.unitF, atol*a.unitF)
+		}
+	}
+	o := exprEqual(ge, ae, gtol, atol)
+	if o == Yes || !c.allowPct || g.pct == a.pct {
+		return o
+	}
+	// 25% vs 0.25
+	if g.pct {
+		ge = &Expr{kind: nDiv, a: ge, b: &Expr{kind: nNum, val: 100}}
+		gtol /= 100
+	} else {
+		ae = &Expr{kind: nDiv, a: ae, b: &Expr{kind: nNum, val: 100}}
+		atol /= 100
+	}
+	if o2 := exprEqual(ge, ae, gtol, atol); o2 == Yes {
+		return Yes
+	}
+	return o
+}
