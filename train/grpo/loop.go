@@ -74,6 +74,7 @@ type StepRecord struct {
 	ResponseLen  float64            `json:"response_len"`
 	TokensPerSec float64            `json:"tokens_per_s"` // (prompt+response tokens of the step's rollouts) / step wall time
 	StepSeconds  float64            `json:"step_s"`
+	GenSeconds   float64            `json:"gen_s"` // of which rollout generation
 	ByDomain     map[string]float64 `json:"by_domain,omitempty"`
 }
 
@@ -179,6 +180,7 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	if err != nil {
 		return StepRecord{}, err
 	}
+	tGen := time.Since(t0).Seconds()
 	var promptToks, respToks [][]int
 	var batchPrompts []Prompt
 	var texts []string
@@ -259,7 +261,7 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	return StepRecord{Kind: "train", Step: step + 1, RewardMean: mean, RewardStd: std,
 		Accuracy: float64(correct) / float64(total), KL: agg.KL, Entropy: agg.Entropy, ClipFrac: agg.ClipFrac,
 		PGLoss: agg.PG, GradNorm: agg.GradNorm, ResponseLen: float64(nresp) / float64(total),
-		TokensPerSec: float64(ntok) / dt, StepSeconds: dt}, nil
+		TokensPerSec: float64(ntok) / dt, StepSeconds: dt, GenSeconds: tGen}, nil
 }
 
 func meanStd(x []float64) (float64, float64) {

@@ -17,8 +17,8 @@ func DefaultConfig() *Config {
 	g.N = 8
 	g.MiniBatches = 2
 	g.MaxNewTokens = 20
-	g.EvalEvery = 10
-	g.Optim.LR = 2e-3
+	g.EvalEvery = 15
+	g.Optim.LR = 1e-3
 	g.Bucket = 8
 	return &Config{
 		Name:         "micro",
@@ -30,9 +30,11 @@ func DefaultConfig() *Config {
 		SFTExamples:  6000,
 		WrongProb:    0.3,
 		NoBoxProb:    0.15,
-		SFT:          grpo.SFTConfig{Steps: 300, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 50},
+		SFT:          grpo.SFTConfig{Steps: 200, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 50},
 		GRPO:         g,
 		Seeds:        []uint64{1, 2, 3},
+		SFTSeed:      1,
+		Parallel:     2,
 		Runs: []RunSpec{
 			{Name: "string", Reward: "string", Data: "full"},
 			{Name: "rule", Reward: "rule", Data: "full"},

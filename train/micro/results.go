@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/greason/greason/train/grpo")
+	"github.com/greason/greason/train/grpo"
+)
 
 // Stat is mean ± sample standard deviation with the range over seeds.
 type Stat struct {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gomlx/compute/dtypes"
@@ -55,7 +57,9 @@ type Config struct {
 	NoBoxProb    float64         `json:"no_box_prob"` // warm-start data: probability of an answer without \boxed{}
 	SFT          grpo.SFTConfig  `json:"sft"`
 	GRPO         grpo.GRPOConfig `json:"grpo"`
-	Seeds        []uint64        `json:"seeds"`
+	Seeds        []uint64        `json:"seeds"`    // GRPO seeds
+	SFTSeed      uint64          `json:"sft_seed"` // the shared warm start's seed
+	Parallel     int             `json:"parallel"` // GRPO runs at once (each uses one core with go:ops_sequential)
 	Runs         []RunSpec       `json:"runs"`
 	Verifier     *VerifierConfig `json:"verifier,omitempty"` // needed by reward "model"
 	EvalSamples  int             `json:"eval_samples"`       // held-out accuracy = mean over this many samples at the rollout temperature (0: greedy)
@@ -224,7 +228,7 @@ type Summary struct {
 	Config      *Config            `json:"config"`
 	Command     string             `json:"command"`
 	Results     []Result           `json:"results"`
-	SFTSeconds  map[string]float64 `json:"sft_seconds"`
+	SFTSeconds  float64            `json:"sft_seconds"`
 	Verifier    *VerifierResult    `json:"verifier,omitempty"`
 	WallSeconds float64            `json:"wall_seconds"`
 	Date        string             `json:"date"`
@@ -242,7 +246,7 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 		return nil, err
 	}
 	data := MakeData(cfg)
-	sum := &Summary{Config: cfg, Command: command, SFTSeconds: map[string]float64{}, Date: time.Now().UTC().Format(time.RFC3339)}
+	sum := &Summary{Config: cfg, Command: command, Date: time.Now().UTC().Format(time.RFC3339)}
 	judges := map[string]verify.Judge{"string": verify.StringJudge{}, "rule": rule}
 	for _, r := range cfg.Runs {
 		if r.Reward == "model" && judges["model"] == nil {
@@ -259,38 +263,70 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 			return nil, fmt.Errorf("run %s: unknown reward %q (string, rule, model)", r.Name, r.Reward)
 		}
 	}
+	// One warm start (SFT from cfg.SFTSeed) shared by every run and seed: the seeds vary GRPO
+	// (data order, rollout sampling), the runs differ only in reward or data.
+	ts := time.Now()
+	m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.SFTSeed})
+	if err != nil {
+		return nil, err
+	}
+	pol, err := grpo.NewPolicy(m, cfg.GRPO.Optim, cfg.GRPO.Loss)
+	if err != nil {
+		return nil, err
+	}
+	sc := cfg.SFT
+	sc.Seed = cfg.SFTSeed
+	logf, err := os.Create(filepath.Join(outDir, "logs", "sft.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	err = grpo.SFT(ctx, sc, pol, data.SFT, logf, "sft", func(r grpo.SFTRecord) {
+		fmt.Fprintf(progress, "warm-start sft step %d/%d loss %.3f (%.0f tok/s)\n", r.Step, sc.Steps, r.Loss, r.TokensPerSec)
+	})
+	logf.Close()
+	if err != nil {
+		return nil, err
+	}
+	sum.SFTSeconds = time.Since(ts).Seconds()
+	beforeAcc, beforeBy, err := Evaluate(ctx, m, data.HeldOut, cfg.GRPO.MaxNewTokens, cfg.EvalSamples, cfg.GRPO.Temperature, cfg.DataSeed)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "warm start held-out accuracy %.1f%% %v\n", beforeAcc, roundMap(beforeBy))
+	before := evalResult{beforeAcc, beforeBy}
+	type job struct {
+		spec RunSpec
+		seed uint64
+	}
+	var jobs []job
 	for _, seed := range cfg.Seeds {
-		ts := time.Now()
-		m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: seed})
-		if err != nil {
-			return nil, err
-		}
-		pol, err := grpo.NewPolicy(m, cfg.GRPO.Optim, cfg.GRPO.Loss)
-		if err != nil {
-			return nil, err
-		}
-		sc := cfg.SFT
-		sc.Seed = seed
-		logf, err := os.Create(filepath.Join(outDir, "logs", fmt.Sprintf("sft_s%d.jsonl", seed)))
-		if err != nil {
-			return nil, err
-		}
-		err = grpo.SFT(ctx, sc, pol, data.SFT, logf, fmt.Sprintf("sft_s%d", seed), func(r grpo.SFTRecord) {
-			fmt.Fprintf(progress, "seed %d sft step %d/%d loss %.3f (%.0f tok/s)\n", seed, r.Step, sc.Steps, r.Loss, r.TokensPerSec)
-		})
-		logf.Close()
-		if err != nil {
-			return nil, err
-		}
-		sum.SFTSeconds[fmt.Sprint(seed)] = time.Since(ts).Seconds()
 		for _, spec := range cfg.Runs {
-			res, err := runOne(ctx, cfg, spec, seed, m, data, judges[spec.Reward], outDir, progress)
-			if err != nil {
-				return nil, fmt.Errorf("run %s seed %d: %w", spec.Name, seed, err)
-			}
-			sum.Results = append(sum.Results, res)
+			jobs = append(jobs, job{spec, seed})
 		}
 	}
+	results := make([]Result, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, max(cfg.Parallel, 1))
+	var wg sync.WaitGroup
+	out := &lockedWriter{w: progress}
+	for i, jb := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i], errs[i] = runOne(ctx, cfg, jb.spec, jb.seed, m, data, judges[jb.spec.Reward], outDir, out, before)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("run %s seed %d: %w", jb.spec.Name, jb.seed, errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return nil, e
+		}
+	}
+	sum.Results = results
 	sum.WallSeconds = time.Since(t0).Seconds()
 	if err := WriteResults(outDir, sum); err != nil {
 		return sum, err
@@ -298,8 +334,32 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 	return sum, nil
 }
 
+type evalResult struct {
+	acc float64
+	by  map[string]float64
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func roundMap(m map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range m {
+		out[k] = math.Round(v*10) / 10
+	}
+	return out
+}
+
 func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *qwen.Model, data Data, j verify.Judge,
-	outDir string, progress io.Writer) (Result, error) {
+	outDir string, progress io.Writer, before evalResult) (Result, error) {
 	t0 := time.Now()
 	m, err := grpo.CloneModel(warm)
 	if err != nil {
@@ -331,6 +391,11 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 	defer f.Close()
 	res := Result{Run: spec.Name, Seed: seed, Log: filepath.ToSlash(filepath.Join("logs", name+".jsonl"))}
 	eval := func(ctx context.Context, step int) (float64, map[string]float64, error) {
+		if step == 0 {
+			// The warm start's evaluation (identical for every run: same weights, same eval seed).
+			res.Before, res.BeforeBy, res.After, res.AfterBy = before.acc, before.by, before.acc, before.by
+			return before.acc, before.by, nil
+		}
 		acc, by, err := Evaluate(ctx, m, data.HeldOut, gc.MaxNewTokens, cfg.EvalSamples, gc.Temperature, cfg.DataSeed)
 		if err == nil {
 			if step == 0 {
@@ -343,7 +408,7 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), rewardFor(j), eval, f, name,
 		func(r grpo.StepRecord) {
 			if r.Kind == "eval" {
-				fmt.Fprintf(progress, "%s step %d held-out %.1f%% %v\n", name, r.Step, r.Accuracy, r.ByDomain)
+				fmt.Fprintf(progress, "%s step %d held-out %.1f%% %v\n", name, r.Step, r.Accuracy, roundMap(r.ByDomain))
 			} else if r.Step%10 == 0 || r.Step == 1 {
 				fmt.Fprintf(progress, "%s step %d/%d reward %.3f acc %.2f kl %.4f ent %.3f clip %.3f len %.1f %.2fs %.0f tok/s\n",
 					name, r.Step, gc.Steps, r.RewardMean, r.Accuracy, r.KL, r.Entropy, r.ClipFrac, r.ResponseLen, r.StepSeconds, r.TokensPerSec)
