@@ -42,3 +42,15 @@ build:
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
+
+# The micro reproduction (the project's end-to-end main job, <= 15 min on 2 CPU cores): warm-start
+# SFT of a micro Qwen3 policy, GRPO with the strong rule verifier vs string-match reward, 3 seeds;
+# results under results/micro/, then the tables are regenerated with the micro rows.
+micro:
+    go run -tags noxla ./cmd/greason train micro --out results/micro
+    just tables
+
+# The remaining ablations (math-only data, the micro model verifier as reward) with 3 seeds.
+micro-full:
+    go run -tags noxla ./cmd/greason train micro --config configs/micro-full.json --out results/micro-full
+    just tables

@@ -43,6 +43,35 @@ func init() {
 	microCmd.Flags().StringVar(&cfgPath, "config", "", "JSON config over the embedded default (train/micro/config.go)")
 	microCmd.Flags().StringVar(&out, "out", "results/micro", "output directory")
 	microCmd.Flags().UintSliceVar(&seeds, "seeds", nil, "override the config's seeds")
-	trainCmd.AddCommand(microCmd)
+	var sftCfg, grpoCfg string
+	sftCmd := &cobra.Command{
+		Use:   "sft --config F",
+		Short: "Supervised fine-tuning on the micro generator: a policy warm start or the micro verifier",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			j, err := micro.LoadSFTJob(sftCfg)
+			if err != nil {
+				return err
+			}
+			return micro.RunSFT(cmd.Context(), j, cmd.OutOrStdout())
+		},
+	}
+	sftCmd.Flags().StringVar(&sftCfg, "config", "", "JSON job (see configs/micro-sft.json)")
+	_ = sftCmd.MarkFlagRequired("config")
+	grpoCmd := &cobra.Command{
+		Use:   "grpo --config F",
+		Short: "One GRPO run on the micro generator (resumes from OUT/checkpoint when present)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			j, err := micro.LoadGRPOJob(grpoCfg)
+			if err != nil {
+				return err
+			}
+			return micro.RunGRPO(cmd.Context(), j, cmd.OutOrStdout())
+		},
+	}
+	grpoCmd.Flags().StringVar(&grpoCfg, "config", "", "JSON job (see configs/micro-grpo.json)")
+	_ = grpoCmd.MarkFlagRequired("config")
+	trainCmd.AddCommand(microCmd, sftCmd, grpoCmd)
 	rootCmd.AddCommand(trainCmd)
 }

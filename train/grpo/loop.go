@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -256,28 +255,12 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 		agg.GradNorm += st.GradNorm / float64(len(minis))
 	}
 	p.WeightsChanged()
-	mean, std := meanStd(rewards)
+	mean, std := meanStd(rewards, 0)
 	dt := time.Since(t0).Seconds()
 	return StepRecord{Kind: "train", Step: step + 1, RewardMean: mean, RewardStd: std,
 		Accuracy: float64(correct) / float64(total), KL: agg.KL, Entropy: agg.Entropy, ClipFrac: agg.ClipFrac,
 		PGLoss: agg.PG, GradNorm: agg.GradNorm, ResponseLen: float64(nresp) / float64(total),
 		TokensPerSec: float64(ntok) / dt, StepSeconds: dt, GenSeconds: tGen}, nil
-}
-
-func meanStd(x []float64) (float64, float64) {
-	if len(x) == 0 {
-		return 0, 0
-	}
-	m := 0.0
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	ss := 0.0
-	for _, v := range x {
-		ss += (v - m) * (v - m)
-	}
-	return m, math.Sqrt(ss / float64(len(x)))
 }
 
 // SFTExample is one supervised pair (token ids).

@@ -21,22 +21,31 @@ func GroupAdvantages(rewards []float64, n int, eps float64) []float64 {
 		g := rewards[start:min(start+n, len(rewards))]
 		mean, std := 0.0, 1.0
 		if len(g) > 1 {
-			mean = 0
-			for _, r := range g {
-				mean += r
-			}
-			mean /= float64(len(g))
-			ss := 0.0
-			for _, r := range g {
-				ss += (r - mean) * (r - mean)
-			}
-			std = math.Sqrt(ss / float64(len(g)-1))
+			mean, std = meanStd(g, 1)
 		}
 		for i, r := range g {
 			out[start+i] = (r - mean) / (std + eps)
 		}
 	}
 	return out
+}
+
+// meanStd returns the mean and the standard deviation with ddof degrees of freedom removed
+// (0: population, 1: unbiased like torch.std).
+func meanStd(x []float64, ddof int) (float64, float64) {
+	if len(x) <= ddof {
+		return 0, 0
+	}
+	m := 0.0
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	ss := 0.0
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	return m, math.Sqrt(ss / float64(len(x)-ddof))
 }
 
 // LossConfig holds the coefficients of the GRPO actor loss (verl names in comments).

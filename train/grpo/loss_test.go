@@ -72,15 +72,15 @@ func TestPGLossesBothClipsAndDualClip(t *testing.T) {
 	c := DefaultLoss()
 	// (advantage, ratio) → expected loss, clipped indicator (pg_losses2 > pg_losses1).
 	cases := []struct{ adv, ratio, loss, clipped float64 }{
-		{1, 1.5, -1.2, 1},   // A>0, ratio above 1+ε: clipped to 1.2
-		{1, 0.5, -0.5, 0},   // A>0, ratio below 1−ε: unclipped branch is the max
-		{1, 1.1, -1.1, 0},   // inside the trust region
-		{-1, 1.5, 1.5, 0},   // A<0, ratio above: unclipped (max), below dual-clip 10
-		{-1, 0.5, 0.8, 1},   // A<0, ratio below 1−ε: clipped to 0.8
-		{-1, 20, 10, 0},     // dual-clip: min(−A·c, ...) = 10
-		{-2, 30, 20, 0},     // dual-clip scales with |A|: 2·10
-		{0.5, 1, -0.5, 0},   // ratio 1
-		{0, 3, 0, 0},        // zero advantage: zero loss
+		{1, 1.5, -1.2, 1}, // A>0, ratio above 1+ε: clipped to 1.2
+		{1, 0.5, -0.5, 0}, // A>0, ratio below 1−ε: unclipped branch is the max
+		{1, 1.1, -1.1, 0}, // inside the trust region
+		{-1, 1.5, 1.5, 0}, // A<0, ratio above: unclipped (max), below dual-clip 10
+		{-1, 0.5, 0.8, 1}, // A<0, ratio below 1−ε: clipped to 0.8
+		{-1, 20, 10, 0},   // dual-clip: min(−A·c, ...) = 10
+		{-2, 30, 20, 0},   // dual-clip scales with |A|: 2·10
+		{0.5, 1, -0.5, 0}, // ratio 1
+		{0, 3, 0, 0},      // zero advantage: zero loss
 	}
 	var logp, old, adv []float32
 	for _, k := range cases {

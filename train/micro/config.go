@@ -13,28 +13,28 @@ import (
 func DefaultConfig() *Config {
 	g := grpo.DefaultGRPO()
 	g.Steps = 30
-	g.PromptsPerStep = 16
+	g.PromptsPerStep = 12
 	g.N = 8
 	g.MiniBatches = 2
 	g.MaxNewTokens = 20
 	g.EvalEvery = 15
-	g.Optim.LR = 1e-3
+	g.Optim.LR = 5e-4
 	g.Bucket = 8
 	return &Config{
 		Name:         "micro",
 		Model:        ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
 		DataSeed:     7,
 		TrainPrompts: 2000,
-		HeldOut:      240,
+		HeldOut:      200,
 		EvalSamples:  4,
 		SFTExamples:  6000,
-		WrongProb:    0.3,
-		NoBoxProb:    0.15,
+		WrongProb:    0.4,
+		NoBoxProb:    0.3,
 		SFT:          grpo.SFTConfig{Steps: 200, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 50},
 		GRPO:         g,
 		Seeds:        []uint64{1, 2, 3},
 		SFTSeed:      1,
-		Parallel:     2,
+		Parallel:     3,
 		Runs: []RunSpec{
 			{Name: "string", Reward: "string", Data: "full"},
 			{Name: "rule", Reward: "rule", Data: "full"},

@@ -47,8 +47,8 @@ func GroupOf(domain string) string {
 // exactly its canonical form; otherwise an equivalent variant is written. A string-match reward
 // only recognises the canonical form, so its false negatives are common where this is low.
 var CanonicalProb = map[string]float64{
-	"arith": 0.5, "fraction": 0.2, "algebra": 0.3, "units": 0.15,
-	"percent": 0.25, "list": 0.3, "boolean": 0.3, "choice": 0.5,
+	"arith": 0.2, "fraction": 0.2, "algebra": 0.2, "units": 0.2,
+	"percent": 0.2, "list": 0.2, "boolean": 0.2, "choice": 0.2,
 }
 
 func gcd(a, b int) int {

@@ -225,13 +225,13 @@ type Result struct {
 
 // Summary is everything an experiment measured (written as summary.json).
 type Summary struct {
-	Config      *Config            `json:"config"`
-	Command     string             `json:"command"`
-	Results     []Result           `json:"results"`
-	SFTSeconds  float64            `json:"sft_seconds"`
-	Verifier    *VerifierResult    `json:"verifier,omitempty"`
-	WallSeconds float64            `json:"wall_seconds"`
-	Date        string             `json:"date"`
+	Config      *Config         `json:"config"`
+	Command     string          `json:"command"`
+	Results     []Result        `json:"results"`
+	SFTSeconds  float64         `json:"sft_seconds"`
+	Verifier    *VerifierResult `json:"verifier,omitempty"`
+	WallSeconds float64         `json:"wall_seconds"`
+	Date        string          `json:"date"`
 }
 
 // Run executes the experiment and writes logs, summary.json, the ablation CSVs and curves under

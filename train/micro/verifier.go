@@ -83,6 +83,23 @@ func makePairs(r *rand.Rand, items []Item, n int) []pair {
 	return out
 }
 
+func verifierExamples(ps []pair) []grpo.SFTExample {
+	tok := CharTokenizer{}
+	var ex []grpo.SFTExample
+	for _, p := range ps {
+		ex = append(ex, grpo.SFTExample{Prompt: tok.Encode(VerifierPrompt(p.q, p.gold, p.ans)),
+			Response: append(tok.Encode(verifierTarget(p.label)), EOSToken)})
+	}
+	return ex
+}
+
+// DefaultVerifier is the micro verifier's default training.
+func DefaultVerifier() *VerifierConfig {
+	return &VerifierConfig{Model: ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
+		Pairs: 6000, HeldOutPairs: 400, Seed: 11,
+		SFT: grpo.SFTConfig{Steps: 300, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 50}}
+}
+
 // ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding,
 // verify.VerifierPass on the output), with a verdict cache.
 type ModelJudge struct {
@@ -150,12 +167,7 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x7e7))
 	train := makePairs(r, data.Train, cfg.Pairs)
 	held := makePairs(r, data.HeldOut, cfg.HeldOutPairs)
-	tok := CharTokenizer{}
-	var ex []grpo.SFTExample
-	for _, p := range train {
-		ex = append(ex, grpo.SFTExample{Prompt: tok.Encode(VerifierPrompt(p.q, p.gold, p.ans)),
-			Response: append(tok.Encode(verifierTarget(p.label)), EOSToken)})
-	}
+	ex := verifierExamples(train)
 	m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.Seed})
 	if err != nil {
 		return nil, nil, err
