@@ -50,7 +50,9 @@ micro:
     go run -tags noxla ./cmd/greason train micro --out results/micro
     just tables
 
-# The remaining ablations (math-only data, the micro model verifier as reward) with 3 seeds.
+# The remaining ablations with 3 seeds: math-only data (Table 4) and the micro model verifier as
+# the reward (Table 5); the data-ablation rows are copied next to `just micro`'s for `greason tables`.
 micro-full:
     go run -tags noxla ./cmd/greason train micro --config configs/micro-full.json --out results/micro-full
+    cp results/micro-full/ablation_data.csv results/micro/ablation_data.csv
     just tables
