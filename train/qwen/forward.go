@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -33,17 +34,10 @@ func rmsNorm(x, w *Node, eps float64) *Node {
 	return Mul(y, ExpandLeftToRank(w, y.Rank()))
 }
 
-// linear applies x @ W^T (+ b) for HF weights W [out, in] and x [..., in] of rank 3 or 4.
+// linear applies x @ W^T (+ b) for HF weights W [out, in] and x [B, T, in].
 func linear(scope *model.Scope, x *Node, name string, bias bool) *Node {
 	g := x.Graph()
-	w := weight(scope, g, name+".weight")
-	var y *Node
-	switch x.Rank() {
-	case 3:
-		y = Einsum("btd,od->bto", x, w)
-	default:
-		panic(fmt.Errorf("qwen: linear %s: want rank-3 input, got %s", name, x.Shape()))
-	}
+	y := Einsum("btd,od->bto", x, weight(scope, g, name+".weight"))
 	if bias {
 		y = Add(y, ExpandLeftToRank(weight(scope, g, name+".bias"), y.Rank()))
 	}
@@ -152,11 +146,15 @@ func Forward(scope *model.Scope, cfg *Config, tokens, positions, mask *Node) *No
 // padding are meaningless and should be masked by the caller.
 func TokenLogProbs(scope *model.Scope, cfg *Config, tokens, positions, mask *Node) *Node {
 	logits := Forward(scope, cfg, tokens, positions, mask)
-	T := tokens.Shape().Dim(1)
-	lp := LogSoftmax(Slice(logits, AxisRange(), AxisRange(0, T-1)), -1) // [B,T-1,V]
-	targets := Slice(tokens, AxisRange(), AxisRange(1, T))              // [B,T-1]
-	oh := OneHot(targets, cfg.VocabSize, dtypes.Float32)
-	return ReduceSum(Mul(lp, oh), -1)
+	B, T, V := tokens.Shape().Dim(0), tokens.Shape().Dim(1), cfg.VocabSize
+	N := B * (T - 1)
+	lp := LogSoftmax(Slice(logits, AxisRange(), AxisRange(0, T-1)), -1)                            // [B,T-1,V]
+	targets := ConvertDType(Reshape(Slice(tokens, AxisRange(), AxisRange(1, T)), N), dtypes.Int64) // [N]
+	// Pick lp[n, targets[n]] from the flattened log-probs with one Gather (its gradient is a
+	// scatter) instead of a [B,T-1,V] one-hot product; int64 because N*V can exceed 2^31.
+	flatIdx := Add(MulScalar(Iota(tokens.Graph(), shapes.Make(dtypes.Int64, N), 0), V), targets)
+	picked := Gather(Reshape(lp, N*V, 1), InsertAxes(flatIdx, -1)) // [N,1]
+	return Reshape(picked, B, T-1)
 }
 
 // stepGraph runs tokens [B,T] through the model writing their keys/values into the caches at

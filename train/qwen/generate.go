@@ -134,34 +134,35 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 	return out, nil
 }
 
-// accept appends a sampled token to the row and updates its finished state.
+// accept appends a sampled token to the row and updates its finished state. Text is decoded
+// once at the end, or at every step only when the row has stop strings.
 func (r *row) accept(tok int, decode func([]int) string) {
 	if r.done {
 		return
 	}
 	if r.stop[tok] {
-		r.done, r.reason = true, "stop"
-		if decode != nil {
-			r.text = decode(r.out)
-		}
+		r.finish("stop", decode)
 		return
 	}
 	r.out = append(r.out, tok)
-	if decode != nil {
-		r.text = decode(r.out)
+	if decode != nil && len(r.params.StopStrings) > 0 {
+		text := decode(r.out)
 		for _, s := range r.params.StopStrings {
-			if s == "" {
-				continue
-			}
-			if i := strings.Index(r.text, s); i >= 0 {
-				r.text = r.text[:i]
-				r.done, r.reason = true, "stop"
+			if i := strings.Index(text, s); s != "" && i >= 0 {
+				r.text, r.done, r.reason = text[:i], true, "stop"
 				return
 			}
 		}
 	}
 	if len(r.out) >= r.params.MaxNewTokens {
-		r.done, r.reason = true, "length"
+		r.finish("length", decode)
+	}
+}
+
+func (r *row) finish(reason string, decode func([]int) string) {
+	r.done, r.reason = true, reason
+	if decode != nil {
+		r.text = decode(r.out)
 	}
 }
 

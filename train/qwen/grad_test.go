@@ -113,3 +113,46 @@ func TestWeightsChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenLogProbs compares the graph's per-token log-probabilities with a host log-softmax
+// of the logits.
+func TestTokenLogProbs(t *testing.T) {
+	backend := testBackend(t)
+	cfg := tinyConfig("qwen2", 43)
+	m, err := NewRandom(cfg, backend, dtypes.Float32, InitOptions{Seed: 8, Std: 0.3, PerturbNorms: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := LeftPad([][]int{{3, 14, 15, 9, 26}, {5, 35, 8}}, 0, 0)
+	out, err := model.MustNewExec(backend, m.Store, func(scope *model.Scope, tokens, positions, mask *Node) *Node {
+		return TokenLogProbs(scope, cfg, tokens, positions, mask)
+	}).Call(batch.Tokens, batch.Positions, batch.Mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out[0].Value().([][]float32)
+	logits, err := m.Logits(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := range batch.Tokens {
+		for i := 0; i+1 < len(batch.Tokens[b]); i++ {
+			if !batch.Mask[b][i+1] {
+				continue
+			}
+			row := logits[b][i]
+			mx := math.Inf(-1)
+			for _, v := range row {
+				mx = math.Max(mx, float64(v))
+			}
+			sum := 0.0
+			for _, v := range row {
+				sum += math.Exp(float64(v) - mx)
+			}
+			want := float64(row[batch.Tokens[b][i+1]]) - mx - math.Log(sum)
+			if math.Abs(float64(got[b][i])-want) > 1e-5 {
+				t.Fatalf("row %d pos %d: log p %.6f, want %.6f", b, i, got[b][i], want)
+			}
+		}
+	}
+}

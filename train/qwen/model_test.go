@@ -1,9 +1,11 @@
 package qwen
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,20 +32,22 @@ func TestForwardParityWithReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			ref := loadRefWeights(t, dir)
-			batch := LeftPad(testPrompts, 0, 0)
-			got, err := m.Logits(batch)
-			if err != nil {
-				t.Fatal(err)
-			}
 			maxDiff, maxAbs := 0.0, 0.0
-			for b, p := range testPrompts {
-				want := refForward(t, cfg, ref, p)
-				off := len(batch.Tokens[b]) - len(p)
-				for i := range p {
-					for v := 0; v < cfg.VocabSize; v++ {
-						d := math.Abs(float64(got[b][off+i][v]) - want[i][v])
-						maxDiff = math.Max(maxDiff, d)
-						maxAbs = math.Max(maxAbs, math.Abs(want[i][v]))
+			// Left padding (sampling) and right padding (training batches).
+			for _, batch := range []Batch{LeftPad(testPrompts, 0, 0), rightPad(testPrompts)} {
+				got, err := m.Logits(batch)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for b, p := range testPrompts {
+					want := refForward(t, cfg, ref, p)
+					off := slices.Index(batch.Mask[b], true)
+					for i := range p {
+						for v := 0; v < cfg.VocabSize; v++ {
+							d := math.Abs(float64(got[b][off+i][v]) - want[i][v])
+							maxDiff = math.Max(maxDiff, d)
+							maxAbs = math.Max(maxAbs, math.Abs(want[i][v]))
+						}
 					}
 				}
 			}
@@ -56,6 +60,24 @@ func TestForwardParityWithReference(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rightPad pads rows on the right with token 0.
+func rightPad(rows [][]int) Batch {
+	T := 0
+	for _, r := range rows {
+		T = max(T, len(r))
+	}
+	var b Batch
+	for _, r := range rows {
+		tok, mask := make([]int32, T), make([]bool, T)
+		for i, id := range r {
+			tok[i], mask[i] = int32(id), true
+		}
+		b.Tokens, b.Mask = append(b.Tokens, tok), append(b.Mask, mask)
+	}
+	b.Positions = Positions(b.Mask)
+	return b
 }
 
 func TestBFloat16CloseToFloat32(t *testing.T) {
@@ -160,4 +182,27 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("%s: want an error naming the field and file, got %v", field, err)
 		}
 	}
+}
+
+// FuzzParseConfig: arbitrary config.json content never panics, and accepted configs have
+// consistent weight shapes.
+func FuzzParseConfig(f *testing.F) {
+	for _, kind := range []string{"qwen2", "qwen3"} {
+		data, _ := json.Marshal(tinyConfig(kind, 97))
+		f.Add(data)
+	}
+	f.Add([]byte(`{"model_type":"qwen3","eos_token_id":[1,"x"]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseConfig("config.json", b)
+		if err != nil {
+			return
+		}
+		for _, w := range c.Weights() {
+			for _, d := range w.Shape {
+				if d <= 0 {
+					t.Fatalf("accepted config gives %s shape %v", w.Name, w.Shape)
+				}
+			}
+		}
+	})
 }

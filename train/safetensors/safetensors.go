@@ -66,7 +66,8 @@ type File struct {
 	infos    map[string]Info
 	names    []string
 	dataPos  int64
-	f        *os.File
+	f        io.ReaderAt
+	closer   io.Closer
 }
 
 // Open reads and validates the header of a safetensors file.
@@ -85,10 +86,13 @@ func Open(path string) (*File, error) {
 		f.Close()
 		return nil, err
 	}
+	file.closer = f
 	return file, nil
 }
 
-func parseHeader(path string, f *os.File, size int64) (*File, error) {
+// parseHeader reads the header of the size bytes of r; path names the data in errors.
+func parseHeader(path string, r io.ReaderAt, size int64) (*File, error) {
+	f := io.NewSectionReader(r, 0, size)
 	var lenBuf [8]byte
 	if _, err := io.ReadFull(f, lenBuf[:]); err != nil {
 		return nil, fmt.Errorf("%s: reading header length: %w", path, err)
@@ -105,7 +109,7 @@ func parseHeader(path string, f *os.File, size int64) (*File, error) {
 	if err := json.Unmarshal(hdr, &raw); err != nil {
 		return nil, fmt.Errorf("%s: header is not a JSON object: %w", path, err)
 	}
-	file := &File{Path: path, infos: map[string]Info{}, dataPos: 8 + int64(hlen), f: f}
+	file := &File{Path: path, infos: map[string]Info{}, dataPos: 8 + int64(hlen), f: r}
 	dataLen := size - file.dataPos
 	for name, msg := range raw {
 		if name == "__metadata__" {
@@ -164,7 +168,12 @@ func (f *File) Raw(name string) (Info, []byte, error) {
 }
 
 // Close closes the underlying file.
-func (f *File) Close() error { return f.f.Close() }
+func (f *File) Close() error {
+	if f.closer == nil {
+		return nil
+	}
+	return f.closer.Close()
+}
 
 // Index is the content of model.safetensors.index.json.
 type Index struct {

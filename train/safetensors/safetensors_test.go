@@ -174,3 +174,32 @@ func TestCorruptFiles(t *testing.T) {
 		t.Fatalf("missing tensor error: %v", err)
 	}
 }
+
+// FuzzOpen: arbitrary bytes never panic the reader; whatever opens reads back consistently.
+func FuzzOpen(f *testing.F) {
+	dir := f.TempDir()
+	good := filepath.Join(dir, "seed.safetensors")
+	if err := WriteFile(good, randTensors(rand.New(rand.NewPCG(5, 6))), map[string]string{"format": "pt"}); err != nil {
+		f.Fatal(err)
+	}
+	data, _ := os.ReadFile(good)
+	f.Add(data)
+	f.Add([]byte{2, 0, 0, 0, 0, 0, 0, 0, '{', '}'})
+	f.Add([]byte(`xxxxxxxx{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file, err := parseHeader("fuzz", bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		defer file.Close()
+		for _, n := range file.Names() {
+			info, raw, err := file.Raw(n)
+			if err != nil {
+				t.Fatalf("%s: listed but unreadable: %v", n, err)
+			}
+			if int64(len(raw)) != info.DataOffsets[1]-info.DataOffsets[0] {
+				t.Fatalf("%s: %d bytes for offsets %v", n, len(raw), info.DataOffsets)
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -242,5 +243,39 @@ func TestServeBatchesConcurrentRequests(t *testing.T) {
 		if want := f.direct(t, p, 6).Text; got[i] != want {
 			t.Fatalf("prompt %q: batched %q, alone %q", p, got[i], want)
 		}
+	}
+}
+
+func TestOpenFromDirectory(t *testing.T) {
+	f := newFixture(t, Options{})
+	dir := t.TempDir()
+	if err := f.m.Save(dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Open(dir, "float32", "", Options{ModelName: "disk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	cl := llm.New(ts.URL+"/v1", "disk")
+	cl.MaxRetries = 0
+	got, err := cl.Complete(context.Background(), "The capital of France is", llm.Params{Temperature: llm.F64(0), MaxTokens: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The model loaded from disk answers like the in-memory one it was saved from.
+	if want := f.direct(t, "The capital of France is", 10); got.Text != want.Text {
+		t.Fatalf("loaded model: %q, in-memory model: %q", got.Text, want.Text)
+	}
+	if _, err := Open(dir, "float32", filepath.Join(dir, "missing-tokenizer.json"), Options{}); err == nil {
+		t.Fatal("expected an error for a missing tokenizer file")
+	}
+	if _, err := Open(t.TempDir(), "float32", "", Options{}); err == nil || !strings.Contains(err.Error(), "config.json") {
+		t.Fatalf("expected an error naming config.json, got %v", err)
+	}
+	if _, err := Open(dir, "float16", "", Options{}); err == nil || !strings.Contains(err.Error(), "float16") {
+		t.Fatalf("expected a dtype error, got %v", err)
 	}
 }

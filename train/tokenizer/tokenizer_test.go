@@ -238,14 +238,7 @@ func TestLoadFromFile(t *testing.T) {
 
 // TestLoadErrors: a malformed tokenizer.json is refused with the file and field named.
 func TestLoadErrors(t *testing.T) {
-	raw, err := gunzip(qwen3TokenizerGz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var base map[string]any
-	if err := json.Unmarshal(raw, &base); err != nil {
-		t.Fatal(err)
-	}
+	base := qwen3JSONMap(t)
 	model := base["model"].(map[string]any)
 	vocab := model["vocab"].(map[string]any)
 	merges := model["merges"].([]any)
@@ -394,4 +387,50 @@ func TestLongRuns(t *testing.T) {
 			t.Errorf("long run of %q does not round-trip", s[:3])
 		}
 	}
+}
+
+// TestLegacyMergeFormat: tokenizers < 0.20 write merges as "a b" strings; both forms load
+// to the same tokenizer.
+func TestLegacyMergeFormat(t *testing.T) {
+	base := qwen3JSONMap(t)
+	model := base["model"].(map[string]any)
+	pairs := model["merges"].([]any)
+	strs := make([]any, len(pairs))
+	for i, p := range pairs {
+		pp := p.([]any)
+		strs[i] = pp[0].(string) + " " + pp[1].(string)
+	}
+	model["merges"] = strs
+	b, err := json.Marshal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, err := parse("legacy", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := mustQwen3(t)
+	text := "Legacy merges: the quick brown fox jumps over 13 lazy dogs — 快速的狐狸\n"
+	if got, want := legacy.Encode(text), tok.Encode(text); !slices.Equal(got, want) {
+		t.Errorf("legacy merges encode %v, want %v", got, want)
+	}
+	strs[5] = "no-space-here"
+	b, _ = json.Marshal(base)
+	if _, err := parse("legacy", b); err == nil || !strings.Contains(err.Error(), "field model.merges") {
+		t.Errorf("bad legacy merge: %v", err)
+	}
+}
+
+// qwen3JSONMap returns the embedded tokenizer.json as generic JSON, for tests to edit.
+func qwen3JSONMap(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := gunzip(qwen3TokenizerGz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
