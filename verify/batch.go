@@ -142,6 +142,12 @@ func JudgeRow(ctx context.Context, j Judge, r Row) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
+	// a long open-domain answer: the gold may be anywhere in it, not only on the last line
+	if rv, ok := j.(RuleVerifier); ok && !v.Correct && how == "last-line" && IsTextGold(r.Gold) {
+		if v2, _ := rv.Judge(ctx, r.Question, r.Gold, r.Response); v2.Correct {
+			ans, how, v = r.Response, "whole (text gold)", v2
+		}
+	}
 	return Output{Row: r, Correct: v.Correct, Extracted: ans, Layer: v.Layer, Reason: v.Reason + " [extracted: " + how + "]"}, nil
 }
 

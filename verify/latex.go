@@ -162,6 +162,8 @@ func (e *Expr) Eval(env func(string) float64) float64 {
 			return math.Tanh(x)
 		case "ln", "log":
 			return math.Log(x)
+		case "log10":
+			return math.Log10(x)
 		case "exp":
 			return math.Exp(x)
 		case "sqrt":
@@ -326,8 +328,8 @@ func lex(s string) ([]token, error) {
 				i = j
 				continue
 			}
-			if len(word) > 3 || englishShort[strings.ToLower(word)] {
-				return nil, errSyntax // a word, not mathematics
+			if len(word) > 3 || englishShort[strings.ToLower(word)] || len(word) > 1 && word[0] <= 'Z' && word[1] >= 'a' {
+				return nil, errSyntax
 			}
 			toks = append(toks, token{kind: tIdent, s: string(c)})
 			i++
@@ -355,6 +357,8 @@ func lex(s string) ([]token, error) {
 			switch r {
 			case 'π':
 				toks = append(toks, token{kind: tIdent, s: "pi"})
+			case '°': // degrees inside an expression: sin(90° - x)
+				toks = append(toks, token{kind: tOp, s: "*"}, token{kind: tNum, s: "°", num: math.Pi / 180})
 			case '∞':
 				toks = append(toks, token{kind: tIdent, s: "infty"})
 			case '·', '×', '⋅', '∗':
@@ -536,24 +540,27 @@ func (p *parser) term() (*Expr, error) {
 	}
 }
 
-func (p *parser) unary() (*Expr, error) {
-	if p.isOp("-") || p.isOp("+") {
-		neg := p.next().s == "-"
-		if err := p.enter(); err != nil {
-			return nil, err
-		}
-		defer func() { p.depth-- }()
-		x, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		if neg {
-			return &Expr{kind: nNeg, a: x}, nil
-		}
-		return x, nil
+// signed parses an optional leading sign followed by self (so "--x" nests), else rest.
+func (p *parser) signed(self, rest func() (*Expr, error)) (*Expr, error) {
+	if !p.isOp("-") && !p.isOp("+") {
+		return rest()
 	}
-	return p.power()
+	neg := p.next().s == "-"
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	x, err := self()
+	if err != nil {
+		return nil, err
+	}
+	if neg {
+		return &Expr{kind: nNeg, a: x}, nil
+	}
+	return x, nil
 }
+
+func (p *parser) unary() (*Expr, error) { return p.signed(p.unary, p.power) }
 
 func (p *parser) power() (*Expr, error) {
 	base, err := p.postfix()
@@ -576,20 +583,7 @@ func (p *parser) power() (*Expr, error) {
 }
 
 // exponent parses what follows ^: a braced group, or a single signed atom (x^-1, 2^3).
-func (p *parser) exponent() (*Expr, error) {
-	if p.isOp("-") || p.isOp("+") {
-		neg := p.next().s == "-"
-		x, err := p.exponent()
-		if err != nil {
-			return nil, err
-		}
-		if neg {
-			return &Expr{kind: nNeg, a: x}, nil
-		}
-		return x, nil
-	}
-	return p.power()
-}
+func (p *parser) exponent() (*Expr, error) { return p.signed(p.exponent, p.power) }
 
 func (p *parser) postfix() (*Expr, error) {
 	x, err := p.primary()
@@ -830,16 +824,49 @@ var latexReplacer = strings.NewReplacer(
 	`\\`, `\\`, `\left`, "", `\right`, "", `\!`, "", `\,`, " ", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ",
 	`\dfrac`, `\frac`, `\tfrac`, `\frac`, `\cfrac`, `\frac`, `\displaystyle`, "", `\mathrm{e}`, "e",
 	`\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "", `\big`, "", `\Big`, "",
-	`$`, "", `\$`, "", `\%`, "%", `{,}`, "", `\lbrace`, `\{`, `\rbrace`, `\}`,
+	`$`, "", `\$`, "", `\%`, "%", "~", " ", `{,}`, "", `\lbrace`, `\{`, `\rbrace`, `\}`,
 	`\le `, `\le `, `\geq`, "≥", `\leq`, "≤", `\ge `, "≥", `\neq`, "≠", `\ne `, "≠",
 	`\lt`, "<", `\gt`, ">", `\infin`, `\infty`, `\operatorname{`, `\mathrm{`,
 	`\arcsin`, `\arcsin`, `\sen`, `\sin`, `\tg`, `\tan`, `\ctg`, `\cot`,
 	`\to`, "→", `\rightarrow`, "→", "\u00a0", " ", `\mid`, "|", `\vert`, "|", `\lvert`, "|", `\rvert`, "|",
 )
 
+var superscripts = map[rune]byte{'⁰': '0', '¹': '1', '²': '2', '³': '3', '⁴': '4', '⁵': '5', '⁶': '6', '⁷': '7',
+	'⁸': '8', '⁹': '9', '⁻': '-', '⁺': '+'}
+
+// unSuperscript turns Unicode superscripts into powers: 10⁻⁵ -> 10^{-5}, x² -> x^{2}.
+func unSuperscript(s string) string {
+	if !strings.ContainsAny(s, "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺") {
+		return s
+	}
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		c, ok := superscripts[r]
+		switch {
+		case ok && !in:
+			b.WriteString("^{")
+			b.WriteByte(c)
+			in = true
+		case ok:
+			b.WriteByte(c)
+		default:
+			if in {
+				b.WriteByte('}')
+				in = false
+			}
+			b.WriteRune(r)
+		}
+	}
+	if in {
+		b.WriteByte('}')
+	}
+	return b.String()
+}
+
 // normalizeLatex removes presentational LaTeX so that the lexer sees mathematics only.
 func normalizeLatex(s string) string {
-	s = latexReplacer.Replace(s)
+	s = unSuperscript(latexReplacer.Replace(s))
 	for _, cmd := range []string{`\text{`, `\textbf{`, `\mathrm{`, `\mathbf{`, `\mbox{`, `\textit{`, `\boxed{`, `\mathit{`, `\mathbb{`} {
 		if strings.Contains(s, cmd) {
 			s = unwrapCommand(s, cmd)

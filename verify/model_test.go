@@ -162,6 +162,11 @@ func TestBatchIO(t *testing.T) {
 	if !outs[0].Correct || outs[1].Correct || outs[1].Extracted != "6" {
 		t.Errorf("outputs %+v", outs)
 	}
+	long := strings.Repeat("Some background about the city and its history. ", 40) + "\nIt is a lovely place."
+	o2, err := JudgeRow(context.Background(), RuleVerifier{}, Row{ID: "c", Gold: "Paris", Response: "The capital of France is Paris.\n" + long})
+	if err != nil || !o2.Correct || !strings.Contains(o2.Reason, "text gold") {
+		t.Errorf("long open-domain answer: %+v %v", o2, err)
+	}
 	o, byType := Score(outs)
 	if o.N != 2 || o.Accuracy() != 1 || byType["quantity"].N != 1 {
 		t.Errorf("metrics %+v", o)
@@ -176,9 +181,9 @@ func TestBatchIO(t *testing.T) {
 	}
 	for text, want := range map[string]string{
 		"{\"id\":\"a\",\"question\":\"q\",\"gold\":\"1\",\"response\":\"1\"}\n{broken\n": "bad.jsonl:2: invalid JSON",
-		"{\"id\":\"a\",\"question\":\"q\",\"response\":\"1\"}\n":                        `bad.jsonl:1: missing field "gold"`,
+		"{\"id\":\"a\",\"question\":\"q\",\"response\":\"1\"}\n":                         `bad.jsonl:1: missing field "gold"`,
 		"{\"id\":\"a\",\"gold\":\"1\",\"response\":\"1\"}\n":                             `bad.jsonl:1: missing field "question"`,
-		"{\"id\":\"a\",\"question\":\"q\",\"gold\":\"1\",\"response\":2}\n":               `bad.jsonl:1: field "response"`,
+		"{\"id\":\"a\",\"question\":\"q\",\"gold\":\"1\",\"response\":2}\n":              `bad.jsonl:1: field "response"`,
 	} {
 		p := filepath.Join(dir, "bad.jsonl")
 		os.WriteFile(p, []byte(text), 0o644)

@@ -9,7 +9,8 @@ import (
 
 // Input bounds of the rule verifier.
 const (
-	MaxAnswerLen = 64 << 10 // longer answers are cut to their last 64 KiB
+	MaxAnswerLen = 64 << 10 // extraction looks at the last 64 KiB of a response
+	maxCheckLen  = 16 << 10 // the rule check keeps the first and last 8 KiB of longer answers
 	MaxGoldLen   = 8 << 10
 	maxProseNums = 64
 )
@@ -46,8 +47,11 @@ var trivialAnswers = map[string]bool{
 
 // IsTrivial reports whether an answer carries no content (empty, punctuation, a prompt echo).
 func IsTrivial(answer string) bool {
-	if len(answer) > 200 {
+	if len(answer) > 48 {
 		return false
+	}
+	if strings.ContainsAny(answer, "0123456789") {
+		return false // no trivial phrase has a digit
 	}
 	toks := tokenize(answer, 64)
 	if len(toks) == 0 {
@@ -72,7 +76,9 @@ func cleanAnswer(s string) string {
 	if b, ok := lastBoxedAny(s); ok && len(s) < 400 {
 		s = b
 	}
-	s = answerLead.ReplaceAllString(s, "")
+	if mentionsAnswer(s) || strings.Contains(s, "olution") || strings.Contains(s, "esult") || strings.Contains(s, "OLUTION") {
+		s = answerLead.ReplaceAllString(s, "")
+	}
 	s = strings.TrimSpace(s)
 	for _, w := range [][2]string{{"$$", "$$"}, {"$", "$"}, {`\(`, `\)`}, {`\[`, `\]`}} {
 		if strings.HasPrefix(s, w[0]) && strings.HasSuffix(s, w[1]) && len(s) >= len(w[0])+len(w[1]) {
@@ -89,14 +95,18 @@ func cleanAnswer(s string) string {
 // Check compares answer with gold. The gold may itself be a full solution: its answer is
 // extracted the same way as the model's.
 func (r RuleVerifier) Check(question, gold, answer string) Result {
-	if len(answer) > MaxAnswerLen {
-		answer = answer[len(answer)-MaxAnswerLen:]
+	if len(answer) > maxCheckLen {
+		head := answer[:maxCheckLen/2]
+		for len(head) > 0 && head[len(head)-1]&0xC0 == 0x80 {
+			head = head[:len(head)-1]
+		}
+		answer = head + "\n" + capTail(answer, maxCheckLen/2)
 	}
 	if len(gold) > MaxGoldLen {
 		return Result{Unknown, "gold", "gold answer too long"}
 	}
-	if len(question) > MaxAnswerLen {
-		question = question[:MaxAnswerLen]
+	if len(question) > maxCheckLen {
+		question = question[:maxCheckLen]
 	}
 	if IsTrivial(answer) {
 		return Result{No, "empty", "empty or trivial answer"}
@@ -118,18 +128,24 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 	if strings.EqualFold(NormalizeString(g), NormalizeString(a)) {
 		return Result{Yes, "string", "normalised strings equal"}
 	}
-	c := &cmpCtx{allowPct: !r.NoPercent, deadline: time.Now().Add(Budget)}
-	gv, gok := parseMath(g)
+	c := &cmpCtx{allowPct: !r.NoPercent && !reNoPercent.MatchString(question), deadline: time.Now().Add(Budget)}
+	gv, gok := value{}, false
+	if !isAliasList(g) {
+		gv, gok = parseMath(g)
+	}
 	if gok {
 		typ := valueType(gv)
 		av, aok := parseMath(a)
 		if aok {
 			o := compareValues(c, gv, av)
+			if o == Yes && asksForForm(question) && gv.kind == vExpr && av.kind == vExpr && isProduct(gv.expr) && !isProduct(av.expr) {
+				return Result{No, typ, "equal in value, but the question asks for a factored form"}
+			}
 			switch o {
 			case Yes:
 				return Result{Yes, typ, "equivalent"}
 			case No:
-				if o2 := compareProse(c, gv, a); o2.Outcome == Yes {
+				if o2 := compareProse(c, gv, a); o2.Outcome == Yes && isProse(a) {
 					return Result{Yes, typ, o2.Reason}
 				}
 				return Result{No, typ, "not equivalent"}
@@ -142,10 +158,16 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 		}
 		if res := compareProse(c, gv, a); res.Outcome != Unknown {
 			res.Type = typ
+			// a multi-word gold such as a date range "1985–1993" may still be in the text
+			if res.Outcome == No && len(tokenize(g, 8)) >= 2 && !strings.ContainsAny(g, `\^_{}`) {
+				if t := matchText(g, a); t.o == Yes {
+					return Result{Yes, typ, t.reason}
+				}
+			}
 			return res
 		}
 		// a bare gold (a year, a name-like token) found in prose
-		if t := matchText(g, a); t.o == Yes && !strings.ContainsAny(g, `\^_{}`) {
+		if t := matchText(g, a); t.o == Yes && gv.kind == vExpr && !strings.ContainsAny(g, `\^_{}`) {
 			return Result{Yes, typ, t.reason}
 		}
 		return Result{Unknown, typ, "answer is not parseable mathematics"}
@@ -167,10 +189,94 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 	return Result{t.o, "string", t.reason}
 }
 
+var reFactor = regexp.MustCompile(`(?i)\bfactor(?:ise|ize|ed|)\b`)
+
+// asksForForm reports whether the question asks for a factored form (so an expanded but equal
+// polynomial is not the answer).
+func asksForForm(q string) bool { return q != "" && reFactor.MatchString(q) }
+
+func isProduct(e *Expr) bool {
+	for e.kind == nNeg {
+		e = e.a
+	}
+	return e.kind == nMul || e.kind == nPow || e.kind == nDiv
+}
+
+var reYearAlias = regexp.MustCompile(`^\s*(?:1\d{3}|20\d{2})\s*$`)
+
+// isAliasList reports whether a gold with "/" or "|" lists alternative answers rather than
+// a fraction: three or more alternatives, or all of them years ("1988/2009").
+func isAliasList(g string) bool {
+	if !strings.ContainsAny(g, "/|") || strings.ContainsAny(g, `\$^{}`) {
+		return false
+	}
+	parts := strings.FieldsFunc(g, func(r rune) bool { return r == '/' || r == '|' })
+	if len(parts) >= 3 || strings.Contains(g, "|") {
+		return true
+	}
+	for _, p := range parts {
+		if !reYearAlias.MatchString(p) {
+			return false
+		}
+	}
+	return len(parts) == 2
+}
+
+var reWord = regexp.MustCompile(`(?:^|[^\\A-Za-z])[A-Za-z]{4,}`)
+
+// isProse reports whether an answer has words, not just mathematics.
+func isProse(a string) bool { return reWord.MatchString(a) }
+
+// reNoPercent matches questions that fix the form of a proportion, so 25% and 0.25 differ.
+var reNoPercent = regexp.MustCompile(`(?i)\b(?:as|in)\s+(?:a\s+)?(?:decimal|fraction)(?:\s+form)?\b|\bnot\s+(?:as\s+)?a\s+percent`)
+
+// IsTextGold reports whether a gold answer is free text (not mathematics, a truth value or an
+// option letter), i.e. one that open-domain matching decides.
+func IsTextGold(gold string) bool {
+	g := cleanAnswer(goldAnswer(gold))
+	if _, ok := parseBool(g); ok {
+		return false
+	}
+	if _, ok := choiceLetter(g); ok {
+		return false
+	}
+	if isAliasList(g) {
+		return true
+	}
+	_, ok := parseMath(g)
+	return !ok
+}
+
+// allBoxed returns the contents of every balanced \boxed{...} in s (at most maxItems).
+func allBoxed(s string) []string {
+	var out []string
+	for len(out) < maxItems {
+		i := strings.Index(s, `\boxed{`)
+		if i < 0 {
+			break
+		}
+		j := i + len(`\boxed`)
+		end := matchBrace(s, j)
+		if end < 0 {
+			break
+		}
+		if b := strings.TrimSpace(s[j+1 : end]); b != "" {
+			out = append(out, b)
+		}
+		s = s[end+1:]
+	}
+	return out
+}
+
 // goldAnswer extracts the answer from a gold that is a full solution.
 func goldAnswer(gold string) string {
 	gold = strings.TrimSpace(gold)
 	if strings.Contains(gold, `\boxed`) || strings.Contains(gold, `\fbox`) {
+		// a reference solution with several boxes ("\boxed{1} papers and \boxed{2} bins") has
+		// several answers
+		if all := allBoxed(gold); len(all) > 1 {
+			return strings.Join(all, ", ")
+		}
 		if b, ok := lastBoxedAny(gold); ok && strings.TrimSpace(b) != "" {
 			return b
 		}
@@ -242,7 +348,7 @@ func proseNumbers(text string) []proseNum {
 		}
 		v := value{kind: vExpr, expr: e, tol: precisionTol(num)}
 		// unit: up to three following words
-		rest := text[l[1]:]
+		rest := text[l[1]:min(len(text), l[1]+48)]
 		words := strings.Fields(rest)
 		if len(words) > 3 {
 			words = words[:3]
@@ -301,8 +407,16 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 		if compareValues(c, golds[0], last.v) == Yes {
 			return Result{Outcome: Yes, Reason: "last quantity in the answer matches"}
 		}
+		// a stated value ("... is 30.0 torr, measured at 25 °C") counts, but not when the answer
+		// states many values (a list of guesses "= 1 = 2 = 3 = 7")
+		stated := 0
 		for _, n := range nums {
-			if n.anchored && compareValues(c, golds[0], n.v) == Yes {
+			if n.anchored {
+				stated++
+			}
+		}
+		for _, n := range nums {
+			if stated <= 2 && n.anchored && compareValues(c, golds[0], n.v) == Yes {
 				return Result{Outcome: Yes, Reason: "stated quantity in the answer matches"}
 			}
 		}
@@ -355,6 +469,9 @@ var boolWords = map[string]bool{"true": true, "yes": true, "correct": true, "rig
 	"false": false, "no": false, "incorrect": false, "wrong": false, "invalid": false}
 
 func parseBool(s string) (bool, bool) {
+	if len(s) > 24 || strings.ContainsAny(s, "0123456789") {
+		return false, false
+	}
 	toks := tokenize(s, 8)
 	if len(toks) != 1 {
 		return false, false
@@ -366,24 +483,34 @@ func parseBool(s string) (bool, bool) {
 func checkBool(gold bool, answer string) Result {
 	toks := tokenize(answer, 24)
 	neg := false
+	seen, first := 0, false
 	for i, t := range toks {
-		if t.w == "not" || t.w == "isn" {
+		if i > 12 {
+			break
+		}
+		if t.w == "not" || t.w == "isn" || t.w == "never" {
 			neg = true
 			continue
 		}
 		b, ok := boolWords[t.w]
-		if !ok || i > 12 {
+		if !ok {
 			continue
 		}
 		if neg {
-			b = !b
+			b, neg = !b, false
 		}
-		if b == gold {
-			return Result{Yes, "boolean", "same truth value"}
+		if seen > 0 && b != first {
+			return Result{Unknown, "boolean", "hedged: both truth values in the answer"}
 		}
-		return Result{No, "boolean", "opposite truth value"}
+		seen, first = seen+1, b
 	}
-	return Result{Unknown, "boolean", "no truth value in the answer"}
+	switch {
+	case seen == 0:
+		return Result{Unknown, "boolean", "no truth value in the answer"}
+	case first == gold:
+		return Result{Yes, "boolean", "same truth value"}
+	}
+	return Result{No, "boolean", "opposite truth value"}
 }
 
 // ---- multiple choice ------------------------------------------------------------------------
@@ -391,7 +518,13 @@ func checkBool(gold bool, answer string) Result {
 var reGoldLetter = regexp.MustCompile(`^\(?([A-J])\)?(?:[.:)]\s*.*)?$`)
 
 func choiceLetter(s string) (string, bool) {
+	if len(s) == 0 || len(s) > 200 {
+		return "", false
+	}
 	s = strings.TrimSpace(NormalizeMCWrap(s))
+	if len(s) == 0 || s[0] != '(' && (s[0] < 'A' || s[0] > 'J') {
+		return "", false
+	}
 	m := reGoldLetter.FindStringSubmatch(s)
 	if m == nil || len(s) > 1 && m[0] == s && len(s) > 3 && !strings.ContainsAny(s[:3], ".:)") {
 		return "", false
@@ -431,6 +564,9 @@ var reAnsLetterPhrase = regexp.MustCompile(`(?i)(?:answer|option|choice)\s*(?:is
 
 func answerLetter(a string, opts map[string]string) (string, bool) {
 	s := NormalizeMCWrap(a)
+	if t := strings.Trim(s, "()."); len(t) == 1 && t[0] >= 'a' && t[0] <= 'j' {
+		return strings.ToUpper(t), true // a lone lower-case option letter
+	}
 	if m := reAnsLetterPhrase.FindAllStringSubmatch(s, -1); m != nil {
 		return strings.ToUpper(m[len(m)-1][1]), true
 	}

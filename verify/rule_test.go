@@ -1,8 +1,11 @@
 package verify
 
 import (
+	"compress/gzip"
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -104,6 +107,8 @@ func TestRuleNumbers(t *testing.T) {
 		{"", "3.2 \\times 10^{-5}", "3.2e-5", Yes},
 		{"", "3.2 \\times 10^{-5}", "3.25e-5", Yes}, // within the gold's precision
 		{"", "3.2 \\times 10^{-5}", "3.4e-5", No},
+		{"", "3.2 \\times 10^{-5}", "3.2×10⁻⁵", Yes},
+		{"", "x^2+1", "x²+1", Yes},
 		{"", "26.3", "26.32", Yes},
 		{"", "26.3", "26.4", No},
 		{"", "420", "421", No},
@@ -111,6 +116,8 @@ func TestRuleNumbers(t *testing.T) {
 		{"", "25%", "25", Yes},
 		{"", "0.25", "25%", Yes},
 		{"", "25%", "0.35", No},
+		{"Give the probability as a decimal.", "0.25", "25%", No},
+		{"What percentage of the class passed?", "25%", "0.25", Yes},
 		{"", "$16386.20$", `\$16,\!386.20`, Yes},
 		{"", "1\\frac12", "1.5", Yes},
 		{"", "-5", "5", No},
@@ -131,6 +138,12 @@ func TestRuleUnits(t *testing.T) {
 		{"", "10\\text{ cm}^2", "0.001 m^2", Yes},
 		{"", "500 mL", "0.5 L", Yes},
 		{"", "500 mL", "5 L", No},
+		{"", `45^{\circ}`, `\frac{\pi}{4}`, Yes},
+		{"", `\frac{\pi}{6}`, `30^\circ`, Yes},
+		{"", `45^{\circ}`, "46", No},
+		{"", "9.8 m/s²", "9.8 m/s^2", Yes},
+		{"", `3 \mathrm{~cm}`, "0.03 m", Yes},
+		{"", `100^\circ C`, "100 °C", Yes},
 	})
 }
 
@@ -145,6 +158,12 @@ func TestRuleExpressions(t *testing.T) {
 		{"", `2\sin x \cos x`, `\sin 2x`, Yes},
 		{"", "e^{2x}", "(e^x)^2", Yes},
 		{"", "x^3", "x^2", No},
+		{"", "1+2i", "i(2-i)", Yes},
+		{"", "3+4i", "(2+i)^2", Yes},
+		{"", "3+4i", "3-4i", No},
+		{"", "e^{i\\pi}", "-1 + 0i", Yes},
+		{"", `\log(100)`, "2", Yes}, // base-less log read as log10 when ln does not match
+		{"", `\ln(100)`, "2", No},
 	})
 }
 
@@ -168,6 +187,10 @@ func TestRuleStructures(t *testing.T) {
 		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, `\begin{bmatrix}1 & 2\\3 & 4\end{bmatrix}`, Yes},
 		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, `\begin{bmatrix}1 & 2\\4 & 3\end{bmatrix}`, No},
 		{"", "x = 1, y = 2", "x=1, y=2", Yes},
+		{"", `\begin{bmatrix} 1 \\ 2 \end{bmatrix}`, "(1, 2)", Yes},
+		{"", `\begin{bmatrix} 1 \\ 2 \end{bmatrix}`, "(2, 1)", No},
+		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, "[[1, 2], [3, 4]]", Yes},
+		{"", `\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`, "[[1, 3], [2, 4]]", No},
 		{"", "7, -2, \\text{ and } -5", "-5,-2,7", Yes},
 	})
 }
@@ -181,11 +204,14 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{q, "B", "Neon", Yes},
 		{q, "B", "It's not A, so the answer is for sure B", Yes},
 		{q, "B", "C", No},
+		{q, "B", "b", Yes},
 		{q, "Neon", "B", Yes},
 		{"", "True", "Yes", Yes},
 		{"", "True", "correct", Yes},
 		{"", "False", "Yes, it is true.", No},
 		{"", "True", "This is not true.", No},
+		{"", "True", "Yes and no.", Unknown},
+		{"", "False", "No, the claim is false.", Yes},
 		{"", "Wilhelm Conrad Röntgen", "The first Nobel Prize in Physics was awarded to Wilhelm Röntgen in 1901.", Yes},
 		{"", "Olivia/MFSK", "MFSK", Yes},
 		{"", "1931/In 1931", "1931", Yes},
@@ -194,7 +220,15 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{"", "Paris", "It is not Paris.", No},
 		{"", "Paris", "It is either Paris or Lyon.", No},
 		{"", "Britain", "United States", No},
-		{"", "Jackson", "Michael Jackson", No},
+		{"", "Paris", "Paris Hilton", No},
+		{"", "Spektor", "Regina Spektor", Yes},
+		{"", "1988/2009", "1988", Yes},
+		{"", "602/623/480", "623", Yes},
+		{"", "3/4", "3", No},
+		{"", "1985–1993", "He played for the Chicago Bears from 1985 to 1993.", Yes},
+		{"", "Charlene Holt", "The role was played by actress Charlene Holt1.", Yes},
+		{"", "hit points or health points", "Health Points", Yes},
+		{"", "Panic! at the Disco", "The song \"I Write Sins Not Tragedies\" is by Panic! At The Disco.", Yes},
 		{"", "Uralic languages", "They belong to the Uralic language family.", Yes},
 		{"", "Einstein", "", No},
 		{"", "5", ":", No},
@@ -241,5 +275,78 @@ func TestExtractRobust(t *testing.T) {
 	}
 	if _, ok := LastBoxed2(`\boxed{\frac{\sqrt{\frac{1}{2}}}{3}}`); ok {
 		t.Error("the 2-level regex must not match 3-level nesting")
+	}
+}
+
+func TestQuestionAwareAndPartial(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"Factor completely: x^4 - 4x^3 + 14x^2 - 4x + 13.", "(x^2 + 1)(x^2 - 4x + 13)", "x^4 - 4x^3 + 14x^2 - 4x + 13", No},
+		{"Factor completely: x^4 - 4x^3 + 14x^2 - 4x + 13.", "(x^2 + 1)(x^2 - 4x + 13)", "(x^2 - 4x + 13)(x^2 + 1)", Yes},
+		{"", "5 ft 6 in", "5 ft 5 in", No},
+		{"", "April 12, 2017", "It was released on April 14, 2017.", No},
+		{"", "April 12, 2017", "It was released on 12 April 2017.", Yes},
+	})
+}
+
+// TestDevRegression keeps the quality on the bundled dev copies from regressing: the floors
+// are a little below what was measured when they were set (seed 94.1%, vectors 85.5%, the
+// first 2,000 EVOUNA rows 89.6%).
+func TestDevRegression(t *testing.T) {
+	for _, c := range []struct {
+		file  string
+		floor float64
+	}{{"seed_examples.jsonl.gz", 0.88}, {"rule_test_vectors.jsonl.gz", 0.83}, {"evouna_nq_first2000.jsonl.gz", 0.87}} {
+		f, err := os.Open(filepath.Join("testdata", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := DecodeRows(zr, c.file)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, err := RunBatch(context.Background(), RuleVerifier{}, rows, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := Score(outs)
+		t.Logf("%s: n=%d accuracy %.1f%% precision %.1f%% recall %.1f%%", c.file, m.N, 100*m.Accuracy(), 100*m.Precision(), 100*m.Recall())
+		if m.Accuracy() < c.floor {
+			t.Errorf("%s: accuracy %.3f below floor %.2f", c.file, m.Accuracy(), c.floor)
+		}
+	}
+}
+
+func TestMathRefinements(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{"", "$x = 11$", "$x = 5+5+1 = 7 =11$", Yes},
+		{"", "$1/3$", `$x=1/3\approx0.3$`, Yes},
+		{"", "32349", `32,\! 349`, Yes},
+		{"", `\pm 2021`, `\{-2021, 2021\}`, Yes},
+		{"", `1 \pm \sqrt{2}`, `1-\sqrt2, 1+\sqrt2`, Yes},
+		{"", "{1,2,3}", "3, 1, 2", Yes},
+		{"", "(3,1)", "{1,3}", No},
+		// math inside prose that does not match is "unknown" (the cascade's model decides), not yes
+		{"", "[0,1)", "The final answer is $(0, 1)$. I hope it is correct.", Unknown},
+		{"", "x > 5", "Therefore $x < 5$ is the solution.", Unknown},
+		{"", "2", `$\frac{1+\sqrt{5}}{2}$`, No},
+		{"", "7", "maybe it is = 1 or = 2 or = 3 or = 7 or = 9", No}, // a list of guesses
+		{"", "30.0 torr", "The pressure is 30.0 torr at 25 degrees.", Yes},
+		{"", "May 31, 2012", "The resort opened on May 31, 2012.", Yes},
+		{"", `\boxed{1} papers and \boxed{2} bins`, "1, 2", Yes},
+		{"", `\boxed{1} papers and \boxed{2} bins`, "2", No},
+		{"", `28\%`, "28 pct", Yes},
+		{"", "1 1/2", "1.5", Yes},
+		{"", `\sin(90^{\circ}-x)`, `\cos(x)`, Yes},
+		{"", `\sin(30^{\circ})`, "0.5", Yes},
+		{"", `\begin{cases} a+b=\frac12 \\ a-b=\sqrt3 \end{cases}`, `\begin{cases} a-b=\sqrt{3}\\ a+b=0.5\end{cases}`, Yes},
+		{"", "1984", "May 1984", Yes},
+	})
+	if a, _ := ExtractRobust("work\nFinal Answer: The final answer is $28 \\%$. I hope it is correct.\n"); a != `28 \%` {
+		t.Errorf("ExtractRobust tidy: %q", a)
 	}
 }

@@ -61,7 +61,13 @@ func tokenize(s string, limit int) []textToken {
 	capital := false
 	flush := func() {
 		if b.Len() > 0 {
-			toks = append(toks, textToken{w: b.String(), cap: capital})
+			w := b.String()
+			// "Holt1", "Wars7": a citation digit glued to a word is split off
+			if j := strings.IndexAny(w, "0123456789"); j > 0 && isDigits(w[j:]) && !strings.ContainsAny(w[:j], "0123456789") {
+				toks = append(toks, textToken{w: w[:j], cap: capital}, textToken{w: w[j:]})
+			} else {
+				toks = append(toks, textToken{w: w, cap: capital})
+			}
 			b.Reset()
 		}
 	}
@@ -161,6 +167,18 @@ func goldAliases(gold string) []string {
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+			// "Extroverted Thinking (Te)": the name without its parenthetical also counts
+			if i := strings.Index(p, " ("); i > 0 && strings.HasSuffix(p, ")") {
+				out = append(out, strings.TrimSpace(p[:i]))
+			}
+			// "hit points or health points": either is an alias
+			if ors := strings.Split(p, " or "); len(ors) > 1 && len(ors) <= 4 {
+				for _, o := range ors {
+					if o = strings.TrimSpace(o); o != "" {
+						out = append(out, o)
+					}
+				}
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -238,7 +256,7 @@ func matchAlias(alias string, atoks []textToken, answer string) textResult {
 	}
 	// 3. a shortened name: the answer (or a capitalised run of it) is a subset of the gold's
 	// words including its last (head) word: "Wilhelm Röntgen" for "Wilhelm Conrad Röntgen"
-	if len(gtoks) >= 3 && !isDigits(gtoks[len(gtoks)-1].w) {
+	if len(gtoks) >= 3 && !isDigits(gtoks[len(gtoks)-1].w) && properName(gtoks) {
 		head := gtoks[len(gtoks)-1].w
 		for i, t := range acontent {
 			if t.w != head {
@@ -252,7 +270,7 @@ func matchAlias(alias string, atoks []textToken, answer string) textResult {
 					break
 				}
 			}
-			if n >= 1 && n+1 >= (len(gtoks)+1)/2 {
+			if n >= 1 && n+1 >= (len(gtoks)+1)/2 && numbersIn(gtoks, acontent[max(0, i-n-2):min(len(acontent), i+3)]) {
 				if r, bad := rejectSpan(acontent, i-n, n+1, false, answer); bad {
 					return r
 				}
@@ -262,7 +280,7 @@ func matchAlias(alias string, atoks []textToken, answer string) textResult {
 	}
 	// 4. most of a multi-word gold: all but one content word (at least two) close together
 	if len(gtoks) >= 3 {
-		if lo, hi, ok := windowAtLeast(acontent, gtoks, len(gtoks)-1, 3*len(gtoks)+2); ok {
+		if lo, hi, ok := windowAtLeast(acontent, gtoks, len(gtoks)-1, 3*len(gtoks)+2); ok && numbersIn(gtoks, acontent[lo:hi]) {
 			if r, bad := rejectSpan(acontent, lo, hi-lo, false, answer); bad {
 				return r
 			}
@@ -296,6 +314,29 @@ func windowAtLeast(hay, needle []textToken, need, max int) (int, int, bool) {
 	return 0, 0, false
 }
 
+// numbersIn reports whether every numeric gold word (a day, a year, a count) is in span: a
+// partial match may drop a name part, never a number.
+func numbersIn(gold, span []textToken) bool {
+	for _, g := range gold {
+		if isDigits(g.w) && !containsWord(span, g.w) {
+			return false
+		}
+	}
+	return true
+}
+
+// properName reports whether every word of a gold is capitalised (a person or place name,
+// where dropping a middle name keeps the referent; "rock python" for "Indian rock python"
+// does not).
+func properName(ts []textToken) bool {
+	for _, t := range ts {
+		if !t.cap && !isDigits(t.w) {
+			return false
+		}
+	}
+	return true
+}
+
 func containsWord(ts []textToken, w string) bool {
 	for _, t := range ts {
 		if t.w == w {
@@ -321,36 +362,17 @@ outer:
 	return -1
 }
 
-// window finds the smallest span of hay with every needle word, if shorter than max.
+// window finds a span of hay, shorter than max, with every needle word.
 func window(hay, needle []textToken, max int) (int, int, bool) {
-	for i := range hay {
-		if !containsWord(needle, hay[i].w) {
-			continue
-		}
-		seen := 0
-		var mark [16]bool
-		for j := i; j < len(hay) && j < i+max; j++ {
-			for k, n := range needle {
-				if k < 16 && !mark[k] && hay[j].w == n.w {
-					mark[k] = true
-					seen++
-					break
-				}
-			}
-			if seen == len(needle) || seen == 16 {
-				return i, j + 1, true
-			}
-		}
-	}
-	return 0, 0, false
+	return windowAtLeast(hay, needle, min(len(needle), 16), max)
 }
 
 // rejectSpan says whether a gold occurrence at hay[pos:pos+n] must not count: negated,
 // offered as one of several candidates, or part of a longer different name.
 func rejectSpan(hay []textToken, pos, n int, single bool, answer string) (textResult, bool) {
 	// negation just before the span: "not Paris", "it is not the Seine"
-	for j := pos - 1; j >= 0 && j >= pos-3; j-- {
-		if negators[hay[j].w] {
+	for j := pos - 1; j >= 0 && j >= pos-2; j-- {
+		if negators[hay[j].w] && !hay[j].cap {
 			return textResult{No, "gold appears negated (\"" + hay[j].w + "\")"}, true
 		}
 	}
@@ -361,20 +383,12 @@ func rejectSpan(hay []textToken, pos, n int, single bool, answer string) (textRe
 			return textResult{No, "gold offered as one of several candidates"}, true
 		}
 	}
-	// a different entity containing the gold's words: "Michael Jackson" for gold "Jackson"
-	if single && hay[pos].cap {
-		extra := 0
-		for j := pos - 1; j >= 0 && hay[j].cap && hay[j].i == hay[j+1].i-1; j-- {
-			extra++
-		}
-		for j := end; j < len(hay) && hay[j].cap && hay[j].i == hay[j-1].i+1; j++ {
-			extra++
-		}
-		if extra >= 1 && len(hay) <= 6 {
-			return textResult{No, "answer names a longer, different entity"}, true
-		}
+	// a different entity containing the gold's words: the gold word modifies a following
+	// capitalised name ("Paris Hilton" for "Paris", "Washington Monument" for "Washington");
+	// a preceding first name ("Regina Spektor" for "Spektor") is the same entity
+	if single && len(hay) <= 4 && hay[pos].cap && end < len(hay) && hay[end].cap && hay[end].i == hay[end-1].i+1 && !isDigits(hay[end].w) {
+		return textResult{No, "answer names a longer, different entity"}, true
 	}
-	_ = answer
 	return textResult{}, false
 }
 

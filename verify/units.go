@@ -114,7 +114,7 @@ func lookupUnit(w string) (unitDef, bool) {
 var unitReplacer = strings.NewReplacer(
 	`\cdot`, "*", `\times`, "*", "·", "*", "⋅", "*", `\,`, " ", `\;`, " ", `\ `, " ", "~", " ",
 	`\Omega`, "Ω", `\mu`, "µ", `\circ`, "°", "^°", "°", "²", "^2", "³", "^3", "⁻¹", "^-1", "⁻²", "^-2",
-	`\AA`, "Å", `{`, "", `}`, "", `\left`, "", `\right`, "", `\%`, "%", "−", "-",
+	`\AA`, "Å", "° C", "°C", "° F", "°F", `{`, "", `}`, "", `\left`, "", `\right`, "", `\%`, "%", "−", "-",
 )
 
 // parseUnit parses a unit expression such as "kg·m^2/s^2", "km/h", "J/(mol K)", "N m".
@@ -122,6 +122,7 @@ var unitReplacer = strings.NewReplacer(
 func parseUnit(s string) (factor float64, d dims, ok bool) {
 	s = unitReplacer.Replace(s)
 	s = strings.ReplaceAll(s, `\text`, "")
+	s = strings.ReplaceAll(s, `\cdot`, "*")
 	s = strings.ReplaceAll(s, `\mathrm`, "")
 	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "."))
 	if s == "" || len(s) > 64 {

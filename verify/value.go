@@ -119,12 +119,16 @@ var relReplacer = strings.NewReplacer(`\left`, "", `\right`, "", `\infty`, `\inf
 	`\newline`, " ", `\neg`, `\neg`, `\leq`, "≤", `\le`, "≤", `\geq`, "≥", `\ge`, "≥", `<=`, "≤", `>=`, "≥",
 	`\neq`, "≠", `\ne`, "≠", `\approx`, "=", "≈", "=", `\equiv`, "=", `\lt`, "<", `\gt`, ">", `\cup`, "∪", `\in`, "∈")
 
-var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()]*)$`)
+var unitTail = regexp.MustCompile(`^(.*?[0-9}).\s]|.*?\\pi|.*?\^\{?-?\d+\}?)\s*(\\(?:text|mathrm|mbox)\s*\{[^{}]*\}(?:\^\{?-?\d\}?)?(?:\s*/\s*\\(?:text|mathrm)\{[^{}]*\})?|[A-Za-zΩµμÅ°][A-Za-zΩµμÅ°·*/^0-9\-\s.()\\²³⁻¹{}]*)$`)
 
 var reDoubleBackslashCmd = regexp.MustCompile(`\\\\([a-zA-Z])`)
 
-var prepReplacer = strings.NewReplacer(",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
+var prepReplacer = strings.NewReplacer("^{\\circ}", "°", "^\\circ", "°", "^{°}", "°", ",\\! ", ",", ",\\!", ",", ",\\ ", ",", "{,}", "", `\text{ and }`, ", ", `\text{and}`, ", ",
 	`\text{ or }`, ", ", `\quad`, " ", `\qquad`, " ", "!=", "≠")
+
+var reMixed = regexp.MustCompile(`^(\d+)\s+(\d+)\s*/\s*(\d+)$`)
+
+var reCases = regexp.MustCompile(`(?s)^\\begin\{(?:cases|aligned|align\*?|array\}\{[^}]*)\}(.*)\\end\{(?:cases|aligned|align\*?|array)\}$`)
 
 var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
 
@@ -134,14 +138,54 @@ func parseMath(s string) (value, bool) {
 	if len(s) > MaxExprLen {
 		return value{}, false
 	}
-	if !strings.Contains(s, `\begin`) {
+	// "x = 1/3 \approx 0.33": the exact value comes before the approximation
+	for _, ap := range []string{`\approx`, "≈"} {
+		if i := strings.Index(s, ap); i > 0 && strings.ContainsAny(s[:i], "0123456789") {
+			s = strings.TrimSpace(s[:i])
+		}
+	}
+	if strings.Contains(s, `\\`) && !strings.Contains(s, `\begin`) {
 		s = reDoubleBackslashCmd.ReplaceAllString(s, `\$1`)
 	}
-	s = prepReplacer.Replace(s)
-	s = relReplacer.Replace(s)
+	if strings.ContainsAny(s, `\!,{`) {
+		s = prepReplacer.Replace(s)
+	}
+	if strings.ContainsAny(s, `\<>=≈`) {
+		s = relReplacer.Replace(s)
+	}
 	s = normalizeLatex(s)
-	s = reListWords.ReplaceAllString(s, ", ")
+	if strings.Contains(s, " and ") || strings.Contains(s, " or ") {
+		s = reListWords.ReplaceAllString(s, ", ")
+	}
 	s = stripThousands(s)
+	// "1 1/2" is a mixed number
+	if m := reMixed.FindStringSubmatch(s); m != nil {
+		s = m[1] + "+" + m[2] + "/" + m[3]
+	}
+	// a cases/aligned system is a list of equations
+	if m := reCases.FindStringSubmatch(s); m != nil {
+		rows := strings.Split(strings.ReplaceAll(m[1], "&", ""), `\\`)
+		var keep []string
+		for _, r := range rows {
+			if r = strings.TrimSpace(r); r != "" {
+				keep = append(keep, r)
+			}
+		}
+		s = strings.Join(keep, ", ")
+	}
+	// "{1, 2, 3}" written without backslashes is a set
+	if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && balancedOuter(s, '{', '}') && len(splitTop(s[1:len(s)-1], ',')) > 1 {
+		s = `\{` + s[1:len(s)-1] + `\}`
+	}
+	// "\pm 2021", "1 \pm \sqrt{2}": the two values, as a set
+	if pm := strings.Count(s, `\pm`) + strings.Count(s, "±"); pm == 1 && !strings.Contains(s, ",") {
+		plus := strings.NewReplacer(`\pm`, "+", "±", "+").Replace(s)
+		minus := strings.NewReplacer(`\pm`, "-", "±", "-").Replace(s)
+		if strings.HasPrefix(strings.TrimSpace(plus), "+") {
+			plus = strings.TrimPrefix(strings.TrimSpace(plus), "+")
+		}
+		s = `\{` + plus + ", " + minus + `\}`
+	}
 	return parseValue(s, 0)
 }
 
@@ -190,41 +234,24 @@ func parseValue(s string, depth int) (value, bool) {
 		parts := strings.Split(strings.ReplaceAll(s, " U ", "∪"), "∪")
 		if len(parts) > 1 && len(parts) <= maxItems {
 			v.kind = vUnion
-			for _, p := range parts {
-				pv, ok := parseValue(p, depth+1)
-				if !ok {
-					return value{}, false
-				}
-				v.items = append(v.items, pv)
-			}
-			return v, true
+			items, ok := parseItems(parts, depth)
+			v.items = items
+			return v, ok
 		}
 	}
 	// top-level lists
-	sep := byte(',')
 	parts := splitTop(s, ',')
 	if len(parts) == 1 {
-		if p2 := splitTop(s, ';'); len(p2) > 1 {
-			parts, sep = p2, ';'
-		}
+		parts = splitTop(s, ';') // "p=5,q=2; p=7,q=2" style separators
 	}
-	_ = sep
 	if len(parts) > 1 {
 		if len(parts) > maxItems {
 			return value{}, false
 		}
 		v.kind = vBare
-		for _, p := range parts {
-			if strings.TrimSpace(p) == "" {
-				return value{}, false
-			}
-			pv, ok := parseValue(p, depth+1)
-			if !ok {
-				return value{}, false
-			}
-			v.items = append(v.items, pv)
-		}
-		return v, true
+		items, ok := parseItems(parts, depth)
+		v.items = items
+		return v, ok
 	}
 	// sets \{ ... \}
 	if strings.HasPrefix(s, `\{`) && strings.HasSuffix(s, `\}`) {
@@ -233,14 +260,9 @@ func parseValue(s string, depth int) (value, bool) {
 		if inner == "" {
 			return v, true
 		}
-		for _, p := range splitTop(inner, ',') {
-			pv, ok := parseValue(p, depth+1)
-			if !ok {
-				return value{}, false
-			}
-			v.items = append(v.items, pv)
-		}
-		return v, len(v.items) <= maxItems
+		items, ok := parseItems(splitTop(inner, ','), depth)
+		v.items = items
+		return v, ok
 	}
 	// bracketed tuples and intervals
 	if len(s) >= 2 && (s[0] == '(' || s[0] == '[') && (s[len(s)-1] == ')' || s[len(s)-1] == ']') {
@@ -254,19 +276,14 @@ func parseValue(s string, depth int) (value, bool) {
 					v.kind = vInterval
 				}
 				v.open, v.close = s[0], s[len(s)-1]
-				for _, p := range parts {
-					pv, ok := parseValue(p, depth+1)
-					if !ok {
-						return value{}, false
-					}
-					v.items = append(v.items, pv)
-				}
-				return v, true
+				items, ok := parseItems(parts, depth)
+				v.items = items
+				return v, ok
 			}
 		}
 	}
 	// relations
-	for _, rel := range []string{"≤", "≥", "≠", "=", "<", ">", "∈"} {
+	for _, rel := range relOps(s) {
 		if i := indexTop(s, rel); i > 0 {
 			lhs, ok1 := parseValue(s[:i], depth+1)
 			rhs, ok2 := parseValue(s[i+len(rel):], depth+1)
@@ -280,19 +297,26 @@ func parseValue(s string, depth int) (value, bool) {
 	if strings.HasSuffix(s, "%") {
 		v.pct = true
 		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
-	} else if strings.HasSuffix(s, "percent") {
-		v.pct = true
-		s = strings.TrimSpace(strings.TrimSuffix(s, "percent"))
+	} else {
+		for _, w := range []string{"per cent", "percent", "pct"} {
+			if strings.HasSuffix(s, w) {
+				v.pct = true
+				s = strings.TrimSpace(strings.TrimSuffix(s, w))
+				break
+			}
+		}
 	}
 	// a number followed by a known unit ("10 cm^2", "4.9 N·m") before plain algebra, so that
 	// unit letters are not read as variables
-	if m := unitTail.FindStringSubmatch(s); m != nil {
-		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
-		if f, d, ok := parseUnit(unit); ok {
-			if e, err := ParseExpr(num); err == nil && e.IsConst() {
-				v.kind, v.expr, v.tol = vExpr, e, precisionTol(num)
-				v.unitS, v.unitF, v.unitD = unit, f, d
-				return v, true
+	if hasUnitChar(s) {
+		if m := unitTail.FindStringSubmatch(s); m != nil {
+			num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
+			if f, d, ok := parseUnit(unit); ok {
+				if e, err := ParseExpr(num); err == nil && e.IsConst() {
+					v.kind, v.expr, v.tol = vExpr, e, precisionTol(num)
+					v.unitS, v.unitF, v.unitD = unit, f, d
+					return v, true
+				}
 			}
 		}
 	}
@@ -307,8 +331,8 @@ func parseValue(s string, depth int) (value, bool) {
 	if m := unitTail.FindStringSubmatch(s); m != nil {
 		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
 		e, err := ParseExpr(num)
-		if err != nil || !e.IsConst() {
-			return value{}, false
+		if err != nil || !e.IsConst() || strings.ContainsAny(unit, "0123456789") && !strings.Contains(unit, "^") {
+			return value{}, false // "5 ft 6 in" is not one number with an unknown unit
 		}
 		v.kind, v.expr = vExpr, e
 		v.tol = precisionTol(num)
@@ -321,6 +345,51 @@ func parseValue(s string, depth int) (value, bool) {
 		return v, true
 	}
 	return value{}, false
+}
+
+// hasUnitChar reports whether s has a digit followed later by a letter or unit symbol (a
+// cheap filter before the unit regex).
+func hasUnitChar(s string) bool {
+	digit := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case digit && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80):
+			return true
+		}
+	}
+	return false
+}
+
+var allRelOps = []string{"≤", "≥", "≠", "=", "<", ">", "∈"}
+
+// relOps returns the relation operators worth looking for in s (none for most answers).
+func relOps(s string) []string {
+	if !strings.ContainsAny(s, "≤≥≠=<>∈") {
+		return nil
+	}
+	return allRelOps
+}
+
+// parseItems parses the members of a list, set, tuple or union (at most maxItems).
+func parseItems(parts []string, depth int) ([]value, bool) {
+	if len(parts) > maxItems {
+		return nil, false
+	}
+	items := make([]value, 0, len(parts))
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			return nil, false
+		}
+		pv, ok := parseValue(p, depth+1)
+		if !ok {
+			return nil, false
+		}
+		items = append(items, pv)
+	}
+	return items, true
 }
 
 // indexTop finds rel at bracket depth 0.
@@ -348,6 +417,9 @@ var reDecimal = regexp.MustCompile(`^[-+]?\s*(\d*)\.(\d+)`)
 // half a unit in its last significant place. Integers and expressions get 0 (exact up to a
 // relative 1e-6).
 func precisionTol(s string) float64 {
+	if !strings.Contains(s, ".") {
+		return 0
+	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, "$", ""))
 	m := reDecimal.FindStringSubmatch(s)
 	if m == nil {
@@ -458,6 +530,12 @@ func exprEqual(g, a *Expr, gtol, atol float64) Outcome {
 	if len(vars) > 16 {
 		return Unknown
 	}
+	if !imagFree(g) && !imagFree(a) {
+		// both write complex numbers (1+2i vs i(2-i)): i is the imaginary unit
+		if o := complexEqual(g, a, vars); o != Unknown {
+			return o
+		}
+	}
 	env := &varEnv{names: vars}
 	valid, agree := 0, 0
 	for _, pt := range samplePoints {
@@ -536,6 +614,29 @@ func positiveMultiple(f, g *Expr) Outcome {
 	return Unknown
 }
 
+func hasLog(e *Expr) bool {
+	if e == nil {
+		return false
+	}
+	if e.kind == nFunc && e.name == "log" {
+		return true
+	}
+	return hasLog(e.a) || hasLog(e.b)
+}
+
+// withLog10 copies e reading every base-less log as log10.
+func withLog10(e *Expr) *Expr {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	if c.kind == nFunc && c.name == "log" {
+		c.name = "log10"
+	}
+	c.a, c.b = withLog10(e.a), withLog10(e.b)
+	return &c
+}
+
 // cmpCtx carries options for one comparison.
 type cmpCtx struct {
 	allowPct bool
@@ -589,6 +690,14 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	switch {
 	case g.kind == vRel && a.kind == vRel:
 		return compareRel(c, g, a)
+	case g.kind == vMatrix && isNested(a):
+		return compareValues(c, g, asMatrix(a))
+	case a.kind == vMatrix && isNested(g):
+		return compareValues(c, asMatrix(g), a)
+	case g.kind == vMatrix && (a.kind == vTuple || a.kind == vBare) && isVector(g):
+		return matchSameLength(c, flatten(g), a.items)
+	case a.kind == vMatrix && (g.kind == vTuple || g.kind == vBare) && isVector(a):
+		return matchSameLength(c, g.items, flatten(a))
 	case g.kind == vMatrix || a.kind == vMatrix:
 		if g.kind != a.kind || len(g.rows) != len(a.rows) {
 			return No
@@ -628,6 +737,9 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	if ordered == Yes {
 		return Yes
 	}
+	if (g.kind == vSet) != (a.kind == vSet) && g.kind != vBare && a.kind != vBare {
+		return No // a set is not a tuple or an interval
+	}
 	unordered := g.kind == vSet || a.kind == vSet || (g.kind == vBare && a.kind == vBare)
 	if unordered && g.kind != vInterval && a.kind != vInterval {
 		return matchUnordered(c, g.items, a.items)
@@ -640,7 +752,10 @@ func isChain(v value) bool {
 }
 
 func lastRHS(v value) value {
-	for i := 0; i < 16 && v.kind == vRel && v.rel == "=" && isNameLikeOrChain(v); i++ {
+	if v.kind != vRel || v.rel != "=" || !isNameLikeOrChain(v) {
+		return v
+	}
+	for i := 0; i < 16 && v.kind == vRel && v.rel == "="; i++ {
 		v = *v.rhs
 	}
 	return v
@@ -703,6 +818,48 @@ func relToInterval(v value) (value, bool) {
 	return value{}, false
 }
 
+// isNested reports whether v is a list of equally long bracketed lists: [[1,2],[3,4]].
+func isNested(v value) bool {
+	if v.kind != vTuple && v.kind != vBare || len(v.items) == 0 {
+		return false
+	}
+	for _, it := range v.items {
+		if it.kind != vTuple || len(it.items) != len(v.items[0].items) {
+			return false
+		}
+	}
+	return true
+}
+
+func asMatrix(v value) value {
+	m := value{kind: vMatrix}
+	for _, it := range v.items {
+		m.rows = append(m.rows, it.items)
+	}
+	return m
+}
+
+// isVector reports whether a matrix has a single row or a single column.
+func isVector(m value) bool {
+	if len(m.rows) == 1 {
+		return true
+	}
+	for _, r := range m.rows {
+		if len(r) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func flatten(m value) []value {
+	var out []value
+	for _, r := range m.rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
 func isNameLike(v *value) bool {
 	if v != nil && v.kind == vTuple && v.open == '(' {
 		for i := range v.items {
@@ -755,6 +912,13 @@ func compareRel(c *cmpCtx, g, a value) Outcome {
 		return proportional(f, h)
 	}
 	return No
+}
+
+func matchSameLength(c *cmpCtx, g, a []value) Outcome {
+	if len(g) != len(a) {
+		return No
+	}
+	return matchOrdered(c, g, a)
 }
 
 func matchOrdered(c *cmpCtx, g, a []value) Outcome {
@@ -826,6 +990,30 @@ func compareScalar(c *cmpCtx, g, a value) Outcome {
 		}
 	}
 	o := exprEqual(ge, ae, gtol, atol)
+	if o != Yes && (hasLog(ge) || hasLog(ae)) {
+		// \log without a base: natural in mathematics, decimal in chemistry and physics
+		if exprEqual(withLog10(ge), withLog10(ae), gtol, atol) == Yes {
+			return Yes
+		}
+	}
+	if o != Yes && (g.unitF != 0) != (a.unitF != 0) {
+		// 45° vs π/4: a dimensionless unit (an angle) on one side only, compared in SI as well
+		u := g
+		if a.unitF != 0 {
+			u = a
+		}
+		if u.unitD == (dims{}) && u.unitF != 1 {
+			gs, as := ge, ae
+			if g.unitF != 0 {
+				gs = &Expr{kind: nMul, a: ge, b: &Expr{kind: nNum, val: g.unitF}}
+			} else {
+				as = &Expr{kind: nMul, a: ae, b: &Expr{kind: nNum, val: a.unitF}}
+			}
+			if exprEqual(gs, as, gtol*max(g.unitF, 1e-300), atol*max(a.unitF, 1e-300)) == Yes {
+				return Yes
+			}
+		}
+	}
 	if o == Yes || !c.allowPct || g.pct == a.pct {
 		return o
 	}

@@ -1,0 +1,79 @@
+package verify
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// shortPairs are typical short (gold, answer) pairs: numbers, fractions, units, lists, text.
+var shortPairs = [][2]string{
+	{"3/2", "1.5"}, {`\frac{11}{16}`, "0.6875"}, {"4.9 J", "4.9 N·m"}, {"$2x+3$", "$3+2x$"}, {"25%", "0.25"},
+	{"(1, 2)", "(1,2)"}, {"x = 4", "4"}, {"7425000", "7,425,000"}, {"True", "Yes"}, {"Paris", "Paris"},
+	{"Wilhelm Conrad Röntgen", "Wilhelm Röntgen"}, {"420", "421"}, {`\sqrt{2}/2`, `\frac{1}{\sqrt{2}}`}, {"B", "(B)"},
+	{"36 km/h", "10 m/s"}, {"[0, 1)", "(0, 1)"},
+}
+
+// BenchmarkRuleShort measures single-core verifications per second on short answers and
+// reports the p99 latency.
+func BenchmarkRuleShort(b *testing.B) {
+	r := RuleVerifier{}
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := shortPairs[i%len(shortPairs)]
+		t0 := time.Now()
+		r.Check("", p[0], p[1])
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verif/s")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+func adversarialInputs() map[string][2]string {
+	deep := strings.Repeat(`\frac{`, 5000) + "1" + strings.Repeat("}{2}", 5000)
+	paren := strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000)
+	mb := strings.Repeat("The quick brown fox is 42 m/s or maybe \\frac{1}{2} torr, not Paris. ", 1<<20/68)
+	return map[string][2]string{
+		"deep-frac":    {"1/2", deep},
+		"deep-paren":   {"1", paren},
+		"tower":        {"10^{10^{10}}", `10^{10^{10^{10^{10}}}}`},
+		"factorial":    {"100000!", "99999!"},
+		"1MB-text":     {"Paris", mb},
+		"1MB-math":     {"5", strings.Repeat("1+", 1<<19) + "1"},
+		"1MB-boxes":    {"x", strings.Repeat(`\boxed{`, 1<<17)},
+		"many-items":   {strings.Repeat("1,", 5000) + "1", strings.Repeat("1,", 5000) + "1"},
+		"1MB-gold-ans": {mb, mb},
+	}
+}
+
+// BenchmarkAdversarial times the worst inputs end to end (extraction + rule check).
+func BenchmarkAdversarial(b *testing.B) {
+	for name, in := range adversarialInputs() {
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				a, _ := ExtractForJudging(in[1])
+				RuleVerifier{}.Check("", in[0], a)
+			}
+		})
+	}
+}
+
+// TestAdversarialBounded checks that the worst inputs finish quickly (the bound here is loose
+// because CI machines are shared; BenchmarkAdversarial gives the real figure).
+func TestAdversarialBounded(t *testing.T) {
+	for name, in := range adversarialInputs() {
+		start := time.Now()
+		a, _ := ExtractForJudging(in[1])
+		res := RuleVerifier{}.Check("", in[0], a)
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Errorf("%s took %v", name, d)
+		} else {
+			t.Logf("%-12s %8v %v", name, d.Round(time.Microsecond), res.Outcome)
+		}
+	}
+}

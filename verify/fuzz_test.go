@@ -1,0 +1,66 @@
+package verify
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func FuzzParseExpr(f *testing.F) {
+	for _, s := range []string{`\frac{1}{2}`, `\sqrt[3]{x^2}`, `2\sin^2 x`, `10^{10^{10}}`, `\left(1+x\right)!`, `|x|`,
+		`\log_{2}(8)`, `x_{12}^{3}`, `3.2e-5`, strings.Repeat("{", 60), `\frac12\frac34`, "√2π"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
+		e, err := ParseExpr(s)
+		if err == nil {
+			_ = e.String()
+			e.Eval(func(string) float64 { return 1.5 })
+		}
+		parseMath(s)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("parse of %d bytes took %v", len(s), d)
+		}
+	})
+}
+
+func FuzzExtractors(f *testing.F) {
+	for _, s := range []string{`\boxed{\frac{1}{2}}`, "Final Answer: 5\n", `\boxed{{{{}}}}`, `\fbox{x`, "The answer is: (B)\n",
+		"<|im_start|>user\nq\\boxed{}<|im_end|>\n<|im_start|>assistant\nAnswer: 3\n<|im_end|>", `\boxed 5`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if a, ok := LastBoxed2(s); ok && !strings.Contains(s, a) {
+			t.Fatal("LastBoxed2 returned text not in the input")
+		}
+		ExtractReward(s)
+		ExtractSimpleEvals(s)
+		ExtractEvalScripts(s)
+		if a, ok := LastBoxedAny(s); ok && !strings.Contains(s, a) {
+			t.Fatal("LastBoxedAny returned text not in the input")
+		}
+		ExtractRobust(s)
+		if a, how := ExtractForJudging(s); a == "" && how != "whole" && how != "last-line" {
+			t.Fatalf("ExtractForJudging gave an empty answer from %s", how)
+		}
+	})
+}
+
+func FuzzRuleCheck(f *testing.F) {
+	f.Add("", "4.9 J", "4.9 N·m")
+	f.Add("A. x\nB. y", "B", "The answer is B")
+	f.Add("", "(1,2]", `x \in (1, 2]`)
+	f.Add("", "Paris/Lutetia", "It is not Paris but either Lyon or Lutetia")
+	f.Add("", `\begin{pmatrix}1&2\\3&4\end{pmatrix}`, `\begin{bmatrix}1&2\\3&4\end{bmatrix}`)
+	f.Fuzz(func(t *testing.T, q, gold, ans string) {
+		start := time.Now()
+		res := RuleVerifier{}.Check(q, gold, ans)
+		if res.Outcome == Yes && IsTrivial(ans) {
+			t.Fatalf("trivial answer %q accepted", ans)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("check took %v", d)
+		}
+	})
+}
