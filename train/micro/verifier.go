@@ -97,7 +97,7 @@ func verifierExamples(ps []pair) []grpo.SFTExample {
 func DefaultVerifier() *VerifierConfig {
 	return &VerifierConfig{Model: ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
 		Pairs: 6000, HeldOutPairs: 400, Seed: 11,
-		SFT: grpo.SFTConfig{Steps: 300, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 50}}
+		SFT: grpo.SFTConfig{Steps: 100, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 25}}
 }
 
 // ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding,
