@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func runCLI(t *testing.T, args ...string) (string, error) {
+func runVerifyCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	rootCmd.SetOut(&out)
@@ -26,11 +26,11 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 }
 
 func TestVerifyCLISingle(t *testing.T) {
-	out, err := runCLI(t, "verify", "--gold", "4.9 J", "--answer", "4.9 N·m")
+	out, err := runVerifyCLI(t, "verify", "--gold", "4.9 J", "--answer", "4.9 N·m")
 	if err != nil || !strings.Contains(out, "verdict:   correct") || !strings.Contains(out, "layer:     rule") {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	out, err = runCLI(t, "verify", "--judge", "exact", "--gold", "4.9 J", "--answer", "4.9 N·m")
+	out, err = runVerifyCLI(t, "verify", "--judge", "exact", "--gold", "4.9 J", "--answer", "4.9 N·m")
 	if err != nil || !strings.Contains(out, "verdict:   incorrect") {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -42,7 +42,7 @@ func TestVerifyCLIBatch(t *testing.T) {
 	os.WriteFile(in, []byte(`{"id":"1","question":"q","gold":"30.0 torr, 26.3 torr","response":"The partial pressure of ethanol is 30.0 torr and the partial pressure of 1-propanol is 26.32 torr.","label":true}
 {"id":"2","question":"q","gold":"5","response":"so \\boxed{6}","label":false}
 `), 0o644)
-	out, err := runCLI(t, "verify", "--batch", in, "--out", outPath)
+	out, err := runVerifyCLI(t, "verify", "--batch", in, "--out", outPath)
 	if err != nil || !strings.Contains(out, "overall") || !strings.Contains(out, "100.0%") {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -51,7 +51,7 @@ func TestVerifyCLIBatch(t *testing.T) {
 		t.Errorf("output file:\n%s", b)
 	}
 	os.WriteFile(in, []byte("{\"id\":\"1\",\"question\":\"q\",\"response\":\"x\"}\n"), 0o644)
-	if _, err := runCLI(t, "verify", "--batch", in, "--out", outPath); err == nil || !strings.Contains(err.Error(), `in.jsonl:1: missing field "gold"`) {
+	if _, err := runVerifyCLI(t, "verify", "--batch", in, "--out", outPath); err == nil || !strings.Contains(err.Error(), `in.jsonl:1: missing field "gold"`) {
 		t.Errorf("want a file:line:field error, got %v", err)
 	}
 }
