@@ -133,6 +133,11 @@ func (j *ModelJudge) JudgeBatch(ctx context.Context, qs, golds, answers []string
 	}
 	j.mu.Unlock()
 	if len(reqs) > 0 {
+		// Pad the batch to a multiple of 32 rows: every distinct shape compiles a new graph, and the
+		// verifier's graphs live for the whole experiment (their number is capped).
+		for len(reqs)%32 != 0 {
+			reqs = append(reqs, reqs[len(reqs)-1])
+		}
 		gen, err := j.Model.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: PadToken})
 		if err != nil {
 			return nil, err
