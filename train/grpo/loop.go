@@ -1,0 +1,339 @@
+package grpo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/greason/greason/train/qwen"
+)
+
+// Tokenizer is what the loops need from a tokenizer.
+type Tokenizer interface {
+	Encode(text string) []int
+	Decode(ids []int) string
+}
+
+// Prompt is one training question: its rendered prompt tokens and what the reward needs.
+type Prompt struct {
+	Tokens   []int  `json:"-"`
+	Question string `json:"question"`
+	Gold     string `json:"gold"`
+	Domain   string `json:"domain,omitempty"`
+}
+
+// RewardFunc scores decoded responses (responses[i] answers prompts[i]; batched so a model
+// verifier can judge them together); correct is what the accuracy metric counts.
+type RewardFunc func(ctx context.Context, prompts []Prompt, responses []string) (rewards []float64, correct []bool, err error)
+
+// GRPOConfig is the loop configuration (protocol.md §3 names in comments).
+type GRPOConfig struct {
+	Steps          int         `json:"steps"`
+	PromptsPerStep int         `json:"prompts_per_step"` // data.train_batch_size
+	N              int         `json:"n"`                // rollout.n
+	MiniBatches    int         `json:"mini_batches"`     // optimizer updates per step (ppo_mini_batch_size = prompts/mini_batches)
+	MaxNewTokens   int         `json:"max_new_tokens"`
+	Temperature    float64     `json:"temperature"` // rollout temperature: 1.0
+	AdvEps         float64     `json:"adv_eps"`     // 1e-6
+	Optim          OptimConfig `json:"optim"`
+	Loss           LossConfig  `json:"loss"`
+	Seed           uint64      `json:"seed"`
+	EvalEvery      int         `json:"eval_every"`       // 0: only at the start and the end
+	CheckpointDir  string      `json:"checkpoint_dir"`   // "" disables checkpoints
+	CheckpointEvry int         `json:"checkpoint_every"` // steps between checkpoints (0: only at the end)
+	Bucket         int         `json:"bucket"`           // pad sequence lengths to a multiple (few compiled shapes)
+	PadToken       int         `json:"pad_token"`
+	StopTokens     []int       `json:"stop_tokens"`
+}
+
+// DefaultGRPO is protocol.md §3 at micro scale (batch sizes and steps are the caller's).
+func DefaultGRPO() GRPOConfig {
+	return GRPOConfig{Steps: 100, PromptsPerStep: 16, N: 8, MiniBatches: 4, MaxNewTokens: 64, Temperature: 1,
+		AdvEps: 1e-6, Optim: DefaultOptim(), Loss: DefaultLoss(), Bucket: 8}
+}
+
+// StepRecord is one line of the metrics JSONL (kind "train" or "eval").
+type StepRecord struct {
+	Kind         string             `json:"kind"`
+	Run          string             `json:"run,omitempty"`
+	Step         int                `json:"step"`
+	RewardMean   float64            `json:"reward_mean"`
+	RewardStd    float64            `json:"reward_std"`
+	Accuracy     float64            `json:"accuracy"` // train: fraction of rollouts judged correct; eval: held-out accuracy
+	KL           float64            `json:"kl"`
+	Entropy      float64            `json:"entropy"`
+	ClipFrac     float64            `json:"clip_frac"`
+	PGLoss       float64            `json:"pg_loss"`
+	GradNorm     float64            `json:"grad_norm"`
+	ResponseLen  float64            `json:"response_len"`
+	TokensPerSec float64            `json:"tokens_per_s"` // (prompt+response tokens of the step's rollouts) / step wall time
+	StepSeconds  float64            `json:"step_s"`
+	GenSeconds   float64            `json:"gen_s"` // of which rollout generation
+	ByDomain     map[string]float64 `json:"by_domain,omitempty"`
+}
+
+// EvalFunc measures held-out accuracy (overall and per domain) of the current policy.
+type EvalFunc func(ctx context.Context, step int) (overall float64, byDomain map[string]float64, err error)
+
+// loopState is the resumable part of the loop (the RNG streams are functions of seed and step).
+type loopState struct {
+	Step int `json:"step"`
+}
+
+// GRPO trains p on prompts with rewards from reward, logging one StepRecord per step (and per
+// eval) to log. When cfg.CheckpointDir holds a checkpoint it resumes from it; the data order and
+// rollout sampling depend only on (seed, step), so a resumed run equals an uninterrupted one.
+func GRPO(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok Tokenizer, prompts []Prompt,
+	reward RewardFunc, eval EvalFunc, log io.Writer, runName string, progress func(StepRecord)) error {
+	if cfg.N < 1 || cfg.PromptsPerStep < 1 || cfg.MiniBatches < 1 || (cfg.PromptsPerStep*cfg.N)%cfg.MiniBatches != 0 {
+		return fmt.Errorf("grpo: need n ≥ 1, prompts_per_step ≥ 1 and prompts_per_step·n divisible by mini_batches")
+	}
+	if len(prompts) == 0 {
+		return fmt.Errorf("grpo: no prompts")
+	}
+	enc := json.NewEncoder(log)
+	st := loopState{}
+	if cfg.CheckpointDir != "" && HasState(cfg.CheckpointDir) {
+		if err := LoadState(cfg.CheckpointDir, p, &st); err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+	}
+	emitEval := func(step int) error {
+		if eval == nil {
+			return nil
+		}
+		acc, by, err := eval(ctx, step)
+		if err != nil {
+			return err
+		}
+		r := StepRecord{Kind: "eval", Run: runName, Step: step, Accuracy: acc, ByDomain: by}
+		if progress != nil {
+			progress(r)
+		}
+		return enc.Encode(r)
+	}
+	if st.Step == 0 {
+		if err := emitEval(0); err != nil {
+			return err
+		}
+	}
+	for st.Step < cfg.Steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, err := grpoStep(ctx, cfg, p, ref, tok, prompts, reward, st.Step)
+		if err != nil {
+			return fmt.Errorf("step %d: %w", st.Step+1, err)
+		}
+		st.Step++
+		rec.Run = runName
+		if progress != nil {
+			progress(rec)
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+		if (cfg.EvalEvery > 0 && st.Step%cfg.EvalEvery == 0) || st.Step == cfg.Steps {
+			if err := emitEval(st.Step); err != nil {
+				return err
+			}
+		}
+		if cfg.CheckpointDir != "" && ((cfg.CheckpointEvry > 0 && st.Step%cfg.CheckpointEvry == 0) || st.Step == cfg.Steps) {
+			if err := SaveState(cfg.CheckpointDir, p, st); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// stepPrompts returns the indices of the prompts of step s: epochs of a permutation drawn
+// from (seed, epoch).
+func stepPrompts(n, perStep int, seed uint64, step int) []int {
+	out := make([]int, perStep)
+	for i := range out {
+		k := step*perStep + i
+		epoch, j := k/n, k%n
+		perm := rand.New(rand.NewPCG(seed, uint64(epoch)+0x5eed)).Perm(n)
+		out[i] = perm[j]
+	}
+	return out
+}
+
+func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok Tokenizer, prompts []Prompt,
+	reward RewardFunc, step int) (StepRecord, error) {
+	t0 := time.Now()
+	idx := stepPrompts(len(prompts), cfg.PromptsPerStep, cfg.Seed, step)
+	reqs := make([]qwen.Request, len(idx))
+	for i, k := range idx {
+		reqs[i] = qwen.Request{Prompt: prompts[k].Tokens, N: cfg.N, Params: qwen.SampleParams{
+			Temperature: cfg.Temperature, Seed: cfg.Seed*1_000_003 + uint64(step)*1009 + uint64(i),
+			MaxNewTokens: cfg.MaxNewTokens, StopTokens: cfg.StopTokens}}
+	}
+	samples, err := p.Model.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: cfg.PadToken})
+	if err != nil {
+		return StepRecord{}, err
+	}
+	tGen := time.Since(t0).Seconds()
+	var promptToks, respToks [][]int
+	var batchPrompts []Prompt
+	var texts []string
+	ntok, nresp := 0, 0
+	stop := cfg.PadToken
+	if len(cfg.StopTokens) > 0 {
+		stop = cfg.StopTokens[0]
+	}
+	for i, k := range idx {
+		for _, s := range samples[i] {
+			batchPrompts = append(batchPrompts, prompts[k])
+			texts = append(texts, tok.Decode(s.Tokens))
+			resp := append([]int(nil), s.Tokens...)
+			if s.FinishReason == "stop" {
+				resp = append(resp, stop) // the stop token is part of the trained response
+			}
+			promptToks = append(promptToks, prompts[k].Tokens)
+			respToks = append(respToks, resp)
+			ntok += len(prompts[k].Tokens) + len(resp)
+			nresp += len(resp)
+		}
+	}
+	rewards, ok, err := reward(ctx, batchPrompts, texts)
+	if err != nil {
+		return StepRecord{}, err
+	}
+	correct := 0
+	for _, c := range ok {
+		if c {
+			correct++
+		}
+	}
+	adv := GroupAdvantages(rewards, cfg.N, cfg.AdvEps)
+	total := len(rewards)
+	mb := total / cfg.MiniBatches
+	// Old and reference log-probs for every mini-batch before any update.
+	type mini struct {
+		s        Seqs
+		adv      []float32
+		old, ref [][]float32
+	}
+	var minis []mini
+	for b := 0; b < cfg.MiniBatches; b++ {
+		lo, hi := b*mb, (b+1)*mb
+		s := MakeSeqs(promptToks[lo:hi], respToks[lo:hi], cfg.Bucket, cfg.PadToken)
+		old, err := p.LogProbs(s)
+		if err != nil {
+			return StepRecord{}, err
+		}
+		var rl [][]float32
+		if ref != nil && cfg.Loss.KLCoef != 0 {
+			if rl, err = ref.LogProbs(s); err != nil {
+				return StepRecord{}, err
+			}
+		}
+		a := make([]float32, hi-lo)
+		for i := range a {
+			a[i] = float32(adv[lo+i])
+		}
+		minis = append(minis, mini{s, a, old, rl})
+	}
+	var agg GRPOStats
+	for _, m := range minis {
+		st, err := p.GRPOUpdate(m.s, m.adv, m.old, m.ref, cfg.Optim.LR)
+		if err != nil {
+			return StepRecord{}, err
+		}
+		agg.Loss += st.Loss / float64(len(minis))
+		agg.PG += st.PG / float64(len(minis))
+		agg.KL += st.KL / float64(len(minis))
+		agg.Entropy += st.Entropy / float64(len(minis))
+		agg.ClipFrac += st.ClipFrac / float64(len(minis))
+		agg.GradNorm += st.GradNorm / float64(len(minis))
+	}
+	p.WeightsChanged()
+	mean, std := meanStd(rewards, 0)
+	dt := time.Since(t0).Seconds()
+	return StepRecord{Kind: "train", Step: step + 1, RewardMean: mean, RewardStd: std,
+		Accuracy: float64(correct) / float64(total), KL: agg.KL, Entropy: agg.Entropy, ClipFrac: agg.ClipFrac,
+		PGLoss: agg.PG, GradNorm: agg.GradNorm, ResponseLen: float64(nresp) / float64(total),
+		TokensPerSec: float64(ntok) / dt, StepSeconds: dt, GenSeconds: tGen}, nil
+}
+
+// SFTExample is one supervised pair (token ids).
+type SFTExample struct {
+	Prompt, Response []int
+}
+
+// SFTConfig configures supervised fine-tuning.
+type SFTConfig struct {
+	Steps     int     `json:"steps"`
+	BatchSize int     `json:"batch_size"`
+	LR        float64 `json:"lr"` // the other AdamW settings are the Policy's`
+	Seed      uint64  `json:"seed"`
+	Bucket    int     `json:"bucket"`
+	PadToken  int     `json:"pad_token"`
+	LogEvery  int     `json:"log_every"`
+}
+
+// SFTRecord is one line of the SFT metrics log.
+type SFTRecord struct {
+	Kind         string  `json:"kind"` // "sft"
+	Run          string  `json:"run,omitempty"`
+	Step         int     `json:"step"`
+	Loss         float64 `json:"loss"`
+	GradNorm     float64 `json:"grad_norm"`
+	TokensPerSec float64 `json:"tokens_per_s"`
+}
+
+// SFT trains p on examples (batches drawn in epochs of a seeded permutation) and logs
+// every LogEvery steps.
+func SFT(ctx context.Context, cfg SFTConfig, p *Policy, data []SFTExample, log io.Writer, runName string, progress func(SFTRecord)) error {
+	if len(data) == 0 || cfg.BatchSize < 1 {
+		return fmt.Errorf("sft: no data or batch size < 1")
+	}
+	enc := json.NewEncoder(log)
+	for step := 0; step < cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		idx := stepPrompts(len(data), cfg.BatchSize, cfg.Seed, step)
+		pr, rs := make([][]int, len(idx)), make([][]int, len(idx))
+		ntok := 0
+		for i, k := range idx {
+			pr[i], rs[i] = data[k].Prompt, data[k].Response
+			ntok += len(pr[i]) + len(rs[i])
+		}
+		loss, norm, err := p.SFTUpdate(MakeSeqs(pr, rs, cfg.Bucket, cfg.PadToken), cfg.LR)
+		if err != nil {
+			return err
+		}
+		if cfg.LogEvery > 0 && ((step+1)%cfg.LogEvery == 0 || step+1 == cfg.Steps) {
+			r := SFTRecord{Kind: "sft", Run: runName, Step: step + 1, Loss: loss, GradNorm: norm, TokensPerSec: float64(ntok) / time.Since(t0).Seconds()}
+			if progress != nil {
+				progress(r)
+			}
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+	}
+	p.WeightsChanged()
+	return nil
+}
+
+// WriteJSON writes v as indented JSON to path (directories created).
+func WriteJSON(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
