@@ -53,6 +53,14 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
+// jobData is a job's data: its config's, or the default micro data.
+func jobData(cfg *Config) (*Config, Data) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	return cfg, MakeData(cfg)
+}
+
 func openModel(dir string, ms ModelSize, seed uint64) (*qwen.Model, error) {
 	backend, err := qwen.NewBackend()
 	if err != nil {
@@ -73,11 +81,7 @@ func LoadSFTJob(path string) (*SFTJob, error) {
 
 // RunSFT runs an SFT job and saves the model in HF layout under out/model.
 func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
-	cfg := j.Data
-	if cfg == nil {
-		cfg = DefaultConfig()
-	}
-	data := MakeData(cfg)
+	_, data := jobData(j.Data)
 	ex := data.SFT
 	if j.Task == "verifier" {
 		vc := j.Verifier
@@ -126,11 +130,7 @@ func LoadGRPOJob(path string) (*GRPOJob, error) {
 // RunGRPO runs (or resumes) a GRPO job: metrics in out/metrics.jsonl, checkpoints (weights,
 // AdamW state, step) in out/checkpoint, held-out curve in out/curve.png.
 func RunGRPO(ctx context.Context, j *GRPOJob, progress io.Writer) error {
-	cfg := j.DataConfig
-	if cfg == nil {
-		cfg = DefaultConfig()
-	}
-	data := MakeData(cfg)
+	cfg, data := jobData(j.DataConfig)
 	m, err := openModel(j.Init, ModelSize{}, 0)
 	if err != nil {
 		return fmt.Errorf("init model: %w", err)
