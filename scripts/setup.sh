@@ -26,7 +26,7 @@ GOBIN_DIR="$(go env GOPATH)/bin"
 export PATH="$GOBIN_DIR:$PATH"
 echo "setup: go toolchain $(go version | awk '{print $3}'), modules"
 go mod download
-[ -x "$GOBIN_DIR/gonb" ] || go install tool
+go install tool  # gonb, at the version go.mod resolves
 [ -x "$GOBIN_DIR/goimports" ] || go install golang.org/x/tools/cmd/goimports@v0.52.0
 gonb --install --force_deps --raw_error >/dev/null 2>&1 || gonb --install --force_deps --raw_error
 echo "setup: done (just $(just --version | awk '{print $2}'), gonb kernel installed)"

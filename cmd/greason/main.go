@@ -26,7 +26,9 @@ data
   data                  DuckDB pipeline: pull, run (ingest ... export), stats, export, bench
 model
   model init | pull     write a random Qwen2/Qwen3 checkpoint, or download one from the HF hub
-  serve                 OpenAI-compatible server for a local model (GoMLX)`,
+  serve                 OpenAI-compatible server for a local model (GoMLX)
+train
+  train micro | sft | grpo   the micro reproduction, SFT and GRPO trainers`,
 	SilenceUsage:  true,
 	SilenceErrors: true,
 }
