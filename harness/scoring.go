@@ -3,9 +3,9 @@ package harness
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/greason/greason/benchmarks"
+	"github.com/greason/greason/internal/parallel"
 )
 
 // Response is one model output to be scored.
@@ -38,39 +38,9 @@ func ScoreAll(ctx context.Context, b benchmarks.Benchmark, items []benchmarks.It
 			return nil, fmt.Errorf("%s: no item with id %q", b.Spec().Name, r.ID)
 		}
 	}
-	if workers < 1 {
-		workers = 1
-	}
-	out := make([]benchmarks.Result, len(resps))
-	errs := make([]error, len(resps))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				s := sc
-				s.Sample = resps[i].Sample
-				out[i], errs[i] = b.Score(ctx, items[byID[resps[i].ID]], resps[i].Text, s)
-			}
-		}()
-	}
-	for i := range resps {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return parallel.Map(ctx, len(resps), workers, func(i int) (benchmarks.Result, error) {
+		s := sc
+		s.Sample = resps[i].Sample
+		return b.Score(ctx, items[byID[resps[i].ID]], resps[i].Text, s)
+	})
 }

@@ -10,7 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
+
+	"github.com/greason/greason/internal/parallel"
 )
 
 // Row is one batch input row. Question may be null; Label and AnswerType are optional.
@@ -103,36 +104,13 @@ func DecodeRows(r io.Reader, name string) ([]Row, error) {
 
 // RunBatch extracts an answer from every response and judges it, with workers goroutines.
 func RunBatch(ctx context.Context, j Judge, rows []Row, workers int) ([]Output, error) {
-	if workers < 1 {
-		workers = 1
-	}
-	out := make([]Output, len(rows))
-	errs := make([]error, len(rows))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], errs[i] = JudgeRow(ctx, j, rows[i])
-			}
-		}()
-	}
-	for i := range rows {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i, err := range errs {
+	return parallel.Map(ctx, len(rows), workers, func(i int) (Output, error) {
+		o, err := JudgeRow(ctx, j, rows[i])
 		if err != nil {
-			return nil, fmt.Errorf("row %d (id %s): %w", i+1, rows[i].ID, err)
+			return o, fmt.Errorf("row %d (id %s): %w", i+1, rows[i].ID, err)
 		}
-	}
-	return out, ctx.Err()
+		return o, nil
+	})
 }
 
 // JudgeRow extracts the answer of one row's response and judges it.
