@@ -24,7 +24,7 @@ func init() {
 			}
 			items := make([]Item, len(rows))
 			for i, r := range rows {
-				gold, ok := verify.LastBoxedBalanced(r.Solution)
+				gold, ok := verify.LastBoxedAny(r.Solution)
 				if !ok {
 					return nil, fieldError(f, i+1, "solution", "no \\boxed{} answer")
 				}

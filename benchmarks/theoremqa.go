@@ -300,7 +300,7 @@ func theoremExtractAnswer(pred string, flag bool) string {
 		}
 	}
 	if strings.Contains(pred, "boxed") {
-		if b, ok := verify.LastBoxedBalanced(pred); ok {
+		if b, ok := verify.LastBoxedAny(pred); ok {
 			pred = b
 		}
 	}
