@@ -1,16 +1,15 @@
 package benchmarks
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/greason/greason/internal/jsonl"
 	"github.com/greason/greason/internal/zipcrypto"
 )
 
@@ -52,26 +51,8 @@ func vendoredBytes(name string) ([]byte, error) {
 
 // readJSONL decodes each non-empty line of data into a T, naming file and line on error.
 func readJSONL[T any](file string, data []byte) ([]T, error) {
-	var out []T
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var v T
-		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: line %d: %w", file, line+1, err)
-	}
-	return out, nil
+	rows, _, err := jsonl.Decode[T](bytes.NewReader(data), file)
+	return rows, err
 }
 
 func loadVendoredJSONL[T any](name string) ([]T, error) {

@@ -1,8 +1,6 @@
 package harness
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/greason/greason/benchmarks"
+	"github.com/greason/greason/internal/jsonl"
 )
 
 // Flip is an item whose correctness changed between two runs.
@@ -41,23 +40,16 @@ func LoadScores(path string) ([]ScoreRow, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var rows []ScoreRow
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for n := 1; sc.Scan(); n++ {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var r ScoreRow
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", path, n, err)
-		}
-		if r.ID == "" {
-			return nil, fmt.Errorf("%s: line %d: field \"id\" missing", path, n)
-		}
-		rows = append(rows, r)
+	rows, lines, err := jsonl.Decode[ScoreRow](f, path)
+	if err != nil {
+		return nil, err
 	}
-	return rows, sc.Err()
+	for i, r := range rows {
+		if r.ID == "" {
+			return nil, fmt.Errorf("%s: line %d: field \"id\" missing", path, lines[i])
+		}
+	}
+	return rows, nil
 }
 
 // runScores maps benchmark -> rows for a run folder (or a single scores file).

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -10,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/greason/greason/internal/jsonl"
 )
 
 // Field names under which foreign generation files keep ids, responses and sample indices.
@@ -47,22 +48,8 @@ func ReadGenerations(path string) ([]Response, error) {
 		where = func(i int) string { return fmt.Sprintf("%s: record %d", path, i+1) }
 	} else {
 		var lines []int
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 1<<20), 512<<20)
-		for n := 1; sc.Scan(); n++ {
-			b := bytes.TrimSpace(sc.Bytes())
-			if len(b) == 0 {
-				continue
-			}
-			var m map[string]json.RawMessage
-			if err := json.Unmarshal(b, &m); err != nil {
-				return nil, fmt.Errorf("%s: line %d: broken JSON: %w", path, n, err)
-			}
-			recs = append(recs, m)
-			lines = append(lines, n)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+		if recs, lines, err = jsonl.Decode[map[string]json.RawMessage](bytes.NewReader(data), path); err != nil {
+			return nil, err
 		}
 		where = func(i int) string { return fmt.Sprintf("%s: line %d", path, lines[i]) }
 	}
