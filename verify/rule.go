@@ -472,6 +472,9 @@ func parseBool(s string) (bool, bool) {
 	if len(s) > 24 || strings.ContainsAny(s, "0123456789") {
 		return false, false
 	}
+	for _, cmd := range []string{`\text{`, `\textbf{`, `\mathrm{`, `\mbox{`} {
+		s = unwrapCommand(s, cmd) // a gold "\text{yes}"
+	}
 	toks := tokenize(s, 8)
 	if len(toks) != 1 {
 		return false, false

@@ -144,6 +144,13 @@ func TestRuleUnits(t *testing.T) {
 		{"", "9.8 m/s²", "9.8 m/s^2", Yes},
 		{"", `3 \mathrm{~cm}`, "0.03 m", Yes},
 		{"", `100^\circ C`, "100 °C", Yes},
+		// a one-letter unit symbol that may be a variable: equal as expressions on both readings
+		{"Simplify 4g+6g", "10g", "10*g", Yes},
+		{"Simplify 4h+7h", "11*h", "11h", Yes},
+		{"Simplify 3s+4s", "s*7", "7s", Yes},
+		{"", "10 g", "10*g", Yes},
+		{"Simplify 4g+6g", "10g", "24g", No},
+		{"", "3 m", "3*s", No},
 	})
 }
 
@@ -208,6 +215,9 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{q, "Neon", "B", Yes},
 		{"", "True", "Yes", Yes},
 		{"", "True", "correct", Yes},
+		{"", `\text{yes}`, "True", Yes},
+		{"", `\text{no}`, "False", Yes},
+		{"", `\textbf{No}`, "True", No},
 		{"", "False", "Yes, it is true.", No},
 		{"", "True", "This is not true.", No},
 		{"", "True", "Yes and no.", Unknown},

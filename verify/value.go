@@ -1014,6 +1014,17 @@ func compareScalar(c *cmpCtx, g, a value) Outcome {
 			}
 		}
 	}
+	if o != Yes && (g.unitF != 0) != (a.unitF != 0) {
+		// "10g" (read as 10 grams) vs "10*g", "11h" vs "11 h": a unit symbol on one side only may
+		// be a variable; equal as plain expressions means equal under either reading.
+		u, other := g, a
+		if a.unitF != 0 {
+			u, other = a, g
+		}
+		if e, err := ParseExpr(u.source); err == nil && exprEqual(e, other.expr, u.tol, other.tol) == Yes {
+			return Yes
+		}
+	}
 	if o == Yes || !c.allowPct || g.pct == a.pct {
 		return o
 	}
