@@ -9,7 +9,11 @@ import (
 
 // bar returns a progress bar on the pipeline's progress writer (a silent one without writer).
 func (p *Pipeline) bar(total int64, desc string) *progressbar.ProgressBar {
-	w := p.Opt.Progress
+	return newBar(p.Opt.Progress, total, desc)
+}
+
+// newBar returns a progress bar on w (a silent one if w is nil).
+func newBar(w io.Writer, total int64, desc string) *progressbar.ProgressBar {
 	if w == nil {
 		w = io.Discard
 	}
