@@ -360,6 +360,14 @@ func parseNumAt(s []string, i int) float64 {
 	return parseNum(s[i])
 }
 
+// microLegend says what the paper's columns hold in the micro rows.
+var microLegend = map[string]string{
+	"ablation_verifier": " Micro columns: model_based = GRPO rewarded by the strong rule verifier, rule_based = by normalised string match;" +
+		" rows = held-out groups, avg@4 accuracy (%) after GRPO, mean of the seeds.",
+	"ablation_data": " Micro columns: mmlu_pro = all held-out questions, gpqa = physics (units), supergpqa = other" +
+		" (percent, list, boolean, choice), math_related = math; avg@4 accuracy (%), mean of the seeds.",
+}
+
 // paperOnlyTable shows a paper CSV as it is (ablations), plus micro-reproduction rows found in
 // results/micro/<name>.csv (same columns, first column the row name).
 func paperOnlyTable(name, title, file, resultsDir string) (Table, error) {
@@ -379,7 +387,7 @@ func paperOnlyTable(name, title, file, resultsDir string) (Table, error) {
 			return t, fmt.Errorf("%s: %w", micro, err)
 		}
 		if len(mr) > 1 {
-			t.Note = "Rows marked (micro) come from " + micro + ": the CPU micro reproduction, not the paper's scale."
+			t.Note = "Rows marked (micro) come from " + micro + ": the CPU micro reproduction, not the paper's scale." + microLegend[name]
 			for _, r := range mr[1:] {
 				row := append([]string{r[0] + " (micro)"}, r[1:]...)
 				t.Rows = append(t.Rows, row)

@@ -8,36 +8,39 @@ import (
 	"github.com/greason/greason/train/grpo"
 )
 
-// DefaultConfig is the embedded default micro run (`just micro`): sized to finish in well
-// under 15 minutes on 2 CPU cores.
+// DefaultConfig is the embedded default micro run (`just micro`): one warm start, then GRPO with
+// string-match vs strong-verifier reward on all domains and the strong verifier on math-only
+// data, 3 seeds each; sized to finish in well under 15 minutes on 2 CPU cores with the
+// GOEXPERIMENT=simd build.
 func DefaultConfig() *Config {
 	g := grpo.DefaultGRPO()
-	g.Steps = 30
-	g.PromptsPerStep = 12
+	g.Steps = 80
+	g.PromptsPerStep = 16
 	g.N = 8
 	g.MiniBatches = 2
-	g.MaxNewTokens = 20
-	g.EvalEvery = 15
+	g.MaxNewTokens = 28
+	g.EvalEvery = 20
 	g.Optim.LR = 5e-4
 	g.Bucket = 8
 	return &Config{
 		Name:         "micro",
 		Model:        ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
 		DataSeed:     7,
-		TrainPrompts: 2000,
-		HeldOut:      200,
+		TrainPrompts: 4000,
+		HeldOut:      300,
 		EvalSamples:  4,
-		SFTExamples:  6000,
+		SFTExamples:  20000,
 		WrongProb:    0.4,
 		NoBoxProb:    0.3,
-		SFT:          grpo.SFTConfig{Steps: 200, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 50},
+		SFT:          grpo.SFTConfig{Steps: 1200, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100},
 		GRPO:         g,
 		Seeds:        []uint64{1, 2, 3},
 		SFTSeed:      1,
-		Parallel:     3,
+		Parallel:     2,
 		Runs: []RunSpec{
 			{Name: "string", Reward: "string", Data: "full"},
 			{Name: "rule", Reward: "rule", Data: "full"},
+			{Name: "math", Reward: "rule", Data: "math"},
 		},
 	}
 }

@@ -15,8 +15,8 @@ import (
 
 var rule = verify.RuleVerifier{}
 
-// Item is one generated question with its gold answer (canonical form), equivalent correct
-// forms (Forms[0] == Gold) and plausible wrong answers.
+// Item is one generated question with its gold answer, the equivalent correct forms of that
+// answer (Gold is one of them) and plausible wrong answers.
 type Item struct {
 	Domain   string   `json:"domain"`
 	Group    string   `json:"group"` // "math", "physics" or "other" (ablation columns)
@@ -43,119 +43,114 @@ func GroupOf(domain string) string {
 	return "other"
 }
 
-// CanonicalProb is the probability that the warm-start (SFT) data writes the gold answer in
-// exactly its canonical form; otherwise an equivalent variant is written. A string-match reward
-// only recognises the canonical form, so its false negatives are common where this is low.
-var CanonicalProb = map[string]float64{
-	"arith": 0.2, "fraction": 0.2, "algebra": 0.2, "units": 0.2,
-	"percent": 0.2, "list": 0.2, "boolean": 0.2, "choice": 0.2,
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func dec(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
-func offBy(r *rand.Rand, n int) int {
-	d := 1 + r.IntN(2)
-	if r.IntN(2) == 0 {
-		d = -d
-	}
-	return n + d
-}
-
 // Generate draws one item of the domain.
+//
+// Every domain is a procedure a small model can learn and apply to questions it has never seen
+// (composing place values, shifting a decimal point, adding like terms, converting units,
+// reading a percentage change, filtering odd numbers, comparing, picking the largest option);
+// the question spaces are large enough that the held-out questions are new ones, not facts the
+// policy could only have memorised.
+//
+// The gold answer is one of the equivalent forms drawn at random, as in WebInstruct, where each
+// source writes its reference answer its own way (\frac{1}{2}, 0.5, 50%; 2.35 m or 235 cm) and
+// nothing in the question says which: a string-match reward can only credit a correct answer
+// that happens to be written in the gold's form, the strong verifier credits every form.
 func Generate(r *rand.Rand, domain string) Item {
 	it := Item{Domain: domain, Group: GroupOf(domain)}
 	switch domain {
-	case "arith":
-		a, b := 2+r.IntN(8), 2+r.IntN(8)
-		var ans, wrong int
-		switch r.IntN(3) {
-		case 0:
-			it.Question, ans, wrong = fmt.Sprintf("%d+%d=?", a, b), a+b, a*b
-		case 1:
-			a += b
-			it.Question, ans, wrong = fmt.Sprintf("%d-%d=?", a, b), a-b, a+b
-		default:
-			it.Question, ans, wrong = fmt.Sprintf("%d*%d=?", a, b), a*b, a+b
-		}
-		it.Forms = []string{itoa(ans), itoa(ans) + ".0", itoa(ans) + ".00"}
-		it.Wrong = []string{itoa(wrong), itoa(offBy(r, ans))}
-	case "fraction":
-		dens := []int{2, 4, 5, 8, 10}
-		d := dens[r.IntN(len(dens))]
-		a, b := 1+r.IntN(d), 1+r.IntN(d)
-		n := a + b
-		g := gcd(n, d)
-		num, den := n/g, d/g
-		it.Question = fmt.Sprintf("%d/%d+%d/%d=?", a, d, b, d)
-		if den == 1 {
-			it.Forms = []string{itoa(num), itoa(num) + ".0", fmt.Sprintf("%d/1", num)}
+	case "arith": // place-value composition: 300+40+7 = 347
+		h, t, u := r.IntN(10), 1+r.IntN(9), 1+r.IntN(9)
+		ans := 100*h + 10*t + u
+		if h == 0 {
+			it.Question = fmt.Sprintf("%d+%d=?", 10*t, u)
 		} else {
-			it.Forms = []string{fmt.Sprintf("%d/%d", num, den), dec(float64(num) / float64(den)), fmt.Sprintf("\\frac{%d}{%d}", num, den)}
+			it.Question = fmt.Sprintf("%d+%d+%d=?", 100*h, 10*t, u)
 		}
-		it.Wrong = []string{fmt.Sprintf("%d/%d", n, 2*d), fmt.Sprintf("%d/%d", offBy(r, n), d)}
-	case "algebra":
-		a, b := 2+r.IntN(8), 2+r.IntN(8)
-		v := []string{"x", "y", "t"}[r.IntN(3)]
+		it.Forms = []string{itoa(ans), itoa(ans) + ".0", dec(float64(ans)/10) + " \\times 10"}
+		it.Wrong = []string{itoa(100*h + 10*u + t), itoa(ans + 10), itoa(10 * ans)}
+	case "fraction": // a decimal point shift: 347/100 = 3.47
+		n := 11 + r.IntN(989)
+		if n%10 == 0 {
+			n++
+		}
+		d := []int{10, 100}[r.IntN(2)]
+		it.Question = fmt.Sprintf("Divide %d by %d", n, d)
+		it.Forms = []string{dec(float64(n) / float64(d)), fmt.Sprintf("%d/%d", n, d), fmt.Sprintf("\\frac{%d}{%d}", n, d)}
+		it.Wrong = []string{dec(float64(n) / float64(10*d)), dec(float64(n) * 10 / float64(d))}
+	case "algebra": // like terms: 3x+4x = 7x
+		a, b := 1+r.IntN(9), 1+r.IntN(9)
+		v := string(rune('a' + r.IntN(26)))
+		if v == "e" || v == "i" {
+			v = "x" // e and i read as constants
+		}
 		it.Question = fmt.Sprintf("Simplify %d%s+%d%s", a, v, b, v)
 		s := a + b
 		it.Forms = []string{fmt.Sprintf("%d%s", s, v), fmt.Sprintf("%d*%s", s, v), fmt.Sprintf("%s*%d", v, s)}
 		it.Wrong = []string{fmt.Sprintf("%d%s", a*b, v), fmt.Sprintf("%d%s^2", s, v)}
-	case "units":
-		v, t := 2+r.IntN(8), 2+r.IntN(8)
-		d := v * t
-		it.Question = fmt.Sprintf("Speed %d m/s for %d s. Distance?", v, t)
-		it.Forms = []string{fmt.Sprintf("%d m", d), fmt.Sprintf("%d cm", d*100), fmt.Sprintf("%s km", dec(float64(d)/1000))}
-		it.Wrong = []string{fmt.Sprintf("%d m", v+t), fmt.Sprintf("%d cm", d)}
-	case "percent":
-		dens := []int{2, 4, 5, 10, 20, 25, 50}
-		den := dens[r.IntN(len(dens))]
-		num := 1 + r.IntN(den-1+1)
-		if num > den {
-			num = den
+	case "units": // mixed units: 2 m + 35 cm = 2.35 m = 235 cm
+		big, small := 1+r.IntN(9), 1+r.IntN(99)
+		type pair struct {
+			b, s, fine string
+			ratio      int
 		}
-		pct := num * 100 / den
-		it.Question = fmt.Sprintf("%d of %d items sold. Percent sold?", num, den)
-		it.Forms = []string{fmt.Sprintf("%d%%", pct), dec(float64(num) / float64(den)), fmt.Sprintf("%d percent", pct)}
-		it.Wrong = []string{fmt.Sprintf("%d%%", 100-pct), fmt.Sprintf("%d%%", num)}
-	case "list":
-		n := 4 + r.IntN(27)
-		var ds []string
-		for k := 1; k <= n; k++ {
-			if n%k == 0 {
-				ds = append(ds, itoa(k))
+		p := []pair{{"m", "cm", "mm", 100}, {"kg", "g", "mg", 1000}, {"km", "m", "cm", 1000}}[r.IntN(3)]
+		if p.ratio == 1000 {
+			small = 10 * small // 350 g, 350 m: whole tens keep the answers short
+		}
+		total := big*p.ratio + small
+		it.Question = fmt.Sprintf("%d %s + %d %s = ?", big, p.b, small, p.s)
+		fineScale := map[string]int{"mm": 10, "mg": 1000, "cm": 100}[p.fine]
+		it.Forms = []string{dec(float64(total)/float64(p.ratio)) + " " + p.b, itoa(total) + " " + p.s, itoa(total*fineScale) + " " + p.fine}
+		it.Wrong = []string{itoa(big+small) + " " + p.b, dec(float64(total)/float64(p.ratio)) + " " + p.s}
+	case "percent": // a price change read as a percentage: 100 → 137 is 37%
+		pct := 1 + r.IntN(99)
+		base := []int{100, 1000}[r.IntN(2)]
+		it.Question = fmt.Sprintf("Price rose from %d to %d. Change?", base, base+pct*base/100)
+		it.Forms = []string{fmt.Sprintf("%d%%", pct), dec(float64(pct) / 100), fmt.Sprintf("%d percent", pct)}
+		it.Wrong = []string{fmt.Sprintf("%d%%", 100+pct), fmt.Sprintf("%d%%", 100-pct)}
+	case "list": // filter: the odd numbers of a list, in any order
+		var nums, odd, even []string
+		for _, v := range r.Perm(49)[:4+r.IntN(2)] {
+			v++
+			nums = append(nums, itoa(v))
+			if v%2 == 1 {
+				odd = append(odd, itoa(v))
+			} else {
+				even = append(even, itoa(v))
 			}
 		}
-		rev := make([]string, len(ds))
-		for i, d := range ds {
-			rev[len(ds)-1-i] = d
+		if len(odd) == 0 || len(even) == 0 {
+			return Generate(r, domain)
 		}
-		it.Question = fmt.Sprintf("List all divisors of %d", n)
-		it.Forms = []string{strings.Join(ds, ", "), "{" + strings.Join(ds, ", ") + "}", strings.Join(rev, ", ")}
-		it.Wrong = []string{strings.Join(ds[:len(ds)-1], ", "), strings.Join(append(append([]string(nil), ds...), itoa(n+1)), ", ")}
+		rev := make([]string, len(odd))
+		for i, d := range odd {
+			rev[len(odd)-1-i] = d
+		}
+		it.Question = "Odd numbers in " + strings.Join(nums, ", ") + "?"
+		it.Forms = []string{strings.Join(odd, ", "), "{" + strings.Join(odd, ", ") + "}", strings.Join(rev, ", ")}
+		it.Wrong = []string{strings.Join(even, ", "), strings.Join(nums, ", ")}
+		if len(odd) > 1 {
+			it.Wrong = append(it.Wrong, strings.Join(odd[1:], ", "))
+		}
 	case "boolean":
-		a, b := 1+r.IntN(20), 1+r.IntN(20)
+		a, b := 1+r.IntN(99), 1+r.IntN(99)
 		if a == b {
 			b++
 		}
 		it.Question = fmt.Sprintf("Is %d > %d? True or False", a, b)
 		if a > b {
-			it.Forms = []string{"True", "Yes", "\\text{yes}"}
+			it.Forms = []string{"True", "Yes", "correct"}
 			it.Wrong = []string{"False", "No"}
 		} else {
-			it.Forms = []string{"False", "No", "\\text{no}"}
+			it.Forms = []string{"False", "No", "incorrect"}
 			it.Wrong = []string{"True", "Yes"}
 		}
 	case "choice":
-		vals := r.Perm(20)[:3]
+		vals := r.Perm(100)[:3]
 		best := 0
 		for i, v := range vals {
 			if v > vals[best] {
@@ -166,13 +161,12 @@ func Generate(r *rand.Rand, domain string) Item {
 		it.Question = fmt.Sprintf("Largest? (A) %d (B) %d (C) %d", vals[0], vals[1], vals[2])
 		L := string(letters[best])
 		it.Forms = []string{L, "(" + L + ")", L + ": " + itoa(vals[best])}
-		other := string(letters[(best+1)%3])
-		it.Wrong = []string{other, string(letters[(best+2)%3])}
+		it.Wrong = []string{string(letters[(best+1)%3]), string(letters[(best+2)%3])}
 	default:
 		panic("micro: unknown domain " + domain)
 	}
-	it.Gold = it.Forms[0]
-	// Drop "wrong" answers that happen to be equivalent to the gold (e.g. 100−50 = 50).
+	it.Gold = it.Forms[r.IntN(len(it.Forms))]
+	// Drop "wrong" answers that happen to be equivalent to the gold.
 	var wrong []string
 	for _, w := range it.Wrong {
 		if rule.Check(it.Question, it.Gold, w).Outcome != verify.Yes {

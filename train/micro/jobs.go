@@ -26,7 +26,10 @@ type SFTJob struct {
 	Out      string          `json:"out"` // writes out/model (HF layout) and out/metrics.jsonl
 	Data     *Config         `json:"data,omitempty"`
 	Verifier *VerifierConfig `json:"verifier,omitempty"`
-	SFT      grpo.SFTConfig  `json:"sft"`
+	// Policy (task "verifier"): a policy model dir whose sampled answers make up
+	// Verifier.PolicyShare of the pairs; empty: generator pairs only.
+	Policy string         `json:"policy,omitempty"`
+	SFT    grpo.SFTConfig `json:"sft"`
 }
 
 // GRPOJob is `greason train grpo --config F`: one GRPO run on the generator's prompts from a
@@ -81,15 +84,26 @@ func LoadSFTJob(path string) (*SFTJob, error) {
 
 // RunSFT runs an SFT job and saves the model in HF layout under out/model.
 func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
-	_, data := jobData(j.Data)
+	dcfg, data := jobData(j.Data)
 	ex := data.SFT
 	if j.Task == "verifier" {
 		vc := j.Verifier
 		if vc == nil {
 			vc = DefaultVerifier()
 		}
+		var policy *qwen.Model
+		if j.Policy != "" {
+			var err error
+			if policy, err = openModel(j.Policy, ModelSize{}, 0); err != nil {
+				return fmt.Errorf("policy: %w", err)
+			}
+		}
 		r := rand.New(rand.NewPCG(j.Seed, 0x7e7))
-		ex = verifierExamples(makePairs(r, data.Train, vc.Pairs))
+		ps, err := verifierPairs(ctx, vc, policy, r, data.Train, vc.Pairs, dcfg.GRPO.MaxNewTokens)
+		if err != nil {
+			return err
+		}
+		ex = verifierExamples(ps)
 	} else if j.Task != "policy" {
 		return fmt.Errorf("sft: task %q (want policy or verifier)", j.Task)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/greason/greason/train/grpo"
@@ -63,6 +64,9 @@ type Config struct {
 	Runs         []RunSpec       `json:"runs"`
 	Verifier     *VerifierConfig `json:"verifier,omitempty"` // needed by reward "model"
 	EvalSamples  int             `json:"eval_samples"`       // held-out accuracy = mean over this many samples at the rollout temperature (0: greedy)
+	// WarmStart, when set, is a saved warm start (HF layout, e.g. OUT/warm_start of an earlier
+	// run with the same model and data) used instead of running the SFT again.
+	WarmStart string `json:"warm_start,omitempty"`
 }
 
 // Prompt renders the question as the micro policy's prompt.
@@ -71,13 +75,11 @@ func Prompt(question string) string { return question + " " }
 // Response renders an answer as the micro policy's response.
 func Response(answer string) string { return "\\boxed{" + answer + "}" }
 
-// warmStartText draws a response for the SFT data: mostly a correct answer in some equivalent
-// form (canonical with CanonicalProb), sometimes a wrong answer or an answer without a box.
+// warmStartText draws a response for the SFT data: mostly a correct answer in one of its
+// equivalent forms (uniformly, independent of the gold's form), sometimes a wrong answer or an
+// answer without a box. The warm start is thus a noisy teacher that GRPO can sharpen.
 func warmStartText(r *rand.Rand, it Item, wrongProb, noBoxProb float64) string {
-	ans := it.Gold
-	if r.Float64() >= CanonicalProb[it.Domain] {
-		ans = it.Forms[1+r.IntN(len(it.Forms)-1)]
-	}
+	ans := it.Forms[r.IntN(len(it.Forms))]
 	if len(it.Wrong) > 0 && r.Float64() < wrongProb {
 		ans = it.Wrong[r.IntN(len(it.Wrong))]
 	}
@@ -248,46 +250,45 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 	data := MakeData(cfg)
 	sum := &Summary{Config: cfg, Command: command, Date: time.Now().UTC().Format(time.RFC3339)}
 	judges := map[string]verify.Judge{"string": verify.StringJudge{}, "rule": rule}
+	needModel := false
 	for _, r := range cfg.Runs {
-		if r.Reward == "model" && judges["model"] == nil {
+		switch r.Reward {
+		case "string", "rule":
+		case "model":
 			if cfg.Verifier == nil {
 				return nil, fmt.Errorf("run %s: reward model needs a verifier config", r.Name)
 			}
-			v, res, err := TrainVerifier(ctx, backend, cfg.Verifier, data, filepath.Join(outDir, "logs"), progress)
-			if err != nil {
-				return nil, err
-			}
-			judges["model"], sum.Verifier = v, res
-		}
-		if judges[r.Reward] == nil {
+			needModel = true
+		default:
 			return nil, fmt.Errorf("run %s: unknown reward %q (string, rule, model)", r.Name, r.Reward)
 		}
 	}
 	// One warm start (SFT from cfg.SFTSeed) shared by every run and seed: the seeds vary GRPO
 	// (data order, rollout sampling), the runs differ only in reward or data.
 	ts := time.Now()
-	m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.SFTSeed})
-	if err != nil {
-		return nil, err
-	}
-	pol, err := grpo.NewPolicy(m, cfg.GRPO.Optim, cfg.GRPO.Loss)
-	if err != nil {
-		return nil, err
-	}
-	sc := cfg.SFT
-	sc.Seed = cfg.SFTSeed
-	logf, err := os.Create(filepath.Join(outDir, "logs", "sft.jsonl"))
-	if err != nil {
-		return nil, err
-	}
-	err = grpo.SFT(ctx, sc, pol, data.SFT, logf, "sft", func(r grpo.SFTRecord) {
-		fmt.Fprintf(progress, "warm-start sft step %d/%d loss %.3f (%.0f tok/s)\n", r.Step, sc.Steps, r.Loss, r.TokensPerSec)
-	})
-	logf.Close()
-	if err != nil {
+	var m *qwen.Model
+	if cfg.WarmStart != "" {
+		if m, err = qwen.Load(cfg.WarmStart, backend, dtypes.Float32); err != nil {
+			return nil, fmt.Errorf("warm_start: %w", err)
+		}
+		if got, want := m.Config, cfg.Model.QwenConfig(); got.HiddenSize != want.HiddenSize || got.NumHiddenLayers != want.NumHiddenLayers ||
+			got.IntermediateSize != want.IntermediateSize || got.VocabSize != want.VocabSize {
+			return nil, fmt.Errorf("warm_start %s: model shape differs from the config's model", cfg.WarmStart)
+		}
+		fmt.Fprintf(progress, "warm start loaded from %s (no SFT)\n", cfg.WarmStart)
+	} else if m, err = warmStart(ctx, cfg, backend, data, outDir, progress); err != nil {
 		return nil, err
 	}
 	sum.SFTSeconds = time.Since(ts).Seconds()
+	if needModel {
+		// The micro verifier learns from pairs labelled by the rule verifier, half of them the
+		// warm start's own answers (as the paper labelled real responses with Gemini).
+		v, res, err := TrainVerifier(ctx, backend, cfg.Verifier, data, m, cfg.GRPO.MaxNewTokens, filepath.Join(outDir, "logs"), progress)
+		if err != nil {
+			return nil, err
+		}
+		judges["model"], sum.Verifier = v, res
+	}
 	beforeAcc, beforeBy, err := Evaluate(ctx, m, data.HeldOut, cfg.GRPO.MaxNewTokens, cfg.EvalSamples, cfg.GRPO.Temperature, cfg.DataSeed)
 	if err != nil {
 		return nil, err
@@ -332,6 +333,32 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 		return sum, err
 	}
 	return sum, nil
+}
+
+// warmStart trains the shared warm start by SFT and saves it under outDir/warm_start.
+func warmStart(ctx context.Context, cfg *Config, backend compute.Backend, data Data, outDir string, progress io.Writer) (*qwen.Model, error) {
+	m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.SFTSeed})
+	if err != nil {
+		return nil, err
+	}
+	pol, err := grpo.NewPolicy(m, cfg.GRPO.Optim, cfg.GRPO.Loss)
+	if err != nil {
+		return nil, err
+	}
+	sc := cfg.SFT
+	sc.Seed = cfg.SFTSeed
+	logf, err := os.Create(filepath.Join(outDir, "logs", "sft.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	err = grpo.SFT(ctx, sc, pol, data.SFT, logf, "sft", func(r grpo.SFTRecord) {
+		fmt.Fprintf(progress, "warm-start sft step %d/%d loss %.3f (%.0f tok/s)\n", r.Step, sc.Steps, r.Loss, r.TokensPerSec)
+	})
+	logf.Close()
+	if err != nil {
+		return nil, err
+	}
+	return m, m.Save(filepath.Join(outDir, "warm_start"), 0)
 }
 
 type evalResult struct {

@@ -26,6 +26,10 @@ type VerifierConfig struct {
 	HeldOutPairs int            `json:"held_out_pairs"` // agreement pairs (from held-out questions)
 	SFT          grpo.SFTConfig `json:"sft"`
 	Seed         uint64         `json:"seed"`
+	// PolicyShare is the fraction of pairs whose answer is sampled from the warm-start policy
+	// (temperature 1, the extracted boxed answer), as the paper labelled real model responses;
+	// the rest are the generator's equivalent forms, wrong answers and junk.
+	PolicyShare float64 `json:"policy_share"`
 }
 
 // VerifierResult is the micro verifier's measured agreement with the rule verifier.
@@ -35,8 +39,12 @@ type VerifierResult struct {
 	NoRecall     float64 `json:"no_recall"`
 	HeldOutPairs int     `json:"held_out_pairs"`
 	TrainPairs   int     `json:"train_pairs"`
-	Seconds      float64 `json:"seconds"`
-	Log          string  `json:"log"`
+	// PolicyAgreement is the agreement on the held-out pairs whose answer the policy sampled
+	// (what the verifier judges during GRPO); PolicyPairs counts them.
+	PolicyAgreement float64 `json:"policy_agreement"`
+	PolicyPairs     int     `json:"policy_pairs"`
+	Seconds         float64 `json:"seconds"`
+	Log             string  `json:"log"`
 }
 
 // VerifierPrompt is the micro verifier's prompt (a compact General-Verifier prompt).
@@ -71,6 +79,7 @@ func pairAnswer(r *rand.Rand, it Item) string {
 type pair struct {
 	q, gold, ans string
 	label        bool
+	policy       bool // the answer was sampled from the policy
 }
 
 func makePairs(r *rand.Rand, items []Item, n int) []pair {
@@ -78,9 +87,62 @@ func makePairs(r *rand.Rand, items []Item, n int) []pair {
 	for i := range out {
 		it := items[r.IntN(len(items))]
 		a := pairAnswer(r, it)
-		out[i] = pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes}
+		out[i] = pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes, false}
 	}
 	return out
+}
+
+// policyPairs samples n answers from the policy (temperature 1) to questions drawn from items
+// and labels them with the rule verifier; responses without an extractable answer are skipped
+// (the reward gives them −0.5 without asking a judge).
+func policyPairs(ctx context.Context, m *qwen.Model, r *rand.Rand, items []Item, n int, maxNew int) ([]pair, error) {
+	tok := CharTokenizer{}
+	var out []pair
+	for round := 0; len(out) < n && round < 8; round++ {
+		var reqs []qwen.Request
+		var its []Item
+		for k := 0; k < n-len(out)+n/8; k++ {
+			it := items[r.IntN(len(items))]
+			its = append(its, it)
+			reqs = append(reqs, qwen.Request{Prompt: tok.Encode(Prompt(it.Question)), N: 1,
+				Params: qwen.SampleParams{MaxNewTokens: maxNew, Temperature: 1, Seed: r.Uint64()}})
+		}
+		var gen [][]qwen.Sample
+		for lo := 0; lo < len(reqs); lo += 512 { // bounded batches: memory grows with the batch
+			g, err := m.Generate(ctx, reqs[lo:min(lo+512, len(reqs))], qwen.GenerateOptions{PadToken: PadToken})
+			if err != nil {
+				return nil, err
+			}
+			gen = append(gen, g...)
+		}
+		for k, it := range its {
+			a, ok := verify.ExtractReward(tok.Decode(gen[k][0].Tokens))
+			if !ok || len(out) >= n {
+				continue
+			}
+			out = append(out, pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes, true})
+		}
+	}
+	return out, nil
+}
+
+// verifierPairs builds n pairs from items: a PolicyShare fraction sampled from the policy (when
+// given), the rest from the generator, shuffled.
+func verifierPairs(ctx context.Context, cfg *VerifierConfig, policy *qwen.Model, r *rand.Rand, items []Item, n, maxNew int) ([]pair, error) {
+	k := 0
+	if policy != nil {
+		k = int(cfg.PolicyShare * float64(n))
+	}
+	ps := makePairs(r, items, n-k)
+	if k > 0 {
+		pp, err := policyPairs(ctx, policy, r, items, k, maxNew)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, pp...)
+	}
+	r.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	return ps, nil
 }
 
 func verifierExamples(ps []pair) []grpo.SFTExample {
@@ -96,8 +158,8 @@ func verifierExamples(ps []pair) []grpo.SFTExample {
 // DefaultVerifier is the micro verifier's default training.
 func DefaultVerifier() *VerifierConfig {
 	return &VerifierConfig{Model: ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
-		Pairs: 6000, HeldOutPairs: 400, Seed: 11,
-		SFT: grpo.SFTConfig{Steps: 100, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 25}}
+		Pairs: 20000, HeldOutPairs: 1000, Seed: 11, PolicyShare: 0.5,
+		SFT: grpo.SFTConfig{Steps: 800, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100}}
 }
 
 // ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding,
@@ -138,9 +200,13 @@ func (j *ModelJudge) JudgeBatch(ctx context.Context, qs, golds, answers []string
 		for len(reqs)%32 != 0 {
 			reqs = append(reqs, reqs[len(reqs)-1])
 		}
-		gen, err := j.Model.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: PadToken})
-		if err != nil {
-			return nil, err
+		var gen [][]qwen.Sample
+		for lo := 0; lo < len(reqs); lo += 256 { // bounded batches (a multiple of 32)
+			g, err := j.Model.Generate(ctx, reqs[lo:min(lo+256, len(reqs))], qwen.GenerateOptions{PadToken: PadToken})
+			if err != nil {
+				return nil, err
+			}
+			gen = append(gen, g...)
 		}
 		j.mu.Lock()
 		for k, i := range todo {
@@ -166,12 +232,20 @@ func (j *ModelJudge) Judge(ctx context.Context, question, gold, answer string) (
 }
 
 // TrainVerifier trains the micro verifier by SFT and measures its agreement with the rule
-// verifier on pairs built from held-out questions.
-func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierConfig, data Data, logDir string, progress io.Writer) (*ModelJudge, *VerifierResult, error) {
+// verifier on pairs built from held-out questions. With a policy, part of the answers are the
+// policy's own samples (cfg.PolicyShare), in training and in the agreement pairs.
+func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierConfig, data Data, policy *qwen.Model, maxNew int,
+	logDir string, progress io.Writer) (*ModelJudge, *VerifierResult, error) {
 	t0 := time.Now()
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x7e7))
-	train := makePairs(r, data.Train, cfg.Pairs)
-	held := makePairs(r, data.HeldOut, cfg.HeldOutPairs)
+	train, err := verifierPairs(ctx, cfg, policy, r, data.Train, cfg.Pairs, maxNew)
+	if err != nil {
+		return nil, nil, err
+	}
+	held, err := verifierPairs(ctx, cfg, policy, r, data.HeldOut, cfg.HeldOutPairs, maxNew)
+	if err != nil {
+		return nil, nil, err
+	}
 	ex := verifierExamples(train)
 	m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.Seed})
 	if err != nil {
@@ -203,10 +277,16 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	if err != nil {
 		return nil, nil, err
 	}
-	var agree, yes, yesHit, no, noHit float64
+	var agree, yes, yesHit, no, noHit, nPol, polAgree float64
 	for i, p := range held {
 		if pred[i] == p.label {
 			agree++
+			if p.policy {
+				polAgree++
+			}
+		}
+		if p.policy {
+			nPol++
 		}
 		if p.label {
 			yes++
@@ -222,8 +302,9 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	}
 	res := &VerifierResult{Agreement: 100 * agree / float64(len(held)), YesRecall: 100 * yesHit / max(yes, 1),
 		NoRecall: 100 * noHit / max(no, 1), HeldOutPairs: len(held), TrainPairs: len(train),
-		Seconds: time.Since(t0).Seconds(), Log: "logs/verifier_sft.jsonl"}
-	fmt.Fprintf(progress, "verifier agreement with the rule verifier on %d held-out pairs: %.1f%% (yes recall %.1f%%, no recall %.1f%%)\n",
-		len(held), res.Agreement, res.YesRecall, res.NoRecall)
+		Seconds: time.Since(t0).Seconds(), Log: "logs/verifier_sft.jsonl",
+		PolicyAgreement: 100 * polAgree / max(nPol, 1), PolicyPairs: int(nPol)}
+	fmt.Fprintf(progress, "verifier agreement with the rule verifier on %d held-out pairs: %.1f%% (yes recall %.1f%%, no recall %.1f%%); on the %d policy samples %.1f%%\n",
+		len(held), res.Agreement, res.YesRecall, res.NoRecall, res.PolicyPairs, res.PolicyAgreement)
 	return j, res, nil
 }
