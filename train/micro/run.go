@@ -2,6 +2,7 @@ package micro
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -272,7 +273,8 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 			return nil, fmt.Errorf("warm_start: %w", err)
 		}
 		if got, want := m.Config, cfg.Model.QwenConfig(); got.HiddenSize != want.HiddenSize || got.NumHiddenLayers != want.NumHiddenLayers ||
-			got.IntermediateSize != want.IntermediateSize || got.VocabSize != want.VocabSize {
+			got.IntermediateSize != want.IntermediateSize || got.VocabSize != want.VocabSize ||
+			got.NumAttentionHeads != want.NumAttentionHeads || got.NumKeyValueHeads != want.NumKeyValueHeads || got.HeadDim != want.HeadDim {
 			return nil, fmt.Errorf("warm_start %s: model shape differs from the config's model", cfg.WarmStart)
 		}
 		fmt.Fprintf(progress, "warm start loaded from %s (no SFT)\n", cfg.WarmStart)
@@ -361,6 +363,54 @@ func warmStart(ctx context.Context, cfg *Config, backend compute.Backend, data D
 	return m, m.Save(filepath.Join(outDir, "warm_start"), 0)
 }
 
+// Sample is one held-out response logged at an evaluation step (logs/RUN_sSEED_samples.jsonl):
+// what the policy writes, the strong verifier's verdict and the reward judge's.
+type Sample struct {
+	Step     int    `json:"step"`
+	Domain   string `json:"domain"`
+	Question string `json:"question"`
+	Gold     string `json:"gold"`
+	Response string `json:"response"`
+	Answer   string `json:"answer"`   // extracted (ExtractReward); empty if none
+	Correct  bool   `json:"correct"`  // strong rule verifier
+	Rewarded bool   `json:"rewarded"` // the run's reward judge said yes
+}
+
+// samplesPerEval is how many held-out questions (the first ones, one sample each at the rollout
+// temperature) are logged at every evaluation.
+const samplesPerEval = 16
+
+func writeSamples(ctx context.Context, w io.Writer, m *qwen.Model, j verify.Judge, items []Item, step, maxNew int, temp float64, seed uint64) error {
+	tok := CharTokenizer{}
+	items = items[:min(samplesPerEval, len(items))]
+	reqs := make([]qwen.Request, len(items))
+	for i, it := range items {
+		reqs[i] = qwen.Request{Prompt: tok.Encode(Prompt(it.Question)), N: 1,
+			Params: qwen.SampleParams{MaxNewTokens: maxNew, Temperature: temp, Seed: seed + 7919*uint64(step) + uint64(i)}}
+	}
+	out, err := m.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: PadToken})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	for i, it := range items {
+		resp := tok.Decode(out[i][0].Tokens)
+		s := Sample{Step: step, Domain: it.Domain, Question: it.Question, Gold: it.Gold, Response: resp, Correct: Correct(it.Question, it.Gold, resp)}
+		if a, ok := verify.ExtractReward(resp); ok {
+			s.Answer = a
+			v, err := j.Judge(ctx, it.Question, it.Gold, a)
+			if err != nil {
+				return err
+			}
+			s.Rewarded = v.Correct
+		}
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type evalResult struct {
 	acc float64
 	by  map[string]float64
@@ -417,6 +467,11 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 	}
 	defer f.Close()
 	res := Result{Run: spec.Name, Seed: seed, Log: filepath.ToSlash(filepath.Join("logs", name+".jsonl"))}
+	samples, err := os.Create(filepath.Join(outDir, "logs", name+"_samples.jsonl"))
+	if err != nil {
+		return Result{}, err
+	}
+	defer samples.Close()
 	eval := func(ctx context.Context, step int) (float64, map[string]float64, error) {
 		if step == 0 {
 			// The warm start's evaluation (identical for every run: same weights, same eval seed).
@@ -424,13 +479,11 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 			return before.acc, before.by, nil
 		}
 		acc, by, err := Evaluate(ctx, m, data.HeldOut, gc.MaxNewTokens, cfg.EvalSamples, gc.Temperature, cfg.DataSeed)
-		if err == nil {
-			if step == 0 {
-				res.Before, res.BeforeBy = acc, by
-			}
-			res.After, res.AfterBy = acc, by
+		if err != nil {
+			return 0, nil, err
 		}
-		return acc, by, err
+		res.After, res.AfterBy = acc, by
+		return acc, by, writeSamples(ctx, samples, m, j, data.HeldOut, step, gc.MaxNewTokens, gc.Temperature, cfg.DataSeed)
 	}
 	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), rewardFor(j), eval, f, name,
 		func(r grpo.StepRecord) {

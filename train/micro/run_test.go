@@ -3,6 +3,7 @@ package micro
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ func TestMicroPipeline(t *testing.T) {
 	cfg.GRPO.Steps, cfg.GRPO.PromptsPerStep, cfg.GRPO.N, cfg.GRPO.MaxNewTokens, cfg.GRPO.EvalEvery = 2, 2, 4, 8, 1
 	cfg.Seeds = []uint64{1, 2}
 	cfg.Runs = []RunSpec{{"string", "string", "full"}, {"rule", "rule", "full"}, {"math", "rule", "math"}, {"model", "model", "full"}}
-	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3,
+	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3, PolicyShare: 0.5, InitFromPolicy: true,
 		SFT: grpo.SFTConfig{Steps: 2, BatchSize: 8, LR: 1e-3, Bucket: 8}}
 	dir := t.TempDir()
 	var progress bytes.Buffer
@@ -70,7 +71,7 @@ func TestMicroPipeline(t *testing.T) {
 	if len(sum.Results) != 8 || sum.Verifier == nil {
 		t.Fatalf("%d results, verifier %v", len(sum.Results), sum.Verifier)
 	}
-	for _, f := range []string{"summary.json", "runs.csv", "ablation_verifier.csv", "ablation_data.csv", "curve_heldout.png", "curve_reward.png", "logs/model_s2.jsonl"} {
+	for _, f := range []string{"summary.json", "runs.csv", "ablation_verifier.csv", "ablation_data.csv", "curve_heldout.png", "curve_reward.png", "logs/model_s2.jsonl", "warm_start/config.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
@@ -79,11 +80,36 @@ func TestMicroPipeline(t *testing.T) {
 	if !strings.HasPrefix(string(b), "backbone,data,mmlu_pro,gpqa,supergpqa,math_related\nmicro-qwen3,Full,") {
 		t.Errorf("ablation_data.csv:\n%s", b)
 	}
+	// Held-out samples at every evaluation after step 0 (steps 1 and 2): 2 × min(16, 16 held-out).
+	sb, err := os.ReadFile(filepath.Join(dir, "logs/model_s1_samples.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(sb)), "\n")
+	var first Sample
+	if len(lines) != 2*16 || json.Unmarshal([]byte(lines[0]), &first) != nil || first.Step != 1 || first.Question == "" || first.Gold == "" {
+		t.Fatalf("%d sample lines, first %q", len(lines), lines[0])
+	}
 	recs, err := grpo.ReadLog(filepath.Join(dir, "logs/rule_s1.jsonl"))
 	if err != nil || len(recs) != 2+3 {
 		t.Fatalf("rule_s1 log: %d records (%v), want 2 train + 3 eval", len(recs), err)
 	}
 	if !strings.Contains(Report(sum), "| model | model | full |") {
 		t.Error(Report(sum))
+	}
+	// The saved warm start replaces the SFT: same weights, same held-out "before".
+	again := *cfg
+	again.WarmStart = filepath.Join(dir, "warm_start")
+	again.Seeds, again.Runs, again.Verifier = []uint64{1}, []RunSpec{{"rule", "rule", "full"}}, nil
+	sum2, err := Run(context.Background(), &again, t.TempDir(), "test", &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.Results[0].Before != sum.Results[0].Before {
+		t.Errorf("before from the saved warm start %.2f, from the SFT %.2f", sum2.Results[0].Before, sum.Results[0].Before)
+	}
+	again.Model.FF *= 2
+	if _, err := Run(context.Background(), &again, t.TempDir(), "test", &progress); err == nil || !strings.Contains(err.Error(), "shape differs") {
+		t.Errorf("warm start of another shape: %v", err)
 	}
 }

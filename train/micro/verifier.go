@@ -30,6 +30,10 @@ type VerifierConfig struct {
 	// (temperature 1, the extracted boxed answer), as the paper labelled real model responses;
 	// the rest are the generator's equivalent forms, wrong answers and junk.
 	PolicyShare float64 `json:"policy_share"`
+	// InitFromPolicy starts the verifier from the warm-start policy's weights (Model must then
+	// have its shape), as the paper's verifier starts from a pretrained language model rather
+	// than from random weights.
+	InitFromPolicy bool `json:"init_from_policy"`
 }
 
 // VerifierResult is the micro verifier's measured agreement with the rule verifier.
@@ -43,8 +47,13 @@ type VerifierResult struct {
 	// (what the verifier judges during GRPO); PolicyPairs counts them.
 	PolicyAgreement float64 `json:"policy_agreement"`
 	PolicyPairs     int     `json:"policy_pairs"`
-	Seconds         float64 `json:"seconds"`
-	Log             string  `json:"log"`
+	// StringAgreement is normalised string match's agreement with the rule verifier on the same
+	// pairs (the string-match reward's judge), for comparison; ByDomain is the verifier's agreement
+	// per generator domain.
+	StringAgreement float64            `json:"string_agreement"`
+	ByDomain        map[string]float64 `json:"by_domain"`
+	Seconds         float64            `json:"seconds"`
+	Log             string             `json:"log"`
 }
 
 // VerifierPrompt is the micro verifier's prompt (a compact General-Verifier prompt).
@@ -80,6 +89,7 @@ type pair struct {
 	q, gold, ans string
 	label        bool
 	policy       bool // the answer was sampled from the policy
+	domain       string
 }
 
 func makePairs(r *rand.Rand, items []Item, n int) []pair {
@@ -87,7 +97,7 @@ func makePairs(r *rand.Rand, items []Item, n int) []pair {
 	for i := range out {
 		it := items[r.IntN(len(items))]
 		a := pairAnswer(r, it)
-		out[i] = pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes, false}
+		out[i] = pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes, false, it.Domain}
 	}
 	return out
 }
@@ -120,7 +130,7 @@ func policyPairs(ctx context.Context, m *qwen.Model, r *rand.Rand, items []Item,
 			if !ok || len(out) >= n {
 				continue
 			}
-			out = append(out, pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes, true})
+			out = append(out, pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes, true, it.Domain})
 		}
 	}
 	return out, nil
@@ -247,7 +257,15 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 		return nil, nil, err
 	}
 	ex := verifierExamples(train)
-	m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.Seed})
+	var m *qwen.Model
+	if cfg.InitFromPolicy {
+		if policy == nil {
+			return nil, nil, fmt.Errorf("verifier: init_from_policy needs a policy")
+		}
+		m, err = grpo.CloneModel(policy)
+	} else {
+		m, err = qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.Seed})
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -277,9 +295,15 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	if err != nil {
 		return nil, nil, err
 	}
-	var agree, yes, yesHit, no, noHit, nPol, polAgree float64
+	var agree, yes, yesHit, no, noHit, nPol, polAgree, strAgree float64
+	domHit, domN := map[string]float64{}, map[string]float64{}
 	for i, p := range held {
+		if s, _ := (verify.StringJudge{}).Judge(ctx, p.q, p.gold, p.ans); s.Correct == p.label {
+			strAgree++
+		}
+		domN[p.domain]++
 		if pred[i] == p.label {
+			domHit[p.domain]++
 			agree++
 			if p.policy {
 				polAgree++
@@ -303,8 +327,12 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	res := &VerifierResult{Agreement: 100 * agree / float64(len(held)), YesRecall: 100 * yesHit / max(yes, 1),
 		NoRecall: 100 * noHit / max(no, 1), HeldOutPairs: len(held), TrainPairs: len(train),
 		Seconds: time.Since(t0).Seconds(), Log: "logs/verifier_sft.jsonl",
-		PolicyAgreement: 100 * polAgree / max(nPol, 1), PolicyPairs: int(nPol)}
-	fmt.Fprintf(progress, "verifier agreement with the rule verifier on %d held-out pairs: %.1f%% (yes recall %.1f%%, no recall %.1f%%); on the %d policy samples %.1f%%\n",
-		len(held), res.Agreement, res.YesRecall, res.NoRecall, res.PolicyPairs, res.PolicyAgreement)
+		PolicyAgreement: 100 * polAgree / max(nPol, 1), PolicyPairs: int(nPol),
+		StringAgreement: 100 * strAgree / float64(len(held)), ByDomain: map[string]float64{}}
+	for d, n := range domN {
+		res.ByDomain[d] = 100 * domHit[d] / n
+	}
+	fmt.Fprintf(progress, "verifier agreement with the rule verifier on %d held-out pairs: %.1f%% (yes recall %.1f%%, no recall %.1f%%); on the %d policy samples %.1f%%; string match %.1f%%; by domain %v\n",
+		len(held), res.Agreement, res.YesRecall, res.NoRecall, res.PolicyPairs, res.PolicyAgreement, res.StringAgreement, roundMap(res.ByDomain))
 	return j, res, nil
 }
