@@ -334,7 +334,7 @@ func proseNumbers(text string) []proseNum {
 	for _, l := range locs {
 		if l[0] > 0 {
 			p := text[l[0]-1]
-			if p >= 'A' && p <= 'Z' || p >= 'a' && p <= 'z' || p == '_' || p == '^' || p == '-' && l[0] > 1 && text[l[0]-2] >= 'a' && text[l[0]-2] <= 'z' {
+			if (p >= 'A' && p <= 'Z' || p >= 'a' && p <= 'z') && !afterCommand(text, l[0]) || p == '_' || p == '^' || p == '-' && l[0] > 1 && text[l[0]-2] >= 'a' && text[l[0]-2] <= 'z' {
 				continue // part of a name like "1-propanol"'s neighbour or a subscript
 			}
 		}
@@ -377,6 +377,16 @@ func proseNumbers(text string) []proseNum {
 		out = append(out, proseNum{v, anchored})
 	}
 	return out
+}
+
+// afterCommand reports whether text[:i] ends in a LaTeX command name (`\times10`, `\b60.1`): the
+// number that follows is a quantity of its own, not part of a name.
+func afterCommand(text string, i int) bool {
+	j := i
+	for j > 0 && (text[j-1] >= 'a' && text[j-1] <= 'z' || text[j-1] >= 'A' && text[j-1] <= 'Z') {
+		j--
+	}
+	return j > 0 && j < i && text[j-1] == '\\'
 }
 
 // compareProse matches the quantities of a prose answer to a (possibly multi-part) gold.

@@ -216,6 +216,7 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{"", "True", "Yes", Yes},
 		{"", "True", "correct", Yes},
 		{"", `\text{yes}`, "True", Yes},
+		{"", "13 percent", `13 \b60.1`, No}, // a number glued to a command still counts as the last quantity
 		{"", `\text{no}`, "False", Yes},
 		{"", `\textbf{No}`, "True", No},
 		{"", "False", "Yes, it is true.", No},
