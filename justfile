@@ -5,6 +5,7 @@ export GOTOOLCHAIN := "go1.27.3"
 export GOMLX_BACKEND := env_var_or_default("GOMLX_BACKEND", "go:ops_sequential")
 export GOMLX_NO_AUTO_INSTALL := "1"
 export PYDEVD_DISABLE_FILE_VALIDATION := "1"
+micro_goexperiment := env_var_or_default("MICRO_GOEXPERIMENT", "simd")
 export PATH := `go env GOPATH` + "/bin:" + env_var("PATH")
 
 # Install what is missing: Debian Jupyter, just, GoNB + goimports, Go modules.
@@ -55,13 +56,14 @@ data-bench rows="1000000":
 # The micro reproduction (the project's end-to-end main job, <= 15 min on 2 CPU cores): warm-start
 # SFT of a micro Qwen3 policy, then GRPO with string-match vs strong-verifier reward (paper Table 5)
 # and full vs math-only data (Table 4), 3 seeds each; results under results/micro/, then the tables.
-# GOEXPERIMENT=simd builds the Go backend's AVX2/AVX-512 kernels (4-6x faster here, same numbers).
+# GOEXPERIMENT=simd builds the Go backend's AVX2/AVX-512 kernels (4-6x faster here, same numbers);
+# MICRO_GOEXPERIMENT= (empty) builds without them.
 micro:
-    GOEXPERIMENT=simd go run -tags noxla ./cmd/greason train micro --out results/micro
+    GOEXPERIMENT={{micro_goexperiment}} go run -tags noxla ./cmd/greason train micro --out results/micro
     just tables
 
 # The micro model verifier (SFT on rule-labelled pairs) as the GRPO reward, on `just micro`'s
 # committed warm start and seeds: results under results/micro-full/.
 micro-full:
-    GOEXPERIMENT=simd go run -tags noxla ./cmd/greason train micro --config configs/micro-full.json --out results/micro-full
+    GOEXPERIMENT={{micro_goexperiment}} go run -tags noxla ./cmd/greason train micro --config configs/micro-full.json --out results/micro-full
     just tables
