@@ -36,8 +36,8 @@ type SFTJob struct {
 // model dir, resumable from out/checkpoint.
 type GRPOJob struct {
 	Init        string          `json:"init"`               // warm-start model dir (e.g. an SFTJob's out/model)
-	Verifier    string          `json:"verifier,omitempty"` // micro verifier model dir (reward "model")
-	Reward      string          `json:"reward"`             // string, rule, model
+	Verifier    string          `json:"verifier,omitempty"` // micro verifier model dir (reward "model" or "cascade")
+	Reward      string          `json:"reward"`             // string, rule, model, cascade
 	Data        string          `json:"data"`               // full or math
 	Out         string          `json:"out"`
 	DataConfig  *Config         `json:"data_config,omitempty"`
@@ -159,14 +159,17 @@ func RunGRPO(ctx context.Context, j *GRPOJob, progress io.Writer) error {
 		judge = verify.StringJudge{}
 	case "rule":
 		judge = rule
-	case "model":
+	case "model", "cascade":
 		vm, err := openModel(j.Verifier, ModelSize{}, 0)
 		if err != nil {
 			return fmt.Errorf("verifier model: %w", err)
 		}
 		judge = &ModelJudge{Model: vm}
+		if j.Reward == "cascade" {
+			judge = &verify.Cascade{Rules: rule, Model: judge}
+		}
 	default:
-		return fmt.Errorf("reward %q (want string, rule or model)", j.Reward)
+		return fmt.Errorf("reward %q (want string, rule, model or cascade)", j.Reward)
 	}
 	items := data.Train
 	if j.Data == "math" {

@@ -94,6 +94,10 @@ func TestJobs(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	job.Reward, job.Out = "cascade", filepath.Join(dir, "grpo-cascade")
+	if err := RunGRPO(ctx, job, &out); err != nil {
+		t.Fatal(err)
+	}
 	job.Reward = "exact"
 	if err := RunGRPO(ctx, job, &out); err == nil || !strings.Contains(err.Error(), "exact") {
 		t.Fatalf("unknown reward: %v", err)

@@ -43,7 +43,7 @@ func (s ModelSize) QwenConfig() *qwen.Config {
 // RunSpec is one GRPO run: its reward judge and its training data.
 type RunSpec struct {
 	Name   string `json:"name"`
-	Reward string `json:"reward"` // "string" (normalised string match), "rule" (strong rule verifier), "model" (micro model verifier)
+	Reward string `json:"reward"` // "string" (normalised string match), "rule" (strong rule verifier), "model" (micro model verifier), "cascade" (rule Yes, else the micro verifier)
 	Data   string `json:"data"`   // "full" (all domains) or "math" (math domains only)
 }
 
@@ -189,7 +189,11 @@ func rewardFor(j verify.Judge) grpo.RewardFunc {
 	tok := CharTokenizer{}
 	return func(ctx context.Context, ps []grpo.Prompt, rs []string) ([]float64, []bool, error) {
 		rew, ok := make([]float64, len(rs)), make([]bool, len(rs))
-		if mj, isModel := j.(*ModelJudge); isModel {
+		mj, isModel := j.(*ModelJudge)
+		if c, ok := j.(*verify.Cascade); ok {
+			mj, isModel = c.Model.(*ModelJudge)
+		}
+		if isModel {
 			// One batched generation for all verdicts; Judge below then hits the cache.
 			qs, gs, as := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
 			for i, r := range rs {
@@ -255,13 +259,13 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 	for _, r := range cfg.Runs {
 		switch r.Reward {
 		case "string", "rule":
-		case "model":
+		case "model", "cascade":
 			if cfg.Verifier == nil {
 				return nil, fmt.Errorf("run %s: reward model needs a verifier config", r.Name)
 			}
 			needModel = true
 		default:
-			return nil, fmt.Errorf("run %s: unknown reward %q (string, rule, model)", r.Name, r.Reward)
+			return nil, fmt.Errorf("run %s: unknown reward %q (string, rule, model, cascade)", r.Name, r.Reward)
 		}
 	}
 	// One warm start (SFT from cfg.SFTSeed) shared by every run and seed: the seeds vary GRPO
@@ -290,6 +294,7 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 			return nil, err
 		}
 		judges["model"], sum.Verifier = v, res
+		judges["cascade"] = &verify.Cascade{Rules: rule, Model: v}
 	}
 	beforeAcc, beforeBy, err := Evaluate(ctx, m, data.HeldOut, cfg.GRPO.MaxNewTokens, cfg.EvalSamples, cfg.GRPO.Temperature, cfg.DataSeed)
 	if err != nil {

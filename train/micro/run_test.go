@@ -59,7 +59,7 @@ func TestMicroPipeline(t *testing.T) {
 	cfg.SFT.Steps, cfg.SFT.BatchSize = 3, 8
 	cfg.GRPO.Steps, cfg.GRPO.PromptsPerStep, cfg.GRPO.N, cfg.GRPO.MaxNewTokens, cfg.GRPO.EvalEvery = 2, 2, 4, 8, 1
 	cfg.Seeds = []uint64{1, 2}
-	cfg.Runs = []RunSpec{{"string", "string", "full"}, {"rule", "rule", "full"}, {"math", "rule", "math"}, {"model", "model", "full"}}
+	cfg.Runs = []RunSpec{{"string", "string", "full"}, {"rule", "rule", "full"}, {"math", "rule", "math"}, {"model", "model", "full"}, {"cascade", "cascade", "full"}}
 	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3, PolicyShare: 0.5, InitFromPolicy: true,
 		SFT: grpo.SFTConfig{Steps: 2, BatchSize: 8, LR: 1e-3, Bucket: 8}}
 	dir := t.TempDir()
@@ -68,7 +68,7 @@ func TestMicroPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Results) != 8 || sum.Verifier == nil {
+	if len(sum.Results) != 10 || sum.Verifier == nil {
 		t.Fatalf("%d results, verifier %v", len(sum.Results), sum.Verifier)
 	}
 	for _, f := range []string{"summary.json", "runs.csv", "ablation_verifier.csv", "ablation_data.csv", "curve_heldout.png", "curve_reward.png", "logs/model_s2.jsonl", "warm_start/config.json"} {
