@@ -62,8 +62,9 @@ micro:
     GOEXPERIMENT={{micro_goexperiment}} go run -tags noxla ./cmd/greason train micro --out results/micro
     just tables
 
-# The micro model verifier (SFT on rule-labelled pairs) as the GRPO reward, on `just micro`'s
-# committed warm start and seeds: results under results/micro-full/.
+# The micro model verifier (SFT on rule-labelled pairs) as the GRPO reward, alone and in the
+# cascade (rule Yes, else the verifier), on `just micro`'s committed warm start and seeds:
+# results under results/micro-full/.
 micro-full:
     GOEXPERIMENT={{micro_goexperiment}} go run -tags noxla ./cmd/greason train micro --config configs/micro-full.json --out results/micro-full
     just tables
