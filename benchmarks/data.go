@@ -67,3 +67,34 @@ func loadVendoredJSONL[T any](name string) ([]T, error) {
 func fieldError(file string, row int, field, problem string) error {
 	return fmt.Errorf("%s: row %d: field %q: %s", file, row, field, problem)
 }
+
+// WriteVendored writes the vendored files as they are stored (gzip originals, the GPQA ZIP) into
+// dir, for tools that read them from disk (the DuckDB data stages). Files already there with the
+// same size are kept; others are written to a temporary file and renamed into place.
+func WriteVendored(dir string) error {
+	entries, err := vendored.ReadDir("data")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		raw, err := vendored.ReadFile("data/" + e.Name())
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, e.Name())
+		if st, err := os.Stat(dst); err == nil && st.Size() == int64(len(raw)) {
+			continue
+		}
+		tmp := dst + ".tmp"
+		if err := os.WriteFile(tmp, raw, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}

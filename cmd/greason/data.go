@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/greason/greason/benchmarks"
 	gsql "github.com/greason/greason/sql"
 )
 
@@ -30,6 +31,7 @@ var dataCmd = &cobra.Command{
 
 var dataFlags struct {
 	db, benchDir, export, plots, pullDir, endpoint string
+	resolvedBenchDir                               string
 	inputs, keepDifficulty                         []string
 	from, to, rows                                 int
 	seed                                           int64
@@ -41,8 +43,13 @@ func init() {
 	rootCmd.AddCommand(dataCmd)
 	pf := dataCmd.PersistentFlags()
 	pf.StringVar(&dataFlags.db, "db", "data/greason.duckdb", "DuckDB database file")
-	pf.StringVar(&dataFlags.benchDir, "bench-dir", "benchmarks/data", "folder of the vendored benchmark test sets")
+	pf.StringVar(&dataFlags.benchDir, "bench-dir", "benchmarks/data", "folder of the vendored benchmark test sets (default outside a checkout: the binary's embedded copies, written to the user cache)")
 	pf.BoolVarP(&dataFlags.quiet, "quiet", "q", false, "no progress output")
+	dataCmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		d, err := benchDir(cmd.Flags().Changed("bench-dir"))
+		dataFlags.resolvedBenchDir = d
+		return err
+	}
 
 	run := &cobra.Command{
 		Use:   "run [FILES...]",
@@ -83,9 +90,30 @@ which may also be given as arguments: greason data run data/webinstruct/data/*.p
 	dataCmd.AddCommand(run, stats, export, pull, bench)
 }
 
+// benchDir is --bench-dir; when it is left at its default and the working directory is not a
+// checkout (no benchmarks/data here), the binary's embedded copies are written to the user cache
+// (once) and read from there.
+func benchDir(changed bool) (string, error) {
+	if changed {
+		return dataFlags.benchDir, nil
+	}
+	if st, err := os.Stat(dataFlags.benchDir); err == nil && st.IsDir() {
+		return dataFlags.benchDir, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("--bench-dir %s not found and no cache directory for the embedded copies: %w", dataFlags.benchDir, err)
+	}
+	dir := filepath.Join(cache, "greason", "benchmarks-data")
+	if err := benchmarks.WriteVendored(dir); err != nil {
+		return "", fmt.Errorf("writing the embedded benchmark sets to %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
 func dataOptions() gsql.Options {
 	opt := gsql.DefaultOptions()
-	opt.BenchDir = dataFlags.benchDir
+	opt.BenchDir = dataFlags.resolvedBenchDir
 	opt.ExportDir = dataFlags.export
 	if dataFlags.seed != 0 {
 		opt.Seed = dataFlags.seed

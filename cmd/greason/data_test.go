@@ -9,6 +9,7 @@ import (
 
 // TestDataCLI runs `greason data run` on JSONL files given as arguments, then stats and export.
 func TestDataCLI(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // stats and export write the embedded benchmark copies there
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.jsonl")
 	rows := `{"id":"a","question":"A ball is thrown upward at 12 m/s. How high does it rise?","answer":"7.3 m","category":"Physics","difficulty":"Senior High School"}
@@ -48,5 +49,26 @@ func TestDataCLI(t *testing.T) {
 	}
 	if _, err := runCLI(t, "data", "stats", "--db", filepath.Join(dir, "none.duckdb")); err == nil {
 		t.Errorf("stats on a missing database succeeded")
+	}
+}
+
+// TestDataEmbeddedBenchmarks runs stage 0 outside a checkout: the benchmark sets come from the
+// binary's embedded copies, written once to the user cache.
+func TestDataEmbeddedBenchmarks(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Chdir(t.TempDir())
+	db := filepath.Join(t.TempDir(), "b.duckdb")
+	if out, err := runCLI(t, "data", "run", "-q", "--db", db, "--to", "0"); err != nil {
+		t.Fatalf("data run --to 0 outside a checkout: %v\n%s", err, out)
+	}
+	for _, f := range []string{"gpqa_diamond.zip", "mmlu_pro_test.jsonl.gz", "math500_test.jsonl.gz"} {
+		if _, err := os.Stat(filepath.Join(cache, "greason", "benchmarks-data", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := runCLI(t, "data", "run", "-q", "--db", db, "--to", "0", "--bench-dir", "nowhere"); err == nil ||
+		!strings.Contains(err.Error(), "nowhere") {
+		t.Errorf("an explicit missing --bench-dir: want an error naming it, got %v", err)
 	}
 }
