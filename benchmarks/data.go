@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/internal/jsonl"
 	"github.com/greason/greason/internal/zipcrypto"
 )
@@ -70,7 +71,7 @@ func fieldError(file string, row int, field, problem string) error {
 
 // WriteVendored writes the vendored files as they are stored (gzip originals, the GPQA ZIP) into
 // dir, for tools that read them from disk (the DuckDB data stages). Files already there with the
-// same size are kept; others are written to a temporary file and renamed into place.
+// same size are kept; others are written atomically.
 func WriteVendored(dir string) error {
 	entries, err := vendored.ReadDir("data")
 	if err != nil {
@@ -88,11 +89,7 @@ func WriteVendored(dir string) error {
 		if st, err := os.Stat(dst); err == nil && st.Size() == int64(len(raw)) {
 			continue
 		}
-		tmp := dst + ".tmp"
-		if err := os.WriteFile(tmp, raw, 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, dst); err != nil {
+		if err := atomicfile.WriteFile(dst, raw); err != nil {
 			return err
 		}
 	}

@@ -2,34 +2,13 @@ package harness
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+
+	"github.com/greason/greason/internal/atomicfile"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same folder and a
 // rename, so readers never see a half-written file.
-func WriteFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+func WriteFileAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }
 
 // WriteJSONAtomic writes v as indented JSON.
 func WriteJSONAtomic(path string, v any) error {

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/train/qwen"
 )
 
@@ -326,14 +325,11 @@ func SFT(ctx context.Context, cfg SFTConfig, p *Policy, data []SFTExample, log i
 	return nil
 }
 
-// WriteJSON writes v as indented JSON to path (directories created).
+// WriteJSON writes v as indented JSON to path atomically (directories created).
 func WriteJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }

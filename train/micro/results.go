@@ -3,11 +3,12 @@ package micro
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 
+	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/train/grpo"
 )
 
@@ -87,16 +88,7 @@ func runByReward(cfg *Config, reward, data string) string {
 }
 
 func writeCSV(path string, rows [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, func(w io.Writer) error { return csv.NewWriter(w).WriteAll(rows) })
 }
 
 func f1(x float64) string { return fmt.Sprintf("%.1f", x) }
