@@ -45,11 +45,6 @@ func init() {
 	pf.StringVar(&dataFlags.db, "db", "data/greason.duckdb", "DuckDB database file")
 	pf.StringVar(&dataFlags.benchDir, "bench-dir", "benchmarks/data", "folder of the vendored benchmark test sets (default outside a checkout: the binary's embedded copies, written to the user cache)")
 	pf.BoolVarP(&dataFlags.quiet, "quiet", "q", false, "no progress output")
-	dataCmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		d, err := benchDir(cmd.Flags().Changed("bench-dir"))
-		dataFlags.resolvedBenchDir = d
-		return err
-	}
 
 	run := &cobra.Command{
 		Use:   "run [FILES...]",
@@ -57,7 +52,8 @@ func init() {
 		Long: `Run pipeline stages (default 0-9). The input of stage 1 is --input: "corpus" (the vendored
 benchmark test sets, default), "synthetic:N", or WebInstruct-schema files (.parquet, .jsonl, .jsonl.gz),
 which may also be given as arguments: greason data run data/webinstruct/data/*.parquet`,
-		RunE: dataRun,
+		PreRunE: resolveBenchDir,
+		RunE:    dataRun,
 	}
 	run.Flags().StringSliceVar(&dataFlags.inputs, "input", []string{"corpus"}, "corpus | synthetic:N | files (.parquet, .jsonl, .jsonl.gz)")
 	run.Flags().IntVar(&dataFlags.from, "from", 0, "first stage")
@@ -83,7 +79,7 @@ which may also be given as arguments: greason data run data/webinstruct/data/*.p
 	pull.Flags().StringVar(&dataFlags.pullDir, "dir", "data/webinstruct", "destination folder")
 	pull.Flags().StringVar(&dataFlags.endpoint, "endpoint", "", "Hub endpoint (default $HF_ENDPOINT or https://huggingface.co)")
 
-	bench := &cobra.Command{Use: "bench", Short: "Scale benchmark: --rows synthetic rows through stages 1-9", RunE: dataBench}
+	bench := &cobra.Command{Use: "bench", Short: "Scale benchmark: --rows synthetic rows through stages 1-9", PreRunE: resolveBenchDir, RunE: dataBench}
 	bench.Flags().IntVar(&dataFlags.rows, "rows", 1000000, "synthetic rows")
 	bench.Flags().StringVar(&dataFlags.export, "export", "", "also write the export files here")
 
@@ -111,9 +107,20 @@ func benchDir(changed bool) (string, error) {
 	return dir, nil
 }
 
+// resolveBenchDir is the PreRunE of the commands that run stage 0 (run, bench): only they read
+// the benchmark sets.
+func resolveBenchDir(cmd *cobra.Command, _ []string) error {
+	d, err := benchDir(cmd.Flags().Changed("bench-dir"))
+	dataFlags.resolvedBenchDir = d
+	return err
+}
+
 func dataOptions() gsql.Options {
 	opt := gsql.DefaultOptions()
-	opt.BenchDir = dataFlags.resolvedBenchDir
+	opt.BenchDir = dataFlags.benchDir
+	if dataFlags.resolvedBenchDir != "" {
+		opt.BenchDir = dataFlags.resolvedBenchDir
+	}
 	opt.ExportDir = dataFlags.export
 	if dataFlags.seed != 0 {
 		opt.Seed = dataFlags.seed
@@ -186,11 +193,16 @@ func setInput(ctx context.Context, p *gsql.Pipeline, inputs []string) error {
 	}
 }
 
-func dataStats(cmd *cobra.Command, _ []string) error {
+// openExisting opens the --db that `greason data run` built (stats and export need its tables).
+func openExisting(ctx context.Context) (*gsql.Pipeline, error) {
 	if _, err := os.Stat(dataFlags.db); err != nil {
-		return fmt.Errorf("%s: %w (run `greason data run` first)", dataFlags.db, err)
+		return nil, fmt.Errorf("%s: %w (run `greason data run` first)", dataFlags.db, err)
 	}
-	p, err := gsql.Open(cmd.Context(), dataFlags.db, dataOptions())
+	return gsql.Open(ctx, dataFlags.db, dataOptions())
+}
+
+func dataStats(cmd *cobra.Command, _ []string) error {
+	p, err := openExisting(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -209,10 +221,7 @@ func dataStats(cmd *cobra.Command, _ []string) error {
 }
 
 func dataExport(cmd *cobra.Command, _ []string) error {
-	if _, err := os.Stat(dataFlags.db); err != nil {
-		return fmt.Errorf("%s: %w (run `greason data run` first)", dataFlags.db, err)
-	}
-	p, err := gsql.Open(cmd.Context(), dataFlags.db, dataOptions())
+	p, err := openExisting(cmd.Context())
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 
 // TestDataCLI runs `greason data run` on JSONL files given as arguments, then stats and export.
 func TestDataCLI(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // stats and export write the embedded benchmark copies there
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.jsonl")
 	rows := `{"id":"a","question":"A ball is thrown upward at 12 m/s. How high does it rise?","answer":"7.3 m","category":"Physics","difficulty":"Senior High School"}
