@@ -189,23 +189,16 @@ func rewardFor(j verify.Judge) grpo.RewardFunc {
 	tok := CharTokenizer{}
 	return func(ctx context.Context, ps []grpo.Prompt, rs []string) ([]float64, []bool, error) {
 		rew, ok := make([]float64, len(rs)), make([]bool, len(rs))
-		mj, isModel := j.(*ModelJudge)
-		if c, ok := j.(*verify.Cascade); ok {
-			mj, isModel = c.Model.(*ModelJudge)
+		qs, gs, as := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
+		for i, r := range rs {
+			a, found := verify.ExtractReward(r)
+			if !found {
+				a = verify.NoneAnswer // what RewardFor sends the judge
+			}
+			qs[i], gs[i], as[i] = ps[i].Question, ps[i].Gold, a
 		}
-		if isModel {
-			// One batched generation for all verdicts; Judge below then hits the cache.
-			qs, gs, as := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
-			for i, r := range rs {
-				a, found := verify.ExtractReward(r)
-				if !found {
-					a = verify.NoneAnswer
-				}
-				qs[i], gs[i], as[i] = ps[i].Question, ps[i].Gold, a
-			}
-			if _, err := mj.JudgeBatch(ctx, qs, gs, as); err != nil {
-				return nil, nil, err
-			}
+		if err := batchVerdicts(ctx, j, qs, gs, as); err != nil {
+			return nil, nil, err
 		}
 		for i, r := range rs {
 			v, _, err := verify.RewardFor(ctx, j, ps[i].Question, ps[i].Gold, r, tok.Count)
@@ -216,6 +209,29 @@ func rewardFor(j verify.Judge) grpo.RewardFunc {
 		}
 		return rew, ok, nil
 	}
+}
+
+// batchVerdicts decides the triples in one batched generation when j is the micro verifier or a
+// cascade over it (then only the answers the rules do not accept: the only ones the cascade asks
+// it about); j.Judge then finds the verdicts cached. Other judges need nothing.
+func batchVerdicts(ctx context.Context, j verify.Judge, qs, gs, as []string) error {
+	mj, _ := j.(*ModelJudge)
+	c, cascade := j.(*verify.Cascade)
+	if cascade {
+		mj, _ = c.Model.(*ModelJudge)
+	}
+	if mj == nil {
+		return nil
+	}
+	var bq, bg, ba []string
+	for i := range qs {
+		if cascade && c.Rules.Check(qs[i], gs[i], as[i]).Outcome == verify.Yes {
+			continue
+		}
+		bq, bg, ba = append(bq, qs[i]), append(bg, gs[i]), append(ba, as[i])
+	}
+	_, err := mj.JudgeBatch(ctx, bq, bg, ba)
+	return err
 }
 
 // Result is one (run, seed) outcome.
@@ -276,9 +292,7 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 		if m, err = qwen.Load(cfg.WarmStart, backend, dtypes.Float32); err != nil {
 			return nil, fmt.Errorf("warm_start: %w", err)
 		}
-		if got, want := m.Config, cfg.Model.QwenConfig(); got.HiddenSize != want.HiddenSize || got.NumHiddenLayers != want.NumHiddenLayers ||
-			got.IntermediateSize != want.IntermediateSize || got.VocabSize != want.VocabSize ||
-			got.NumAttentionHeads != want.NumAttentionHeads || got.NumKeyValueHeads != want.NumKeyValueHeads || got.HeadDim != want.HeadDim {
+		if !sameShape(m.Config, cfg.Model.QwenConfig()) {
 			return nil, fmt.Errorf("warm_start %s: model shape differs from the config's model", cfg.WarmStart)
 		}
 		fmt.Fprintf(progress, "warm start loaded from %s (no SFT)\n", cfg.WarmStart)
@@ -342,6 +356,13 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 	return sum, nil
 }
 
+// sameShape reports whether two model configs have the same weight shapes.
+func sameShape(a, b *qwen.Config) bool {
+	return a.HiddenSize == b.HiddenSize && a.NumHiddenLayers == b.NumHiddenLayers && a.IntermediateSize == b.IntermediateSize &&
+		a.VocabSize == b.VocabSize && a.NumAttentionHeads == b.NumAttentionHeads && a.NumKeyValueHeads == b.NumKeyValueHeads &&
+		a.HeadDim == b.HeadDim
+}
+
 // warmStart trains the shared warm start by SFT and saves it under outDir/warm_start.
 func warmStart(ctx context.Context, cfg *Config, backend compute.Backend, data Data, outDir string, progress io.Writer) (*qwen.Model, error) {
 	m, err := qwen.NewRandom(cfg.Model.QwenConfig(), backend, dtypes.Float32, qwen.InitOptions{Seed: cfg.SFTSeed})
@@ -397,13 +418,23 @@ func writeSamples(ctx context.Context, w io.Writer, m *qwen.Model, j verify.Judg
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(w)
+	samples, extracted := make([]Sample, len(items)), make([]bool, len(items))
+	var qs, gs, as []string
 	for i, it := range items {
 		resp := tok.Decode(out[i][0].Tokens)
-		s := Sample{Step: step, Domain: it.Domain, Question: it.Question, Gold: it.Gold, Response: resp, Correct: Correct(it.Question, it.Gold, resp)}
+		samples[i] = Sample{Step: step, Domain: it.Domain, Question: it.Question, Gold: it.Gold, Response: resp, Correct: Correct(it.Question, it.Gold, resp)}
 		if a, ok := verify.ExtractReward(resp); ok {
-			s.Answer = a
-			v, err := j.Judge(ctx, it.Question, it.Gold, a)
+			samples[i].Answer, extracted[i] = a, true
+			qs, gs, as = append(qs, it.Question), append(gs, it.Gold), append(as, a)
+		}
+	}
+	if err := batchVerdicts(ctx, j, qs, gs, as); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	for i, s := range samples {
+		if extracted[i] {
+			v, err := j.Judge(ctx, s.Question, s.Gold, s.Answer)
 			if err != nil {
 				return err
 			}

@@ -104,7 +104,7 @@ func makePairs(r *rand.Rand, items []Item, n int) []pair {
 
 // policyPairs samples n answers from the policy (temperature 1) to questions drawn from items
 // and labels them with the rule verifier; responses without an extractable answer are skipped
-// (the reward gives them −0.5 without asking a judge).
+// (the judge then sees the literal None, which the generator's junk pairs already cover).
 func policyPairs(ctx context.Context, m *qwen.Model, r *rand.Rand, items []Item, n int, maxNew int) ([]pair, error) {
 	tok := CharTokenizer{}
 	var out []pair
@@ -117,13 +117,9 @@ func policyPairs(ctx context.Context, m *qwen.Model, r *rand.Rand, items []Item,
 			reqs = append(reqs, qwen.Request{Prompt: tok.Encode(Prompt(it.Question)), N: 1,
 				Params: qwen.SampleParams{MaxNewTokens: maxNew, Temperature: 1, Seed: r.Uint64()}})
 		}
-		var gen [][]qwen.Sample
-		for lo := 0; lo < len(reqs); lo += 512 { // bounded batches: memory grows with the batch
-			g, err := m.Generate(ctx, reqs[lo:min(lo+512, len(reqs))], qwen.GenerateOptions{PadToken: PadToken})
-			if err != nil {
-				return nil, err
-			}
-			gen = append(gen, g...)
+		gen, err := generate(ctx, m, reqs, 512)
+		if err != nil {
+			return nil, err
 		}
 		for k, it := range its {
 			a, ok := verify.ExtractReward(tok.Decode(gen[k][0].Tokens))
@@ -132,6 +128,19 @@ func policyPairs(ctx context.Context, m *qwen.Model, r *rand.Rand, items []Item,
 			}
 			out = append(out, pair{it.Question, it.Gold, a, rule.Check(it.Question, it.Gold, a).Outcome == verify.Yes, true, it.Domain})
 		}
+	}
+	return out, nil
+}
+
+// generate runs the requests in batches of at most chunk rows (memory grows with the batch).
+func generate(ctx context.Context, m *qwen.Model, reqs []qwen.Request, chunk int) ([][]qwen.Sample, error) {
+	var out [][]qwen.Sample
+	for lo := 0; lo < len(reqs); lo += chunk {
+		g, err := m.Generate(ctx, reqs[lo:min(lo+chunk, len(reqs))], qwen.GenerateOptions{PadToken: PadToken})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g...)
 	}
 	return out, nil
 }
@@ -210,13 +219,9 @@ func (j *ModelJudge) JudgeBatch(ctx context.Context, qs, golds, answers []string
 		for len(reqs)%32 != 0 {
 			reqs = append(reqs, reqs[len(reqs)-1])
 		}
-		var gen [][]qwen.Sample
-		for lo := 0; lo < len(reqs); lo += 256 { // bounded batches (a multiple of 32)
-			g, err := j.Model.Generate(ctx, reqs[lo:min(lo+256, len(reqs))], qwen.GenerateOptions{PadToken: PadToken})
-			if err != nil {
-				return nil, err
-			}
-			gen = append(gen, g...)
+		gen, err := generate(ctx, j.Model, reqs, 256) // a multiple of 32
+		if err != nil {
+			return nil, err
 		}
 		j.mu.Lock()
 		for k, i := range todo {
@@ -261,6 +266,9 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	if cfg.InitFromPolicy {
 		if policy == nil {
 			return nil, nil, fmt.Errorf("verifier: init_from_policy needs a policy")
+		}
+		if !sameShape(policy.Config, cfg.Model.QwenConfig()) {
+			return nil, nil, fmt.Errorf("verifier: init_from_policy needs the verifier's model to have the policy's shape")
 		}
 		m, err = grpo.CloneModel(policy)
 	} else {
