@@ -1,6 +1,7 @@
 package micro
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -56,8 +57,16 @@ func LoadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, cfg); err != nil {
+	if err := decodeStrict(b, cfg); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// decodeStrict decodes JSON into v and rejects fields v does not have, so a misspelt key is an
+// error instead of a silently kept default.
+func decodeStrict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
 }

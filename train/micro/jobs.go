@@ -2,7 +2,6 @@ package micro
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -50,7 +49,7 @@ func readJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := decodeStrict(b, v); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil

@@ -103,3 +103,30 @@ func TestJobs(t *testing.T) {
 		t.Fatalf("unknown reward: %v", err)
 	}
 }
+
+// TestConfigsLoad reads every committed config strictly; a misspelt key is an error naming the file.
+func TestConfigsLoad(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "configs", "*.json"))
+	if len(files) < 6 {
+		t.Fatalf("%d configs", len(files))
+	}
+	for _, f := range files {
+		var err error
+		switch b, _ := os.ReadFile(f); {
+		case strings.Contains(string(b), `"runs"`):
+			_, err = LoadConfig(f)
+		case strings.Contains(string(b), `"task"`):
+			_, err = LoadSFTJob(f)
+		default:
+			_, err = LoadGRPOJob(f)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"warmstart": "x"}`), 0o644)
+	if _, err := LoadConfig(bad); err == nil || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), "warmstart") {
+		t.Errorf("misspelt key: %v", err)
+	}
+}
