@@ -14,6 +14,7 @@ setup:
 
 # The whole test suite: vet, unit and integration tests, short fuzz runs, notebooks.
 test:
+    bash scripts/check-repo.sh
     @test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
