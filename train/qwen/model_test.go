@@ -174,7 +174,7 @@ func TestLoadErrors(t *testing.T) {
 	for field, js := range map[string]string{
 		"model_type":          `{"model_type":"llama"}`,
 		"num_key_value_heads": `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":0,"rms_norm_eps":1e-6,"rope_theta":1e4}`,
-		"rope_theta":          `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"rms_norm_eps":1e-6}`,
+		"rope_theta":          `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"rms_norm_eps":1e-6,"rope_theta":-1}`,
 		"eos_token_id":        `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"rms_norm_eps":1e-6,"rope_theta":1e4,"eos_token_id":"x"}`,
 	} {
 		_, err := ParseConfig("config.json", []byte(js))

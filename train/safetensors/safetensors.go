@@ -222,6 +222,15 @@ func OpenDir(dir string) (*Checkpoint, error) {
 			}
 			c.where[name] = shard
 		}
+		// A tensor stored in a shard but missing from weight_map would be invisible: an error.
+		for shard, f := range c.files {
+			for _, n := range f.Names() {
+				if c.where[n] != shard {
+					c.Close()
+					return nil, fmt.Errorf("%s: %s holds tensor %q that weight_map does not list (or lists in %q)", idxPath, shard, n, c.where[n])
+				}
+			}
+		}
 	case os.IsNotExist(err):
 		f, err := Open(filepath.Join(dir, SingleFile))
 		if err != nil {
