@@ -2,6 +2,9 @@
 """Independent golden logits for the Go Qwen2/Qwen3 stack (train/qwen), from PyTorch.
 
     python3 tools/torchgold/gold.py        (run by `just model-golden`, from the repository root)
+    python3 tools/torchgold/gold.py --compare MODEL_DIR LOGITS.json
+                                           (check `greason model logits --out LOGITS.json` on any
+                                            Qwen2/Qwen3 checkpoint against this reference)
 
 Needs Debian's python3-torch (CPU; `apt-get install python3-torch`) and nothing else: no
 transformers, no safetensors package. The model below is written from the Hugging Face
@@ -125,7 +128,8 @@ def expected_tensors(c):
 # Format: u64 little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets},
 # "__metadata__": {...}}, then the tensor bytes (offsets relative to the end of the header).
 
-ST_DTYPES = {"F32": (torch.float32, 4), "BF16": (torch.bfloat16, 2), "F64": (torch.float64, 8)}
+ST_DTYPES = {"F32": (torch.float32, 4), "BF16": (torch.bfloat16, 2), "F16": (torch.float16, 2),
+             "F64": (torch.float64, 8)}
 
 
 def tensor_bytes(t, dtype):
@@ -156,22 +160,23 @@ def write_safetensors(path, tensors, dtype):
 
 
 def read_safetensors(path):
+    """name -> float64 tensor; tensors are read one at a time (large checkpoints fit in memory)."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    header.pop("__metadata__", None)
     out = {}
-    for name, info in header.items():
-        a, b = info["data_offsets"]
-        raw = bytearray(data[8 + n + a:8 + n + b])
-        dt = info["dtype"]
-        if dt == "BF16":
-            t = torch.frombuffer(raw, dtype=torch.int16).view(torch.bfloat16)
-        else:
-            t = torch.frombuffer(raw, dtype=ST_DTYPES[dt][0])
-        out[name] = t.reshape(info["shape"]).to(torch.float64)
+    with opener(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        header.pop("__metadata__", None)
+        for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
+            a, b = info["data_offsets"]
+            f.seek(8 + n + a)
+            raw = bytearray(f.read(b - a))
+            dt = info["dtype"]
+            if dt == "BF16":
+                t = torch.frombuffer(raw, dtype=torch.int16).view(torch.bfloat16)
+            else:
+                t = torch.frombuffer(raw, dtype=ST_DTYPES[dt][0])
+            out[name] = t.reshape(info["shape"]).to(torch.float64)
     return out
 
 
@@ -422,8 +427,35 @@ def write_variant(v):
           f"max |logit| {max_abs:.3f}, min argmax margin {min_margin:.2e}, {size / 1024:.0f} KiB on disk")
 
 
+def compare(model_dir, logits_json):
+    """Check `greason model logits --out F.json` output against this reference on any checkpoint."""
+    with open(os.path.join(model_dir, "config.json")) as f:
+        c = resolve_config(json.load(f))
+    W = read_checkpoint(model_dir)
+    want = expected_tensors(c)
+    if c["tie_word_embeddings"] and "lm_head.weight" in W and "lm_head.weight" not in want:
+        if not torch.equal(W["lm_head.weight"], W["model.embed_tokens.weight"]):
+            raise ValueError("tied config, but lm_head.weight differs from the embedding")
+        del W["lm_head.weight"]
+    if set(W) != set(want):
+        raise ValueError(f"unexpected {sorted(set(W) - set(want))[:10]}, missing {sorted(set(want) - set(W))[:10]}")
+    with open(logits_json) as f:
+        got = json.load(f)
+    ref = forward(c, W, got["ids"])[-len(got["logits"]):]
+    diff = (torch.tensor(got["logits"], dtype=torch.float64) - ref).abs().max().item()
+    greedy = ref.argmax(-1).tolist()
+    print(f"{model_dir}: {len(got['logits'])} position(s) x {ref.shape[1]} logits, max |logit| {ref.abs().max().item():.4g}, "
+          f"max |greason - torch| {diff:.3g}, greedy {'equal' if greedy == got['greedy'] else f'differs: torch {greedy}'}")
+    return diff
+
+
 def main():
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    if sys.argv[1:2] == ["--compare"]:
+        if len(sys.argv) != 4:
+            sys.exit("usage: gold.py --compare MODEL_DIR LOGITS.json   (LOGITS.json from `greason model logits --out`)")
+        compare(sys.argv[2], sys.argv[3])
+        return
     only = set(sys.argv[1:])
     for v in VARIANTS:
         if not only or v["name"] in only:

@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -423,14 +424,14 @@ func checkNoSlidingLayers(c *Config, raw map[string]json.RawMessage) error {
 	if !use || !hasWindow {
 		return nil // sliding_window is None: every layer attends fully
 	}
-	for i := 0; i < c.NumHiddenLayers; i++ {
-		sliding := i >= maxWindow
-		if types != nil {
-			sliding = types[i] == "sliding_attention"
-		}
-		if sliding {
-			return fmt.Errorf("sliding-window attention is not implemented: use_sliding_window=true with sliding_window=%d makes layer %d a sliding layer (max_window_layers=%d)", window, i, maxWindow)
-		}
+	first := -1 // the first sliding layer
+	if types != nil {
+		first = slices.Index(types, "sliding_attention")
+	} else if maxWindow < c.NumHiddenLayers {
+		first = max(maxWindow, 0)
+	}
+	if first >= 0 {
+		return fmt.Errorf("sliding-window attention is not implemented: use_sliding_window=true with sliding_window=%d makes layer %d a sliding layer (max_window_layers=%d)", window, first, maxWindow)
 	}
 	return nil
 }

@@ -21,11 +21,11 @@ import (
 // some keys left to their HF defaults; safetensors written by hand in Python) and golden.json.gz.
 
 type torchGolden struct {
-	Name            string   `json:"name"`
-	Torch           string   `json:"torch"`
-	VocabIDs        []int    `json:"vocab_ids"` // nil: logits rows cover the whole vocabulary
-	MaxAbsLogit     float64  `json:"max_abs_logit"`
-	MinArgmaxMargin float64  `json:"min_argmax_margin"`
+	Name            string  `json:"name"`
+	Torch           string  `json:"torch"`
+	VocabIDs        []int   `json:"vocab_ids"` // nil: logits rows cover the whole vocabulary
+	MaxAbsLogit     float64 `json:"max_abs_logit"`
+	MinArgmaxMargin float64 `json:"min_argmax_margin"`
 	Prompts         []struct {
 		IDs    []int       `json:"ids"`
 		Logits [][]float64 `json:"logits"` // [position][vocab or vocab_ids]
