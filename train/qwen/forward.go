@@ -101,7 +101,7 @@ func decoder(scope *model.Scope, cfg *Config, tokens, positions, allowed *Node, 
 		scores = Where(BroadcastToDims(mask5, scores.Shape().Dimensions...), scores, Scalar(g, dtypes.Float32, maskedScore))
 		probs := ConvertDType(Softmax(scores, -1), dt)
 		attn := Reshape(Einsum("bkgts,bskd->btkgd", probs, vAll), B, T, H*hd)
-		x = Add(x, linear(scope, attn, p+"self_attn.o_proj", false))
+		x = Add(x, linear(scope, attn, p+"self_attn.o_proj", cfg.OProjBias()))
 
 		h = rmsNorm(x, weight(scope, g, p+"post_attention_layernorm.weight"), eps)
 		gate := linear(scope, h, p+"mlp.gate_proj", false)
