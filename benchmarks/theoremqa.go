@@ -19,10 +19,11 @@ import (
 // TheoremQA (TIGER-Lab/TheoremQA, 800 questions). The paper releases no script for it; "paper"
 // here is the simple-evals math prompt and first-\boxed extraction (how the authors ran their
 // other free-form sets), the boxed answer normalised by the repository's extract_theoremqa_answer
-// and graded with the repository's comparison: options by
-// substring, booleans, integers by Python round(), floats within 4% relative tolerance, lists
-// element-wise after sorting. "theoremqa-repo" also uses the repository's answer extraction
-// (answer_clean: the text after the last "The answer is", then extract_theoremqa_answer).
+// and graded with the repository's compare_answer_with_groundtruth. "theoremqa-repo" is the
+// repository's own pipeline: answer_clean of run.py on the whole response (the text after the
+// last "The answer is", then extract_theoremqa_answer), graded as compute_accuracy.py does; with
+// Scorer.Extracted it grades a prediction run.py already extracted (the published outputs' pred).
+// The grading follows the repository's latex2sympy2 and eval() (latex2sympy.go, pyeval.go).
 type theoremQA struct{}
 
 func init() { register(theoremQA{}) }
@@ -30,7 +31,8 @@ func init() { register(theoremQA{}) }
 func (theoremQA) Spec() Spec {
 	return Spec{Name: "theoremqa", Title: "TheoremQA", Count: 800, Domain: "general", Samples: 1,
 		Temperature: 0, MaxTokens: 8192, System: simpleEvalsSystem, GroupBy: "field", Headline: "micro",
-		Protocols: []string{"paper", "theoremqa-repo"}, Source: "TIGER-Lab/TheoremQA theoremqa_test.json (vendored)"}
+		Protocols: []string{"paper", "theoremqa-repo"}, GradesExtracted: []string{"theoremqa-repo"},
+		Source: "TIGER-Lab/TheoremQA theoremqa_test.json (vendored)"}
 }
 
 type theoremRow struct {
@@ -123,10 +125,15 @@ func (b theoremQA) Score(_ context.Context, it Item, response string, sc Scorer)
 	}
 	var ext string
 	var found bool
-	if p == "theoremqa-repo" {
+	switch {
+	case sc.Extracted && p != "theoremqa-repo":
+		return Result{}, fmt.Errorf("theoremqa: protocol %s cannot grade an extracted answer (theoremqa-repo can)", p)
+	case sc.Extracted: // compute_accuracy.py on a pred that run.py extracted
+		ext, found = response, response != ""
+	case p == "theoremqa-repo":
 		ext = theoremAnswerClean(response)
 		found = ext != ""
-	} else {
+	default:
 		ext, found = verify.ExtractSimpleEvals(response)
 	}
 	pred := ext

@@ -48,7 +48,7 @@ func TestReadGenerationsFormats(t *testing.T) {
 	dir := t.TempDir()
 	arr := filepath.Join(dir, "mmlu.json")
 	os.WriteFile(arr, []byte(`[{"question_id": 70, "model_outputs": "The answer is (I)."}, {"question_id": 71, "model_outputs": null, "generated_text": "x"}]`), 0o644)
-	rs, err := ReadGenerations(arr)
+	rs, err := ReadGenerations(arr, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestReadGenerationsFormats(t *testing.T) {
 	}
 	jl := filepath.Join(dir, "g.jsonl")
 	os.WriteFile(jl, []byte("{\"id\": \"a\", \"response\": \"r\", \"sample\": 3}\n\n{\"id\": \"b\", \"response\": \"s\", \"sample\": \"x\"}\n"), 0o644)
-	if _, err := ReadGenerations(jl); err == nil || !strings.Contains(err.Error(), `g.jsonl: line 3: field "sample"`) {
+	if _, err := ReadGenerations(jl, ReadOptions{}); err == nil || !strings.Contains(err.Error(), `g.jsonl: line 3: field "sample"`) {
 		t.Fatalf("%v", err)
 	}
 }
