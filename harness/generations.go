@@ -28,6 +28,9 @@ type ReadOptions struct {
 	// TextField, if set, is the one field that holds the text to score (for example "pred",
 	// an answer the file's own pipeline extracted) instead of the response fields.
 	TextField string
+	// Optional: a record without the text field is kept with Missing set (used to compare
+	// per item with a field that is null where its pipeline found nothing).
+	Optional bool
 }
 
 // ReadGenerations reads a generations file (JSONL, or a JSON array; gzipped, or the only file of a
@@ -78,10 +81,11 @@ func ReadGenerations(path string, opt ReadOptions) ([]Response, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", where(i), err)
 		}
-		if _, ok := firstPresent(m, textFields); !ok {
+		_, present := firstPresent(m, textFields)
+		if !present && !opt.Optional {
 			return nil, fmt.Errorf("%s: no response field (looked for %v)", where(i), textFields)
 		}
-		r := Response{ID: id, Text: text, Question: q, Where: where(i), Sample: -1}
+		r := Response{ID: id, Text: text, Question: q, Where: where(i), Sample: -1, Missing: !present}
 		if s, ok := firstPresent(m, sampleFields); ok {
 			if err := json.Unmarshal(m[s], &r.Sample); err != nil || r.Sample < 0 {
 				return nil, fmt.Errorf("%s: field %q: not a non-negative integer", where(i), s)

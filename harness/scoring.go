@@ -17,6 +17,7 @@ type Response struct {
 	Endpoint string
 	Question string // question text of a foreign record (matched to an item when ID is empty)
 	Where    string // file and record, for errors
+	Missing  bool   // the text field was absent or null (ReadOptions.Optional)
 }
 
 // ScoreRow is one line of a run's <bench>.scores.jsonl (and of `greason score --out`).

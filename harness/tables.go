@@ -24,13 +24,14 @@ var paperFS embed.FS
 
 // Table is one result table: the paper's numbers beside ours.
 type Table struct {
-	Name   string     // file stem under tables/
-	Title  string     // caption
-	Note   string     // how to read it
-	Header []string   // display header
-	Rows   [][]string // display cells ("paper / ours (delta)")
-	CSV    [][]string // machine-readable: separate paper, ours and delta columns
-	Bars   *BarData   // optional figure
+	Name   string            // file stem under tables/
+	Title  string            // caption
+	Note   string            // how to read it
+	Header []string          // display header
+	Rows   [][]string        // display cells ("paper / ours (delta)")
+	CSV    [][]string        // machine-readable: separate paper, ours and delta columns
+	Bars   *BarData          // optional figure
+	Files  map[string][]byte // extra files written beside the table (name -> content)
 }
 
 // BarData is what a paper-vs-ours bar figure shows.

@@ -15,9 +15,9 @@ import (
 func init() {
 	var (
 		bench, gens, protocol, out, judge, predField string
-		jc                                harness.JudgeConfig
-		seed                              uint64
-		workers                           int
+		jc                                           harness.JudgeConfig
+		seed                                         uint64
+		workers                                      int
 	)
 	cmd := &cobra.Command{
 		Use:   "score --bench NAME --generations FILE [--protocol P] --out OUT.jsonl",
