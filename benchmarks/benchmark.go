@@ -41,7 +41,7 @@ type Spec struct {
 	// GradesExtracted lists the protocols that can grade an answer some other pipeline already
 	// extracted (Scorer.Extracted), such as the pred field of the TheoremQA repository's outputs.
 	GradesExtracted []string
-	Source      string   // where the items come from
+	Source          string // where the items come from
 }
 
 // Scorer carries what scoring needs besides the item and the response.

@@ -198,8 +198,8 @@ func pyArith(op string, a, b pyVal) (pyVal, error) {
 			return pyIntVal(m), nil
 		case "**":
 			if y.Sign() >= 0 {
-				if y.BitLen() > 20 && x.CmpAbs(big.NewInt(1)) > 0 {
-					return pyVal{}, errPy // a result nobody can hold
+				if x.CmpAbs(big.NewInt(1)) > 0 && (!y.IsInt64() || int64(x.BitLen())*y.Int64() > 1<<22) {
+					return pyVal{}, errPy // over 4M bits: not an answer anybody wrote (Python would grind on)
 				}
 				return pyIntVal(new(big.Int).Exp(x, y, nil)), nil
 			}
