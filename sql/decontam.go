@@ -24,11 +24,14 @@ type ngramIndex struct {
 	count    []int32  // distinct n-grams per item (1 for a short item)
 	bits     []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
 
-	shortMin int
-	short    map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
-	shortKs  []int                      // the k present, ascending
-	nShort   int                        // items matched by containment
+	shortMin  int
+	short     map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
+	shortKs   []int                      // the k present, ascending
+	shortBits []uint64                   // 2^20-bit filter over the short items' hashes
+	nShort    int                        // items matched by containment
 }
+
+const shortFilterBits = 20
 
 const filterBits = 27
 
@@ -39,7 +42,7 @@ func (x *ngramIndex) mayHave(h uint64) bool {
 
 func newNgramIndex(n, shortMin int) *ngramIndex {
 	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22), bits: make([]uint64, 1<<(filterBits-6)),
-		shortMin: shortMin, short: map[int]map[uint64][]int32{}}
+		shortMin: shortMin, short: map[int]map[uint64][]int32{}, shortBits: make([]uint64, 1<<(shortFilterBits-6))}
 }
 
 // distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
@@ -64,6 +67,8 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 			slices.Sort(x.shortKs)
 		}
 		m[sh[0]] = append(m[sh[0]], item)
+		b := sh[0] >> (64 - shortFilterBits)
+		x.shortBits[b>>6] |= 1 << (b & 63)
 		x.nShort++
 		return
 	}
@@ -112,6 +117,9 @@ func (x *ngramIndex) count1(text string, scratch *[2][]uint64, kgrams *[]uint64,
 		*kgrams = shingleHashes(scratch[0], k, *kgrams)
 		m := x.short[k]
 		for _, h := range *kgrams {
+			if b := h >> (64 - shortFilterBits); x.shortBits[b>>6]&(1<<(b&63)) == 0 {
+				continue
+			}
 			for _, it := range m[h] {
 				counts[it] = 1
 			}
