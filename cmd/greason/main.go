@@ -36,6 +36,6 @@ train
 func main() {
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "greason:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }

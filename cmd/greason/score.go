@@ -44,7 +44,7 @@ evaluate_from_local.py extraction, for its published per-model output files); th
 			}
 			j, err := harness.NewJudge(judge, jc)
 			if err != nil {
-				return err
+				return asUserError(err)
 			}
 			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed}
 			res, err := harness.ScoreAll(context.Background(), b, items, resps, sc, workers)
