@@ -19,8 +19,14 @@ test:
     @test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
+    just openai-check
     just fuzz-smoke
     just notebooks
+
+# The official npm openai client against `greason serve` on a tiny random checkpoint (models,
+# completions, chat, streaming, n/seed, stop, logprobs, 4xx errors); see tools/openai-check.
+openai-check:
+    bash scripts/openai-check.sh
 
 # Run every fuzz target briefly (no panic, no hang).
 fuzz-smoke:

@@ -196,6 +196,11 @@ func Eval(ctx context.Context, cfg EvalConfig, opt Options) (*Record, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	lock, err := LockRun(dir) // one writer per run: a second process fails here, naming the first
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	if err := checkSameConfig(dir, cfg); err != nil {
 		return nil, err
 	}

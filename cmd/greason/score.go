@@ -46,7 +46,7 @@ TheoremQA repository's outputs: --pred-field pred).`,
 			}
 			j, err := harness.NewJudge(judge, jc)
 			if err != nil {
-				return err
+				return asUserError(err)
 			}
 			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed, Extracted: predField != ""}
 			res, err := harness.ScoreFile(context.Background(), b, items, gens, harness.ReadOptions{TextField: predField}, sc, workers)
