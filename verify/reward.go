@@ -34,10 +34,12 @@ func Reward(answer string, extracted, pass bool, gold string, count TokenCounter
 	return score
 }
 
-// RewardFor extracts the answer of a decoded policy text with ExtractReward, judges it with j
-// (the General-Verifier in the paper; any Judge here) and returns the reward and the verdict.
+// RewardFor extracts the answer of a decoded policy text with RewardAnswer (the paper's
+// ExtractReward, except that several different boxed answers reach the judge as the list of
+// them, a hedge it rejects), judges it with j (the General-Verifier in the paper; any Judge
+// here) and returns the reward and the verdict.
 func RewardFor(ctx context.Context, j Judge, question, gold, text string, count TokenCounter) (float64, Verdict, error) {
-	ans, ok := ExtractReward(text)
+	ans, ok := RewardAnswer(text)
 	sent := ans
 	if !ok {
 		sent = NoneAnswer // Python formats None into the prompt

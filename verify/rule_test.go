@@ -216,12 +216,12 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{"", "True", "Yes", Yes},
 		{"", "True", "correct", Yes},
 		{"", `\text{yes}`, "True", Yes},
-		{"", "13 percent", `13 \b60.1`, No}, // a number glued to a command still counts as the last quantity
+		{"", "13 percent", `13 \b60.1`, Unknown}, // not prose, not mathematics we read: never accepted
 		{"", `\text{no}`, "False", Yes},
 		{"", `\textbf{No}`, "True", No},
 		{"", "False", "Yes, it is true.", No},
 		{"", "True", "This is not true.", No},
-		{"", "True", "Yes and no.", Unknown},
+		{"", "True", "Yes and no.", No}, // a hedge: both verdicts
 		{"", "False", "No, the claim is false.", Yes},
 		{"", "Wilhelm Conrad Röntgen", "The first Nobel Prize in Physics was awarded to Wilhelm Röntgen in 1901.", Yes},
 		{"", "Olivia/MFSK", "MFSK", Yes},
