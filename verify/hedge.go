@@ -160,6 +160,9 @@ func strictGold(g []textToken) bool {
 func distinctAliases(aliases []string) bool {
 	var sets [][]textToken
 	for _, a := range aliases {
+		if strings.ContainsAny(a, "/|") {
+			continue // the unsplit gold
+		}
 		t := contentWords(tokenize(a, 16))
 		if len(t) == 0 {
 			continue
@@ -194,7 +197,10 @@ var descriptorWords = map[string]bool{"river": true, "lake": true, "mountain": t
 	"university": true, "college": true, "army": true, "force": true, "navy": true, "party": true, "church": true,
 	"airport": true, "stadium": true, "team": true, "club": true, "school": true, "institute": true,
 	"company": true, "corporation": true, "inc": true, "ltd": true, "group": true, "band": true, "series": true,
-	"season": true, "film": true, "movie": true, "novel": true, "book": true, "song": true, "album": true}
+	"season": true, "film": true, "movie": true, "novel": true, "book": true, "song": true, "album": true,
+	"project": true, "program": true, "programme": true, "network": true, "agency": true, "administration": true,
+	"organization": true, "foundation": true, "association": true, "society": true, "council": true,
+	"system": true, "hospital": true, "center": true, "centre": true, "museum": true, "library": true}
 
 var timeWords = map[string]bool{"am": true, "pm": true, "a": true, "m": true, "p": true, "gmt": true, "utc": true,
 	"bc": true, "bce": true, "ad": true, "ce": true, "peso": true, "euro": true, "pound": true, "rupee": true,
@@ -226,7 +232,7 @@ func rejectSpan(tc *textCtx, atoks []textToken, first, last int, gtoks []textTok
 	if negatedAfter(answer, atoks[last].e) && !tc.negQ {
 		return textResult{o: No, reason: "gold mentioned only to be denied", final: true}, true
 	}
-	if hedgedAround(atoks, first, last, answer, strictGold(gtoks)) {
+	if hedgedAround(atoks, first, last, answer, strictGold(gtoks) && !tc.lowerAlias) {
 		return textResult{o: No, reason: "gold offered as one of several candidates", final: true}, true
 	}
 	// a different entity containing the gold's words: the gold is followed by a capitalised name
@@ -350,8 +356,8 @@ func listItems(answer, noSplit string) ([]listItem, bool) {
 	last, sep := 0, ""
 	for _, l := range locs {
 		s := strings.TrimSpace(a[l[0]:l[1]])
-		if s != "" && strings.Contains(noSplit, s) && (s == "," || s == ";") {
-			continue
+		if s != "" && (strings.Contains(noSplit, s) && (s == "," || s == ";") || (s == "and" || s == "or") && strings.Contains(noSplit, " "+s+" ")) {
+			continue // the gold itself has this separator ("Rufus and Chaka Khan")
 		}
 		if s == "," && l[0] > 0 && a[l[0]-1] >= '0' && a[l[0]-1] <= '9' && reYearAhead.MatchString(a[l[1]:]) {
 			continue // "October 1, 2006"
@@ -440,12 +446,24 @@ func spaceRun(a string) ([]listItem, bool) {
 	return nil, false
 }
 
+// mayBeList is a cheap prefilter: separators, a conjunction, or three or more words.
+func mayBeList(a string) bool {
+	if strings.ContainsAny(a, ",;/|\n") || strings.Contains(a, " or ") || strings.Contains(a, " and ") || strings.Contains(a, ". ") {
+		return true
+	}
+	return strings.Count(strings.TrimSpace(a), " ") >= 2
+}
+
 // matchListAnswer judges an answer that lists candidates: every item a gold alias is correct;
 // the gold among other candidates is a hedge.
 func matchListAnswer(tc *textCtx, aliases []string, answer string) (textResult, bool) {
+	if !mayBeList(answer) {
+		return textResult{}, false
+	}
 	var noSplit strings.Builder
 	for _, al := range aliases {
 		noSplit.WriteString(al)
+		noSplit.WriteString("\x00")
 	}
 	// the whole answer is an alias ("Covington, Kentucky")
 	acontent := contentWords(tokenize(answer, 64))
@@ -465,6 +483,7 @@ func matchListAnswer(tc *textCtx, aliases []string, answer string) (textResult, 
 	for _, al := range aliases {
 		strict = strict || strictGold(contentWords(tokenize(al, 16)))
 	}
+	strict = strict && !tc.lowerAlias
 	if reListEither.MatchString(answer) {
 		either = true
 	}
@@ -516,6 +535,9 @@ func matchListAnswer(tc *textCtx, aliases []string, answer string) (textResult, 
 // asks for one.
 func matchListGold(tc *textCtx, gold, answer string) (textResult, bool) {
 	if strings.ContainsAny(gold, "/|") {
+		return textResult{}, false
+	}
+	if !strings.ContainsAny(gold, ",;\n") && !strings.Contains(gold, " and ") && !strings.Contains(gold, " then ") && tc.question == "" {
 		return textResult{}, false
 	}
 	ordered := asksOrder(tc.question)
@@ -605,6 +627,9 @@ func classOf(w string) string { return closedClasses[w] }
 // (days, months, directions, seasons, planets, colours): three or more distinct ones is a
 // hedge; two is left undecided. It returns Unknown with an empty reason when nothing applies.
 func closedClassHedge(alias string, atoks []textToken, answer string) textResult {
+	if l := strings.ToLower(strings.TrimSpace(alias)); strings.Contains(l, " ") && !strings.HasPrefix(l, "the ") || len(atoks) > 12 {
+		return textResult{o: Unknown}
+	}
 	g := contentWords(tokenize(alias, 8))
 	if len(g) != 1 || classOf(g[0].w) == "" || len(atoks) > 12 {
 		return textResult{o: Unknown}
@@ -639,7 +664,7 @@ func closedClassHedge(alias string, atoks []textToken, answer string) textResult
 // "John Marshall Harlan" for "Justice Harlan", "Bhimrao Ramji Ambedkar" for "B. R. Ambedkar",
 // "John G. Roberts Jr." for "John Roberts"; "Lena Serkis" for "Andy Serkis" does not.
 func matchPersonName(tc *textCtx, gall, atoks []textToken, answer string) (textResult, bool) {
-	if !tc.person || len(gall) < 2 || len(gall) > 5 {
+	if !tc.person || len(gall) < 2 || len(gall) > 5 || gall[0].w == "the" {
 		return textResult{}, false
 	}
 	for k, t := range gall {
@@ -703,13 +728,32 @@ func matchPersonName(tc *textCtx, gall, atoks []textToken, answer string) (textR
 	return textResult{}, false
 }
 
-// nameCompatible: equal names, or an initial that starts the other name.
+// nameCompatible: equal names, an initial that starts the other name, or a common short form
+// of the other ("Dave" for "David").
 func nameCompatible(a, b string) bool {
 	if a == b {
 		return true
 	}
+	if nicknames[a] == b || nicknames[b] == a || nicknames[a] != "" && nicknames[a] == nicknames[b] {
+		return true
+	}
 	return len(a) == 1 && strings.HasPrefix(b, a) || len(b) == 1 && strings.HasPrefix(a, b)
 }
+
+// nicknames maps common English short forms of given names to the full name.
+var nicknames = map[string]string{"dave": "david", "bob": "robert", "rob": "robert", "bobby": "robert",
+	"bill": "william", "will": "william", "billy": "william", "mike": "michael", "mick": "michael",
+	"jim": "james", "jimmy": "james", "tom": "thomas", "tommy": "thomas", "joe": "joseph", "chris": "christopher",
+	"nick": "nicholas", "tony": "anthony", "dick": "richard", "rick": "richard", "ricky": "richard",
+	"ted": "edward", "ed": "edward", "eddie": "edward", "steve": "steven", "dan": "daniel", "danny": "daniel",
+	"sam": "samuel", "ben": "benjamin", "alex": "alexander", "andy": "andrew", "fred": "frederick",
+	"jack": "john", "johnny": "john", "jon": "jonathan", "matt": "matthew", "pat": "patrick", "pete": "peter",
+	"phil": "philip", "ron": "ronald", "ken": "kenneth", "larry": "lawrence", "charlie": "charles",
+	"chuck": "charles", "greg": "gregory", "jerry": "gerald", "josh": "joshua", "liz": "elizabeth",
+	"beth": "elizabeth", "kate": "katherine", "katie": "katherine", "cathy": "catherine", "sue": "susan",
+	"jenny": "jennifer", "jen": "jennifer", "meg": "margaret", "maggie": "margaret", "peggy": "margaret",
+	"becky": "rebecca", "vicky": "victoria", "abby": "abigail", "mandy": "amanda", "tim": "timothy",
+	"doug": "douglas", "stan": "stanley", "walt": "walter", "al": "albert", "herb": "herbert"}
 
 // dropDescriptors removes place and body descriptors from a multi-word gold ("Himadri Station"
 // -> "Himadri", "the Caucasus Mountains" -> "Caucasus").

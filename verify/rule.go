@@ -65,6 +65,36 @@ var fillerWords = map[string]bool{"the": true, "final": true, "answer": true, "a
 	"of": true, "to": true, "and": true, "that": true, "as": true, "follow": true, "following": true, "below": true,
 	"carefully": true, "think step": true, "lets": true, "first": true, "quad": true, "qquad": true}
 
+// trivialPhraseWords are the words of trivialAnswers.
+var trivialPhraseWords = map[string]bool{"none": true, "null": true, "nan": true, "nil": true, "n": true,
+	"a": true, "no": true, "not": true, "applicable": true, "tbd": true, "todo": true, "etc": true,
+	"blank": true, "empty": true, "answer": true, "correct": true, "i": true, "hope": true, "it": true, "is": true}
+
+// onlyFillerWords is a quick check before tokenizing: false as soon as an ASCII word is neither a
+// filler word nor part of a trivial phrase.
+func onlyFillerWords(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x80 {
+			return true // leave non-ASCII text to the tokenizer
+		}
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z') {
+			j++
+		}
+		w := strings.ToLower(s[i:j])
+		if !fillerWords[w] && !trivialPhraseWords[w] && !fillerWords[stem(w)] {
+			return false
+		}
+		i = j
+	}
+	return true
+}
+
 var reHopeCorrect = regexp.MustCompile(`(?i)i\s+hope\s+it\s+is\s+correct\.?`)
 
 // IsTrivial reports whether an answer carries no content: empty, punctuation, an empty box, a
@@ -79,7 +109,12 @@ func IsTrivial(answer string) bool {
 	if t := strings.Trim(strings.TrimSpace(answer), "()*$."); len(t) == 1 && t[0] >= 'A' && t[0] <= 'J' {
 		return false // an option letter ("A")
 	}
-	answer = reHopeCorrect.ReplaceAllString(answer, " ")
+	if !onlyFillerWords(answer) {
+		return false
+	}
+	if strings.Contains(answer, "hope") {
+		answer = reHopeCorrect.ReplaceAllString(answer, " ")
+	}
 	toks := tokenize(answer, 64)
 	if len(toks) == 0 {
 		return true
@@ -163,7 +198,8 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 		return Result{Outcome: No, Type: "empty", Reason: "empty or trivial answer", Final: true}
 	}
 	a, multi := cleanAnswer(answer)
-	if g2, a2 := clock24(g), clock24(a); g2 != "" && g2 == a2 {
+	if !strings.Contains(g, ":") || !strings.Contains(a, ":") {
+	} else if g2, a2 := clock24(g), clock24(a); g2 != "" && g2 == a2 {
 		return Result{Outcome: Yes, Type: "time", Reason: "same time of day"}
 	}
 	if a != "" && sameText(g, a) {
@@ -198,7 +234,7 @@ func (r RuleVerifier) check(question, g, a string) Result {
 		return checkChoice(question, letter, a)
 	}
 	c := &cmpCtx{allowPct: !r.NoPercent && !reNoPercent.MatchString(question), deadline: time.Now().Add(Budget),
-		ordered: asksOrder(question), negQ: reNegQuestion.MatchString(question)}
+		ordered: asksOrder(question), negQ: reNegQuestion.MatchString(question), question: question}
 	tc := newTextCtx(question)
 	gv, gok := value{}, false
 	if !isAliasList(g) {
@@ -358,6 +394,9 @@ var reDecimalComma = regexp.MustCompile(`^\s*(-?\d+),(\d{1,2})\s*$|^\s*(-?0),(\d
 // separator) as a decimal number.
 func decimalComma(s string) (value, bool) {
 	s = strings.Trim(strings.TrimSpace(s), "$")
+	if !strings.Contains(s, ",") {
+		return value{}, false
+	}
 	m := reDecimalComma.FindStringSubmatch(s)
 	if m == nil {
 		return value{}, false
@@ -416,9 +455,6 @@ func clock24(s string) string {
 	return fmt.Sprintf("%02d:%02d", h, mm)
 }
 
-var reSpaceFold = regexp.MustCompile(`\s+`)
-var reThinGroups = regexp.MustCompile(`(\d) (\d{3})(?:\b|$)`)
-
 // sameText compares two short answers as text: LaTeX spacing, \text{} and $ removed, case and
 // spaces around symbols ignored; a space between two letters or digits counts ("4 2" is not
 // 42, "P a r i s" is not Paris), except in digit groups of three ("1 000").
@@ -431,29 +467,40 @@ func spacedNorm(s string) string {
 	if len(s) > 4096 {
 		return s
 	}
-	s = stringNormReplacer.Replace(s)
-	for _, cmd := range []string{`\text{`, `\textbf{`, `\mathrm{`, `\mbox{`} {
-		s = unwrapCommand(s, cmd)
-	}
-	s = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
-	s = reSpaceFold.ReplaceAllString(s, " ")
-	for k := 0; k < 4 && strings.Contains(s, " "); k++ {
-		s2 := reThinGroups.ReplaceAllString(s, "$1$2")
-		if s2 == s {
-			break
+	if strings.ContainsAny(s, `\$%^~`) {
+		s = stringNormReplacer.Replace(s)
+		for _, cmd := range []string{`\text{`, `\textbf{`, `\mathrm{`, `\mbox{`} {
+			s = unwrapCommand(s, cmd)
 		}
-		s = s2
 	}
-	var b strings.Builder
-	rs := []rune(s)
-	alnum := func(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 }
-	for i, r := range rs {
-		if r == ' ' && (i == 0 || i == len(rs)-1 || !alnum(rs[i-1]) || !alnum(rs[i+1])) {
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	// one pass: lower case, whitespace runs collapsed, a space kept only between two letters or
+	// digits, and not inside a digit group of three ("1 000")
+	b := make([]byte, 0, len(s))
+	alnum := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+	}
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			j := i
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r') {
+				j++
+			}
+			if len(b) > 0 && j < len(s) && alnum(b[len(b)-1]) && alnum(s[j]) &&
+				!(digit(b[len(b)-1]) && j+3 <= len(s) && digit(s[j]) && digit(s[j+1]) && digit(s[j+2]) && (j+3 == len(s) || !digit(s[j+3]))) {
+				b = append(b, ' ')
+			}
+			i = j - 1
 			continue
 		}
-		b.WriteRune(r)
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
 	}
-	return b.String()
+	return string(b)
 }
 
 // isQuestionMark reports whether a short answer is a question ("True?", "B?").
@@ -475,6 +522,35 @@ func isProduct(e *Expr) bool {
 	return e.kind == nMul || e.kind == nPow || e.kind == nDiv
 }
 
+// hasWord reports a word of two or more letters.
+func hasWord(s string) bool {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+			if n >= 2 {
+				return true
+			}
+		} else {
+			n = 0
+		}
+	}
+	return false
+}
+
+// isAnswerPart: a part with a digit or a number word.
+func isAnswerPart(p string) bool {
+	if strings.ContainsAny(p, "0123456789") {
+		return true
+	}
+	for _, t := range tokenize(p, 8) {
+		if isNumber(t.w) {
+			return true
+		}
+	}
+	return false
+}
+
 var reYearAlias = regexp.MustCompile(`^\s*(?:1\d{3}|20\d{2})\s*$`)
 
 // isAliasList reports whether a gold with "/" or "|" lists alternative answers rather than
@@ -485,6 +561,11 @@ func isAliasList(g string) bool {
 	}
 	parts := strings.FieldsFunc(g, func(r rune) bool { return r == '/' || r == '|' })
 	if len(parts) >= 3 || strings.Contains(g, "|") {
+		return true
+	}
+	// "6/six", "16/16 episodes", "57 yrs/35 yrs": both sides are answers of their own (a number,
+	// a number word or a word each), not a fraction or a unit ("km/h", "60 miles/hour")
+	if len(parts) == 2 && (hasWord(parts[0]) || hasWord(parts[1])) && isAnswerPart(parts[0]) && isAnswerPart(parts[1]) {
 		return true
 	}
 	for _, p := range parts {
@@ -564,16 +645,21 @@ type proseNum struct {
 	negated  bool // "not 42", "≠ 42", "42 is not the answer"
 	orWith   bool // coordinated with another number by "or" ("41 or 42", "either 41 or 42")
 	ranged   bool // an end of a range ("between 40 and 45", "40-45", "40 to 45")
+	sent     int  // index of the sentence it is in
+	cite     bool // a citation mark glued to text ("Bus”1.")
+	correct  bool // stated as a correction ("actually 41", "wait, 41", "the correct answer is 41")
 }
 
 var anchorWords = []string{" is", "=", " be", " are", " was", ":", "≈", " equals", " of", " to", "about", "approximately"}
 
 var (
 	reNumNeg    = regexp.MustCompile(`(?i)(?:\bnot\b|\bnever\b|n't\b|\bnor\b|\bneither\b|≠|\\neq\b|\\ne\b|!=|\bno\b|\bexcept\b|\bother than\b|\brather than\b|\binstead of\b)[\s{}$()]*(?:(?:be|equal(?:s|\s+to)?|exactly|quite|just|it|it's|is|was|the|number|value|answer|of|in|to|at|on|by|[a-z]+(?:ed|ing|e|d|t|n)?)[\s{}]+){0,3}[$({}\s]*$`)
-	reNumOr     = regexp.MustCompile(`(?i)^[\s$)]*(?:,\s*)?(?:or|nor|/|\\text\{\s*or\s*\})[\s$(]*(?:[a-z]\w*\s*=\s*)?(?:(?:maybe|possibly|perhaps|probably)\s+)?$`)
+	reNumOr     = regexp.MustCompile(`(?i)^[\s$).!?;:]*(?:,\s*)?(?:or|nor|/|\\text\{\s*or\s*\})[\s$(]*(?:[a-z]\w*\s*=\s*)?(?:(?:maybe|possibly|perhaps|probably)\s+)?$`)
 	reNumEither = regexp.MustCompile(`(?i)\beither\s*[$(]*\s*$`)
 	reNumRange  = regexp.MustCompile(`(?i)^[\s$)]*(?:-|–|—|to|and|through|until)[\s$(]*$`)
 	reRangeLead = regexp.MustCompile(`(?i)\b(?:between|from|range\s+of|ranges?\s+from)\s*[$(]*\s*$`)
+	reCorrLead  = regexp.MustCompile(`(?i)\b(?:actually|instead|wait|rather|correct(?:ion|ed)?|final(?:ly)?|in\s+fact|i\s+mean|no,)\b`)
+	reSentEnd   = regexp.MustCompile(`[.!?]\s+|\n`)
 )
 
 // proseNumbers finds the numbers (with a following unit, when one parses) in free text.
@@ -582,6 +668,7 @@ func proseNumbers(text string) []proseNum {
 	locs := reProseNum.FindAllStringIndex(text, maxProseNums)
 	var out []proseNum
 	var spans [][2]int
+	sentEnds := reSentEnd.FindAllStringIndex(text, 256)
 	for _, l := range locs {
 		if l[0] > 0 {
 			p := text[l[0]-1]
@@ -638,10 +725,19 @@ func proseNumbers(text string) []proseNum {
 			}
 		}
 		pn := proseNum{v: v, anchored: anchored}
+		for _, se := range sentEnds {
+			if se[1] <= l[0] {
+				pn.sent++
+			}
+		}
+		if l[0] > 0 && l[1]-l[0] <= 2 && strings.ContainsRune(`”"’').]`, rune(text[l[0]-1])) && strings.TrimLeft(text[l[1]:min(len(text), l[1]+2)], ".,;") != text[l[1]:min(len(text), l[1]+2)] || l[0] > 0 && l[1]-l[0] <= 2 && strings.HasSuffix(text[:l[0]], "”") {
+			pn.cite = true
+		}
 		lead := text[max(0, l[0]-40):l[0]]
 		if i := strings.LastIndexAny(lead, ".;:!?\n"); i >= 0 {
 			lead = lead[i+1:]
 		}
+		pn.correct = reCorrLead.MatchString(lead)
 		pn.negated = reNumNeg.MatchString(lead) || negatedAfter(text, l[1])
 		if reNumEither.MatchString(lead) {
 			pn.orWith = true
@@ -730,9 +826,59 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 			}
 			return Result{Outcome: Unknown}
 		}
+		// numbers that restate the question ("how many episodes in ... 2017") or cite a source
+		// are not the answer's
+		qn := c.questionNumbers()
+		inQ := func(n proseNum) bool {
+			for _, q := range qn {
+				if compareValues(c, q, n.v) == Yes {
+					return true
+				}
+			}
+			return false
+		}
+		goldInQ := inQ(proseNum{v: golds[0]})
+		var own []proseNum
+		for _, n := range nums {
+			if !n.cite && (goldInQ || !inQ(n)) {
+				own = append(own, n)
+			}
+		}
+		if len(own) > 0 {
+			nums = own
+		}
 		last := nums[len(nums)-1]
 		if compareValues(c, golds[0], last.v) == Yes {
 			return Result{Outcome: Yes, Reason: "last quantity in the answer matches"}
+		}
+		// the one number of the answer's first statement ("Toyota came to the US in 1957. The
+		// first car ... sold 312 units."), unless a later one is given as a correction
+		first, distinct := -1, []proseNum(nil)
+		for _, n := range nums {
+			if n.ranged {
+				continue
+			}
+			if first < 0 {
+				first = n.sent
+			}
+			if n.sent == first {
+				dup := false
+				for _, d := range distinct {
+					dup = dup || compareValues(c, d.v, n.v) == Yes
+				}
+				if !dup {
+					distinct = append(distinct, n)
+				}
+			}
+		}
+		if len(distinct) == 1 && compareValues(c, golds[0], distinct[0].v) == Yes {
+			corrected := false
+			for _, n := range nums {
+				corrected = corrected || n.correct && compareValues(c, golds[0], n.v) != Yes
+			}
+			if !corrected {
+				return Result{Outcome: Yes, Reason: "the number the answer's first statement gives matches"}
+			}
 		}
 		// a stated value ("... is 30.0 torr, measured at 25 °C") counts, but not when the answer
 		// states many values (a list of guesses "= 1 = 2 = 3 = 7")
@@ -815,7 +961,7 @@ var (
 // choiceLetter reads a gold that is an option letter: "B", "(B)", "B.", "(B) Neon"; "B. Neon"
 // only when the question lists options ("C. capillata" and "B. R. Ambedkar" are names).
 func choiceLetter(s, question string) (string, bool) {
-	if len(s) == 0 || len(s) > 200 {
+	if len(s) == 0 || len(s) > 200 || !strings.ContainsAny(s, "ABCDEFGHIJ(") {
 		return "", false
 	}
 	s = strings.TrimSpace(NormalizeMCWrap(s))

@@ -89,11 +89,28 @@ func tokenize(s string, limit int) []textToken {
 				toks = append(toks, textToken{w: w[last:p], cap: k > 0 || capital, s: start, e: end})
 				last = p
 			}
-			toks = append(toks, textToken{w: w[last:], cap: true, s: start, e: end})
+			lw := w[last:]
+			if j := strings.IndexAny(lw, "0123456789"); j > 0 && isDigits(lw[j:]) {
+				toks = append(toks, textToken{w: lw[:j], cap: true, s: start, e: end}, textToken{w: lw[j:], s: start, e: end})
+			} else {
+				toks = append(toks, textToken{w: lw, cap: true, s: start, e: end})
+			}
 			splits = splits[:0]
 			return
 		}
 		splits = splits[:0]
+		// "in 18501.": a citation mark glued to a year at the end of a sentence
+		if len(w) >= 5 && len(w) <= 6 && isDigits(w) && (w[0] == '1' && w[1] >= '5' || w[:2] == "20") && (end == len(s) || strings.ContainsRune(".,;)", rune(s[end]))) {
+			toks = append(toks, textToken{w: w[:4], cap: false, s: start, e: start + 4}, textToken{w: w[4:], s: start + 4, e: end})
+			return
+		}
+		// "2016by", "1973on", "6ft": a number glued to the word after it
+		if j := strings.IndexFunc(w, func(r rune) bool { return r < '0' || r > '9' }); j > 0 && isDigits(w[:j]) {
+			if rest := w[j:]; glueWords[rest] || unitWords[rest] != "" && rest != "min" {
+				toks = append(toks, textToken{w: w[:j], s: start, e: start + j}, textToken{w: rest, s: start + j, e: end})
+				return
+			}
+		}
 		// "Holt1", "Wars7": a citation digit glued to a word is split off
 		if j := strings.IndexAny(w, "0123456789"); j > 0 && isDigits(w[j:]) && !strings.ContainsAny(w[:j], "0123456789") {
 			toks = append(toks, textToken{w: w[:j], cap: capital, s: start, e: start + j}, textToken{w: w[j:], s: start + j, e: end})
@@ -327,7 +344,7 @@ func goldAliases(gold string) []string {
 				out = append(out, strings.TrimSpace(p[:i]))
 			}
 			// "Munich, Bavaria", "Charles, Prince of Wales": the part before the comma names it
-			if cs := strings.Split(p, ","); len(cs) == 2 && len(strings.Fields(cs[0])) <= 3 && len(strings.Fields(cs[1])) <= 3 {
+			if cs := strings.Split(p, ","); len(cs) == 2 && len(strings.Fields(cs[0])) <= 3 && len(strings.Fields(cs[1])) <= 3 && !strings.ContainsAny(p, "0123456789") {
 				if h := strings.TrimSpace(cs[0]); h != "" && h[0] >= 'A' && h[0] <= 'Z' {
 					out = append(out, h)
 				}
@@ -335,6 +352,10 @@ func goldAliases(gold string) []string {
 			// "Swedish botanist Carl Linnaeus": the name after a lowercase description
 			if tail := capitalisedTail(p); tail != "" {
 				out = append(out, tail)
+			}
+			// "Thomas Hobbes in his Leviathan": the name before a place or source qualifier
+			if head := capitalisedHead(p); head != "" {
+				out = append(out, head)
 			}
 			// "hit points or health points": either is an alias
 			if ors := strings.Split(p, " or "); len(ors) > 1 && len(ors) <= 4 {
@@ -373,6 +394,22 @@ func capitalisedTail(p string) string {
 	return strings.Join(ws[i:], " ")
 }
 
+var qualifierPreps = map[string]bool{"in": true, "at": true, "from": true, "by": true, "on": true}
+
+// capitalisedHead returns the run of two or more capitalised words that starts a gold and is
+// followed by "in"/"at"/"from"/"by"/"on" ("Lincoln Financial Field in Philadelphia").
+func capitalisedHead(p string) string {
+	ws := strings.Fields(p)
+	i := 0
+	for i < len(ws) && ws[i] != "" && unicode.IsUpper([]rune(ws[i])[0]) {
+		i++
+	}
+	if i < 2 || i >= len(ws) || !qualifierPreps[ws[i]] {
+		return ""
+	}
+	return strings.Join(ws[:i], " ")
+}
+
 func contentWords(toks []textToken) []textToken {
 	var out []textToken
 	for _, t := range toks {
@@ -396,13 +433,14 @@ type textResult struct {
 
 // textCtx carries what open-domain matching needs besides the two strings.
 type textCtx struct {
-	question string
-	person   bool // the question asks for a person
-	set      bool // the question asks for a set (order does not matter)
-	plural   bool // the question asks for several things ("who were", "what are", "list")
-	multi    bool // the gold lists several different answers ("Paul/James/Barnabas")
-	negQ     bool // the question is itself negative: a negation in the answer may echo it
-	qwords   map[string]bool
+	question   string
+	person     bool // the question asks for a person
+	set        bool // the question asks for a set (order does not matter)
+	plural     bool // the question asks for several things ("who were", "what are", "list")
+	multi      bool // the gold lists several different answers ("Paul/James/Barnabas")
+	negQ       bool // the question is itself negative: a negation in the answer may echo it
+	lowerAlias bool // an alias of the gold is written in lower case (a common noun: "microfilament")
+	qwords     map[string]bool
 }
 
 var rePluralQ = regexp.MustCompile(`(?i)\b(?:who|what|which|where)\s+(?:were|are)\b|\b(?:list|name)\s+(?:the|all|some|two|three|four|five)\b|\bwho\s+were\b|\bmembers\b|\bcast\b|\b(?:types|kinds|examples|some)\s+of\b|\b(?:which|what)\s+\w+(?:ies|es|[^s]s)\s+(?:are|were|have|had|do|did)\b`)
@@ -430,7 +468,13 @@ func matchText(tc *textCtx, gold, answer string) textResult {
 		return textResult{o: No, reason: "empty answer"}
 	}
 	aliases := goldAliases(gold)
-	tc.multi = distinctAliases(aliases)
+	tc.multi = len(aliases) > 1 && distinctAliases(aliases)
+	tc.lowerAlias = false
+	for _, al := range aliases {
+		if al != "" && al[0] >= 'a' && al[0] <= 'z' && len(tokenize(al, 8)) == 1 {
+			tc.lowerAlias = true
+		}
+	}
 	// an answer that is a list of candidates
 	if r, ok := matchListAnswer(tc, aliases, answer); ok {
 		return r
@@ -512,7 +556,7 @@ func matchAlias(tc *textCtx, alias string, atoks []textToken, answer string) tex
 	}
 	// 4. a shortened name: the answer (or a capitalised run of it) is a subset of the gold's
 	// words including its last (head) word: "Wilhelm Röntgen" for "Wilhelm Conrad Röntgen"
-	if len(gtoks) >= 3 && !isDigits(gtoks[len(gtoks)-1].w) && properName(gtoks) {
+	if len(gtoks) >= 3 && !isDigits(gtoks[len(gtoks)-1].w) && properName(gtoks) && !hasDescriptor(gtoks) {
 		head := gtoks[len(gtoks)-1].w
 		for i, t := range acontent {
 			if t.w != head {
@@ -542,6 +586,11 @@ func matchAlias(tc *textCtx, alias string, atoks []textToken, answer string) tex
 				return textResult{o: Yes, reason: "most words of gold \"" + alias + "\" found together"}
 			}
 		}
+	}
+	// 7. a date given less precisely: "in 1890" or "in July 1890" for "July 1, 1890" (never with
+	// another month or day next to the year)
+	if r, ok := matchDateLoosely(tc, gall, atoks, answer); ok {
+		return r
 	}
 	// 6. a descriptor-free form of the gold: "Himadri" for "Himadri Station", "Caucasus" for
 	// "Caucasus Mountains"
@@ -579,7 +628,20 @@ var glueWords = map[string]bool{"on": true, "in": true, "at": true, "won": true,
 func unglue(atoks, gtoks []textToken) []textToken {
 	var out []textToken
 	changed := false
-	for k, t := range atoks {
+	for k := 0; k < len(atoks); k++ {
+		t := atoks[k]
+		// pieces of one source word split at a capital ("Hyper" "Sport") that make a gold word
+		if k+1 < len(atoks) && atoks[k+1].s == t.s && atoks[k+1].e == t.e && containsWord(gtoks, t.w+atoks[k+1].w) {
+			if !changed {
+				out = append(out, atoks[:k]...)
+				changed = true
+			}
+			t.w += atoks[k+1].w
+			t.i = len(out)
+			out = append(out, t)
+			k++
+			continue
+		}
 		if len(t.w) < 5 || isNumber(t.w) || containsWord(gtoks, t.w) {
 			if changed {
 				t.i = len(out)
@@ -624,6 +686,74 @@ func unglue(atoks, gtoks []textToken) []textToken {
 		return atoks
 	}
 	return out
+}
+
+func hasDescriptor(ts []textToken) bool {
+	for _, t := range ts {
+		if descriptorWords[t.w] {
+			return true
+		}
+	}
+	return false
+}
+
+// matchDateLoosely accepts an answer that names a gold date's year (and month, when it names
+// one) without a different month or day: the same date, less precisely.
+func matchDateLoosely(tc *textCtx, gall, atoks []textToken, answer string) (textResult, bool) {
+	year, month, day := "", "", ""
+	for _, t := range gall {
+		switch {
+		case len(t.w) == 4 && isDigits(t.w) && (t.w[0] == '1' || t.w[:2] == "20"):
+			year = t.w
+		case isMonth(t.w):
+			month = t.w
+		case isDigits(t.w) && len(t.w) <= 2:
+			day = t.w
+		case stopWords[t.w]:
+		default:
+			return textResult{}, false // not just a date
+		}
+	}
+	if year == "" || month == "" || tc.inQuestion(year) {
+		return textResult{}, false // (a year the question names tells nothing)
+	}
+	for k, t := range atoks {
+		if t.w != year {
+			continue
+		}
+		conflict, sameMonth := false, false
+		for j := k - 1; j >= 0 && j >= k-3; j-- {
+			if clauseBreak(answer, atoks[j].e, atoks[j+1].s) && !strings.Contains(gapText(answer, atoks[j], atoks[j+1]), ",") {
+				break
+			}
+			w := atoks[j].w
+			switch {
+			case isMonth(w):
+				if w != month {
+					conflict = true
+				} else {
+					sameMonth = true
+				}
+			case isDigits(w) && len(w) <= 2 && (day == "" || w != day):
+				conflict = true
+			}
+		}
+		if k+1 < len(atoks) && isMonth(atoks[k+1].w) && atoks[k+1].w != month {
+			conflict = true
+		}
+		if conflict {
+			continue
+		}
+		if _, bad := rejectSpan(tc, atoks, k, k, gall, answer); bad {
+			continue
+		}
+		why := "the gold date's year"
+		if sameMonth {
+			why = "the gold date's month and year"
+		}
+		return textResult{o: Yes, reason: "answer gives " + why + " (less precise, not different)"}, true
+	}
+	return textResult{}, false
 }
 
 // hasDateOrNumber reports whether gold words include a number or a month (dates and quantities
@@ -680,8 +810,8 @@ func window(hay, needle []textToken, max int, anyOrder bool) (int, int, bool) {
 // partial match may drop a name part, never a number.
 func numbersIn(gold, span []textToken) bool {
 	for _, g := range gold {
-		if isNumber(g.w) && !containsWord(span, g.w) {
-			return false
+		if (isNumber(g.w) || isMonth(g.w)) && !containsWord(span, g.w) {
+			return false // (nor a month: "March 20, 2018" is not "April 20, 2018")
 		}
 	}
 	return true

@@ -131,15 +131,20 @@ var reMixed = regexp.MustCompile(`^(\d+)\s+(\d+)\s*/\s*(\d+)$`)
 var reCases = regexp.MustCompile(`(?s)^\\begin\{(?:cases|aligned|align\*?|array\}\{[^}]*)\}(.*)\\end\{(?:cases|aligned|align\*?|array)\}$`)
 
 var (
-	reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
-	reEmptyItem = regexp.MustCompile(`,\s*,`)
+	reYearRange  = regexp.MustCompile(`^\s*(?:1\d{3}|20\d{2})\s*[-–—]\s*(?:\d{2}|1\d{3}|20\d{2})\s*$`)
+	reOrdinalNum = regexp.MustCompile(`\b(\d+)(?:st|nd|rd|th)\b`)
+	reListWords  = regexp.MustCompile(`\s+(?:and|or)\s+`)
+	reEmptyItem  = regexp.MustCompile(`,\s*,`)
 )
 
 // parseMath prepares an extracted answer (escaping artefacts, relations, thousands separators,
 // "and"/"or" lists) and parses it into a value.
 func parseMath(s string) (value, bool) {
-	if len(s) > MaxExprLen {
-		return value{}, false
+	if len(s) > MaxExprLen || len(s) <= 16 && strings.ContainsAny(s, "-–—") && reYearRange.MatchString(s) {
+		return value{}, false // "1648-51" is a span of years, not a subtraction
+	}
+	if hasOrdinalSuffix(s) {
+		s = reOrdinalNum.ReplaceAllString(s, "$1") // "47th" is 47
 	}
 	// "x = 1/3 \approx 0.33": the exact value comes before the approximation
 	for _, ap := range []string{`\approx`, "≈"} {
@@ -170,11 +175,13 @@ func parseMath(s string) (value, bool) {
 	}
 	s = stripThousands(s)
 	// "1 1/2" is a mixed number
-	if m := reMixed.FindStringSubmatch(s); m != nil {
+	if !strings.Contains(s, "/") || !strings.Contains(s, " ") {
+	} else if m := reMixed.FindStringSubmatch(s); m != nil {
 		s = m[1] + "+" + m[2] + "/" + m[3]
 	}
 	// a cases/aligned system is a list of equations
-	if m := reCases.FindStringSubmatch(s); m != nil {
+	if !strings.Contains(s, `\begin`) {
+	} else if m := reCases.FindStringSubmatch(s); m != nil {
 		rows := strings.Split(strings.ReplaceAll(m[1], "&", ""), `\\`)
 		var keep []string
 		for _, r := range rows {
@@ -308,7 +315,8 @@ func parseValue(s string, depth int) (value, bool) {
 		}
 	}
 	// "42 thousand", "5 million": a scale word multiplies
-	if m := reScaleTail.FindStringSubmatch(s); m != nil {
+	if !hasScaleWord(s) {
+	} else if m := reScaleTail.FindStringSubmatch(s); m != nil {
 		if e, err := ParseExpr(m[1]); err == nil && e.IsConst() {
 			sc := scaleWords[strings.ToLower(m[2])]
 			v.kind, v.expr = vExpr, &Expr{kind: nMul, a: e, b: &Expr{kind: nNum, val: sc}}
@@ -351,6 +359,9 @@ func parseValue(s string, depth int) (value, bool) {
 		return v, true
 	}
 	// number or expression followed by a unit
+	if !strings.ContainsAny(s, "0123456789") && !strings.Contains(s, `\pi`) {
+		return value{}, false
+	}
 	if m := unitTail.FindStringSubmatch(s); m != nil {
 		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
 		e, err := ParseExpr(num)
@@ -392,6 +403,25 @@ var sentenceWords = map[string]bool{"is": true, "was": true, "are": true, "were"
 	"a": true, "an": true, "it": true, "this": true, "that": true, "answer": true, "or": true, "and": true,
 	"maybe": true, "possibly": true, "perhaps": true, "probably": true, "but": true, "be": true, "i": true,
 	"think": true, "no": true, "yes": true, "wrong": true, "correct": true, "right": true, "thousand": false}
+
+// hasScaleWord is a cheap prefilter for "thousand", "million" ...
+func hasScaleWord(s string) bool {
+	l := strings.ToLower(s)
+	return strings.Contains(l, "illion") || strings.Contains(l, "thousand") || strings.Contains(l, "hundred")
+}
+
+// hasOrdinalSuffix reports a digit followed by "st", "nd", "rd" or "th".
+func hasOrdinalSuffix(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			switch s[i+1 : i+3] {
+			case "st", "nd", "rd", "th":
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // hasUnitChar reports whether s has a digit followed later by a letter or unit symbol (a
 // cheap filter before the unit regex).
@@ -693,11 +723,25 @@ func withLog10(e *Expr) *Expr {
 
 // cmpCtx carries options for one comparison.
 type cmpCtx struct {
+	question string
+	qnums    []value
+	qdone    bool
 	negQ     bool // the question is itself negative ("when did the US not go"): negations echo it
 	allowPct bool
 	ordered  bool // the question asks for an order: bare lists compare in order
 	steps    int
 	deadline time.Time
+}
+
+// questionNumbers returns the numbers the question states (computed once).
+func (c *cmpCtx) questionNumbers() []value {
+	if !c.qdone {
+		c.qdone = true
+		for _, n := range proseNumbers(c.question) {
+			c.qnums = append(c.qnums, n.v)
+		}
+	}
+	return c.qnums
 }
 
 func (c *cmpCtx) tick() bool {

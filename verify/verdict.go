@@ -36,16 +36,42 @@ var reUnknownPhrase = regexp.MustCompile(`(?i)\b(?:can\s*not|can't|cannot|could\
 
 var verdictNegators = map[string]bool{"not": true, "isn": true, "never": true, "non": true, "doesn": true, "wasn": true, "aren": true}
 
+var verdictStems = []string{"tru", "yes", "correct", "valid", "fals", "no", "wrong", "prov", "refut",
+	"entail", "contradict", "neutral", "unknown", "determin", "certain", "decid", "tell", "told", "know", "say",
+	"conclu", "information"}
+
+// mayBeVerdict is a cheap prefilter for parseVerdictGold.
+func mayBeVerdict(s string) bool {
+	l := strings.ToLower(s)
+	for _, w := range verdictStems {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayBeUnknownPhrase is a cheap prefilter for reUnknownPhrase.
+func mayBeUnknownPhrase(s string) bool {
+	l := strings.ToLower(s)
+	for _, w := range []string{"determin", "tell", "told", "know", "decid", "say", "conclu", "information"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // parseVerdictGold reads a gold that is one verdict ("Yes", "\text{disproven}", "not
 // entailment", "cannot be determined").
 func parseVerdictGold(g string) (verdict, bool) {
-	if len(g) > 40 || strings.ContainsAny(g, "0123456789") {
+	if len(g) > 40 || strings.ContainsAny(g, "0123456789") || !mayBeVerdict(g) {
 		return verdict{}, false
 	}
 	for _, cmd := range []string{`\text{`, `\textbf{`, `\mathrm{`, `\mbox{`, `\textit{`, `\mathbf{`} {
 		g = unwrapCommand(g, cmd)
 	}
-	if reUnknownPhrase.MatchString(g) && len(tokenize(g, 8)) <= 5 {
+	if mayBeUnknownPhrase(g) && reUnknownPhrase.MatchString(g) && len(tokenize(g, 8)) <= 5 {
 		return verdict{"any", "unknown"}, true
 	}
 	toks := tokenize(g, 8)
@@ -96,7 +122,7 @@ func answerVerdicts(class, answer string) []verdict {
 		}
 		out = append(out, v)
 	}
-	if reUnknownPhrase.MatchString(head) {
+	if mayBeUnknownPhrase(head) && reUnknownPhrase.MatchString(head) {
 		addV(verdict{"any", "unknown"})
 	}
 	toks := tokenize(head, 40)
