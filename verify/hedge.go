@@ -337,7 +337,7 @@ type listItem struct {
 // listItems splits an answer that is a list of short noun phrases ("Paris, London or Rome",
 // "Monday\nTuesday", "Mercury Venus Earth Mars") into its items; ok is false for prose.
 // Separators in noSplit (those the gold itself contains) are not split on.
-func listItems(answer, noSplit string) ([]listItem, bool) {
+func listItems(answer, noSplit string, minRun int) ([]listItem, bool) {
 	a := strings.TrimSpace(answer)
 	if len(a) > 4000 {
 		a = strings.ToValidUTF8(a[:2000]+" "+a[len(a)-2000:], "") // both ends of a long answer
@@ -380,7 +380,7 @@ func listItems(answer, noSplit string) ([]listItem, bool) {
 		items = append(items, listItem{strings.TrimSpace(a[last:]), "."})
 	}
 	if len(items) == 1 {
-		return spaceRun(a)
+		return spaceRun(a, minRun)
 	}
 	var out []listItem
 	for _, it := range items {
@@ -409,12 +409,12 @@ func listItems(answer, noSplit string) ([]listItem, bool) {
 	if len(out) >= 2 {
 		return out, true
 	}
-	return spaceRun(a)
+	return spaceRun(a, minRun)
 }
 
 // spaceRun splits an answer made of names without separators ("Mercury Venus Earth Mars
 // Jupiter", "Monday Tuesday Wednesday") into items.
-func spaceRun(a string) ([]listItem, bool) {
+func spaceRun(a string, minRun int) ([]listItem, bool) {
 	var out []listItem
 	// space-separated runs: "Mercury Venus Earth Mars Jupiter", "Monday Tuesday Wednesday"
 	toks := tokenize(a, 4096)
@@ -429,7 +429,7 @@ func spaceRun(a string) ([]listItem, bool) {
 				allCap = false
 			}
 		}
-		if sameClass || allCap && len(toks) >= 5 {
+		if sameClass || allCap && len(toks) >= minRun {
 			seen := map[string]bool{}
 			for _, t := range toks {
 				if !seen[t.w] && t.s < t.e && t.e <= len(a) {
@@ -472,7 +472,11 @@ func matchListAnswer(tc *textCtx, aliases []string, answer string) (textResult, 
 			return textResult{}, false
 		}
 	}
-	items, ok := listItems(answer, noSplit.String())
+	minRun := 4 // "Sydney Melbourne Canberra Perth"
+	if tc.person {
+		minRun = 5 // names run to four words ("Martin Luther King Jr")
+	}
+	items, ok := listItems(answer, noSplit.String(), minRun)
 	if !ok {
 		return textResult{}, false
 	}

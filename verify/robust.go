@@ -302,7 +302,7 @@ func ExtractForJudging(response string) (answer, how string) {
 			all[i] = b.content
 		}
 		if d := distinctAnswers(all); len(d) > 1 {
-			return strings.Join(d, ", "), "boxes"
+			return joinBoxes(d), "boxes"
 		}
 		return boxes[len(boxes)-1].content, "boxed"
 	}
@@ -325,9 +325,25 @@ func RewardAnswer(text string) (string, bool) {
 		return a, ok
 	}
 	if d := distinctAnswers(allBoxes(capTail(text, MaxAnswerLen), 64)); len(d) > 1 {
-		return strings.Join(d, ", "), true
+		return joinBoxes(d), true
 	}
 	return a, ok
+}
+
+// joinBoxes writes several different boxed answers as the boxes themselves, "\boxed{41},
+// \boxed{42}": a judge sees every one of them, and the rule verifier knows they were boxed
+// separately (a hedge unless the gold is their list).
+func joinBoxes(d []string) string {
+	var b strings.Builder
+	for i, x := range d {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`\boxed{`)
+		b.WriteString(x)
+		b.WriteString("}")
+	}
+	return b.String()
 }
 
 // goldAnswer reduces a gold that is a reference solution to its final answer, the way a
@@ -376,13 +392,46 @@ func finalOfSolution(text string) string {
 		}
 		return strings.TrimRight(n, ".,")
 	}
-	if ms := reLastMathSeg.FindAllStringSubmatch(tail, -1); ms != nil {
-		m := ms[len(ms)-1]
-		return strings.TrimSpace(m[1] + m[2] + m[3] + m[4])
+	// "... is 2016 ." at the very end
+	if m := reStatedEnd.FindStringSubmatch(tail); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	if ms := reLastMathSeg.FindAllStringSubmatchIndex(tail, -1); ms != nil {
+		// the math of the last sentence that has any, without negated ones ("we may choose $k=2$
+		// but not $k=3$"); several joined by "or"/"and" are a list ("$n=0$ or $n=1$")
+		var segs []string
+		end := -1
+		for i := len(ms) - 1; i >= 0; i-- {
+			m := ms[i]
+			if end >= 0 && (reSentenceBreak.MatchString(tail[m[1]:end]) || len(segs) > 0 && !reCoordinated.MatchString(tail[m[1]:end])) {
+				break
+			}
+			if !reNumNeg.MatchString(tail[max(0, m[0]-24):m[0]]) {
+				seg := ""
+				for k := 2; k < len(m); k += 2 {
+					if m[k] >= 0 {
+						seg = tail[m[k]:m[k+1]]
+					}
+				}
+				segs = append([]string{strings.TrimSpace(seg)}, segs...)
+			} else if len(segs) > 0 {
+				break
+			}
+			end = m[0]
+		}
+		if len(segs) > 0 {
+			return strings.Join(segs, ", ")
+		}
 	}
 	a, _ := ExtractRobust(text)
 	return a
 }
+
+var (
+	reStatedEnd     = regexp.MustCompile(`(?i)\b(?:is|are|equals|was|be)\s+\$?(-?\d[\d,]*(?:\.\d+)?)\$?\s*\.?\s*$`)
+	reSentenceBreak = regexp.MustCompile(`\.\s+[A-Z]|\n\s*\n|:\s*$`)
+	reCoordinated   = regexp.MustCompile(`^\s*(?:,|or|and|,\s*and|,\s*or)\s*$`)
+)
 
 // capTail keeps the last n bytes of s (answers are at the end), on a UTF-8 boundary.
 func capTail(s string, n int) string {

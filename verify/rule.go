@@ -230,6 +230,9 @@ func (r RuleVerifier) check(question, g, a string) Result {
 	if v, ok := parseVerdictGold(g); ok {
 		return checkVerdict(v, a)
 	}
+	if isRefusal(a) && len(tokenize(a, 16)) <= 12 {
+		return Result{Outcome: No, Type: "empty", Reason: "answer declines to answer", Final: true}
+	}
 	if letter, ok := choiceLetter(g, question); ok {
 		return checkChoice(question, letter, a)
 	}
@@ -312,7 +315,7 @@ func checkMath(c *cmpCtx, tc *textCtx, g string, gv value, a string) Result {
 		if o == Yes && asksForForm(tc.question) && gv.kind == vExpr && av.kind == vExpr && isProduct(gv.expr) && !isProduct(av.expr) {
 			return Result{Outcome: No, Type: typ, Reason: "equal in value, but the question asks for a factored form"}
 		}
-		if o != Yes && gv.kind == vExpr && (av.kind == vBare || av.kind == vSet) && len(av.items) >= 2 {
+		if o != Yes && gv.kind != vBare && gv.kind != vSet && gv.kind != vTuple && (av.kind == vBare || av.kind == vSet) && len(av.items) >= 2 {
 			hit, other := false, false
 			for _, it := range av.items {
 				if compareValues(c, gv, it) == Yes {
@@ -328,6 +331,11 @@ func checkMath(c *cmpCtx, tc *textCtx, g string, gv value, a string) Result {
 				return Result{Outcome: Yes, Type: typ, Reason: "equivalent (the same value written twice: \"5%, or 0.05\")"}
 			}
 		}
+		if o == No {
+			if r, ok := numberRunHedge(c, gv, a, typ); ok {
+				return r
+			}
+		}
 		switch o {
 		case Yes:
 			return Result{Outcome: Yes, Type: typ, Reason: "equivalent"}
@@ -341,6 +349,9 @@ func checkMath(c *cmpCtx, tc *textCtx, g string, gv value, a string) Result {
 			return Result{Outcome: No, Type: typ, Reason: "not equivalent"}
 		}
 		return Result{Outcome: Unknown, Type: typ, Reason: "could not decide (undefined at sample points or budget)"}
+	}
+	if r, ok := numberRunHedge(c, gv, a, typ); ok {
+		return r
 	}
 	if res := compareMathSegments(c, gv, a); res.Outcome == Yes || res.Final {
 		res.Type = typ
@@ -387,6 +398,29 @@ func onlyThisNumber(c *cmpCtx, gv value, a string) bool {
 }
 
 var reNegQuestion = regexp.MustCompile(`(?i)\b(?:not|never|n't|cannot|except)\b|n't\b`)
+
+var reNumberRun = regexp.MustCompile(`^[\s\d.,/;|$-]+$`)
+
+// numberRunHedge rejects an answer made only of numbers and separators ("0 1 2 3 4 5 6 7 8 9",
+// "42 / 43") that holds the gold among other numbers: a hedge.
+func numberRunHedge(c *cmpCtx, gv value, a, typ string) (Result, bool) {
+	if gv.kind != vExpr || !gv.expr.IsConst() || isProse(a) || len(a) > 8192 || !reNumberRun.MatchString(a) {
+		return Result{}, false
+	}
+	hit, other := false, false
+	nums := proseNumbers(strings.ReplaceAll(a, "/", " ; "))
+	for _, n := range nums {
+		if compareValues(c, gv, n.v) == Yes {
+			hit = true
+		} else {
+			other = true
+		}
+	}
+	if hit && other {
+		return Result{Outcome: No, Type: typ, Reason: "hedged: the gold among several numbers", Final: true}, true
+	}
+	return Result{}, false
+}
 
 var reDecimalComma = regexp.MustCompile(`^\s*(-?\d+),(\d{1,2})\s*$|^\s*(-?0),(\d+)\s*$`)
 
@@ -654,7 +688,7 @@ var anchorWords = []string{" is", "=", " be", " are", " was", ":", "≈", " equa
 
 var (
 	reNumNeg    = regexp.MustCompile(`(?i)(?:\bnot\b|\bnever\b|n't\b|\bnor\b|\bneither\b|≠|\\neq\b|\\ne\b|!=|\bno\b|\bexcept\b|\bother than\b|\brather than\b|\binstead of\b)[\s{}$()]*(?:(?:be|equal(?:s|\s+to)?|exactly|quite|just|it|it's|is|was|the|number|value|answer|of|in|to|at|on|by|[a-z]+(?:ed|ing|e|d|t|n)?)[\s{}]+){0,3}[$({}\s]*$`)
-	reNumOr     = regexp.MustCompile(`(?i)^[\s$).!?;:]*(?:,\s*)?(?:or|nor|/|\\text\{\s*or\s*\})[\s$(]*(?:[a-z]\w*\s*=\s*)?(?:(?:maybe|possibly|perhaps|probably)\s+)?$`)
+	reNumOr     = regexp.MustCompile(`(?i)^[\s$).!?;:(]*(?:,\s*)?(?:or|nor|/|maybe|possibly|perhaps|probably|\\text\{\s*or\s*\})[\s$(]*(?:[a-z]\w*\s*=\s*)?(?:(?:maybe|possibly|perhaps|probably)\s+)?$`)
 	reNumEither = regexp.MustCompile(`(?i)\beither\s*[$(]*\s*$`)
 	reNumRange  = regexp.MustCompile(`(?i)^[\s$)]*(?:-|–|—|to|and|through|until)[\s$(]*$`)
 	reRangeLead = regexp.MustCompile(`(?i)\b(?:between|from|range\s+of|ranges?\s+from)\s*[$(]*\s*$`)
@@ -1016,6 +1050,9 @@ func answerLetter(a string, opts map[string]string) (letter string, hedge, ok bo
 	s := NormalizeMCWrap(a)
 	if t := strings.Trim(s, "()."); len(t) == 1 && t[0] >= 'a' && t[0] <= 'j' {
 		return strings.ToUpper(t), false, true // a lone lower-case option letter
+	}
+	if t := strings.Trim(s, "()[]. "); len(t) >= 2 && len(t) <= 10 && strings.Trim(t, "ABCDEFGHIJ") == "" && strings.Count(t, t[:1]) < len(t) {
+		return "", true, true // "ABCD": every option at once
 	}
 	// explicit "the answer is (B)" phrases decide; a list after one is a hedge
 	if ms := reAnsLetterPhrase.FindAllStringSubmatchIndex(s, 16); ms != nil {

@@ -659,6 +659,9 @@ func unglue(atoks, gtoks []textToken) []textToken {
 					continue
 				}
 				rest := t.w[i+len(g.w):]
+				if strings.HasPrefix(rest, "s") && glueWords[rest[1:]] {
+					rest = rest[1:] // "Astroswon": a plural glued to "won"
+				}
 				if (i == 0 || glueWords[t.w[:i]]) && (rest == "" || glueWords[rest]) && (i > 0 || rest != "") {
 					pre, mid, suf = t.w[:i], g.w, rest
 					break
@@ -678,7 +681,7 @@ func unglue(atoks, gtoks []textToken) []textToken {
 		}
 		for _, w := range []string{pre, mid, suf} {
 			if w != "" {
-				out = append(out, textToken{w: w, cap: t.cap || w == mid, i: len(out), s: t.s, e: t.e})
+				out = append(out, textToken{w: w, cap: t.cap && w == mid, i: len(out), s: t.s, e: t.e})
 			}
 		}
 	}

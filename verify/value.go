@@ -554,6 +554,9 @@ func numEqual(g, a, gtol, atol float64) bool {
 		return g == a
 	}
 	d := math.Abs(g - a)
+	if gtol == 0 && atol == 0 && g == math.Trunc(g) && a == math.Trunc(a) && math.Abs(g) < 1<<53 && math.Abs(a) < 1<<53 {
+		return g == a // two integers: 1450001 is not 1450000
+	}
 	if d <= 1e-6*math.Max(math.Abs(g), math.Abs(a)) || d <= 1e-12 {
 		return true
 	}

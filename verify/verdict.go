@@ -164,7 +164,7 @@ func checkVerdict(gold verdict, answer string) Result {
 	switch {
 	case len(vs) == 0:
 		if isRefusal(answer) {
-			return Result{Outcome: No, Type: "verdict", Reason: "answer declines to answer"}
+			return Result{Outcome: No, Type: "verdict", Reason: "answer declines to answer", Final: len(tokenize(answer, 16)) <= 12}
 		}
 		return Result{Outcome: Unknown, Type: "verdict", Reason: "no verdict in the answer"}
 	case len(vs) > 1:
