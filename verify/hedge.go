@@ -17,9 +17,21 @@ var (
 	reOrderQ  = regexp.MustCompile(`(?i)\b(?:sort|sorted|sorting|order|ordered|rank|ranked|ranking|arrange|arranged|sequence|ascending|descending|alphabetical(?:ly)?|chronological(?:ly)?|increasing|decreasing|first,?\s+second)\b|\bfrom\s+(?:\w+\s+){0,3}to\s+(?:\w+\s+){0,3}\w+est\b`)
 )
 
-func asksPerson(q string) bool { return q != "" && rePersonQ.MatchString(q) }
-func asksSet(q string) bool    { return q != "" && reSetQ.MatchString(q) }
-func asksOrder(q string) bool  { return q != "" && !reSetQ.MatchString(q) && reOrderQ.MatchString(q) }
+func asksPerson(q string) bool { q = qhead(q); return q != "" && rePersonQ.MatchString(q) }
+func asksSet(q string) bool    { q = qhead(q); return q != "" && reSetQ.MatchString(q) }
+func asksOrder(q string) bool {
+	q = qhead(q)
+	return q != "" && !reSetQ.MatchString(q) && reOrderQ.MatchString(q)
+}
+
+// qhead is what the question classifiers read: the first and last 600 bytes of a long question
+// (its request is at one end), so a huge question costs no more than a short one.
+func qhead(q string) string {
+	if len(q) <= 1200 {
+		return q
+	}
+	return strings.ToValidUTF8(q[:600]+" … "+q[len(q)-600:], "")
+}
 
 // ---- negation and hedges around one mention --------------------------------------------------
 
@@ -340,7 +352,15 @@ type listItem struct {
 func listItems(answer, noSplit string, minRun int) ([]listItem, bool) {
 	a := strings.TrimSpace(answer)
 	if len(a) > 4000 {
-		a = strings.ToValidUTF8(a[:2000]+" "+a[len(a)-2000:], "") // both ends of a long answer
+		// both ends of a long answer, cut between words
+		h, t := a[:2000], a[len(a)-2000:]
+		if i := strings.LastIndexAny(h, " \n"); i > 0 {
+			h = h[:i]
+		}
+		if i := strings.IndexAny(t, " \n"); i >= 0 {
+			t = t[i+1:]
+		}
+		a = strings.ToValidUTF8(h+" "+t, "")
 	}
 	a = reEnumMarker.ReplaceAllString(a, "")
 	if i := strings.LastIndex(a, ": "); i >= 0 && !strings.ContainsAny(a[:i], ".\n") {
@@ -352,7 +372,7 @@ func listItems(answer, noSplit string, minRun int) ([]listItem, bool) {
 		return nil, false
 	}
 	var items []listItem
-	locs := reListSep.FindAllStringIndex(a, 256)
+	locs := reListSep.FindAllStringIndex(a, -1)
 	last, sep := 0, ""
 	for _, l := range locs {
 		s := strings.TrimSpace(a[l[0]:l[1]])
@@ -383,14 +403,20 @@ func listItems(answer, noSplit string, minRun int) ([]listItem, bool) {
 		return spaceRun(a, minRun)
 	}
 	var out []listItem
-	for _, it := range items {
+	seen := map[string]bool{}
+	for k, it := range items {
 		t := strings.TrimSpace(strings.Trim(it.text, "*\"'“”‘’()[]{}$ "))
+		if seen[strings.ToLower(t)] {
+			continue // a repeated item counts once
+		}
+		seen[strings.ToLower(t)] = true
 		toks := tokenize(t, 16)
 		if len(toks) == 0 {
 			continue
 		}
-		if len(toks) > 6 || len(contentWords(toks)) > 3 {
-			return nil, false
+		long := len(answer) > 4000 && (k == 0 || k == len(items)-1) // cut by the length bound
+		if (len(toks) > 6 || len(contentWords(toks)) > 3) && !long {
+			return spaceRun(a, minRun)
 		}
 		if len(toks) > 1 && prepositions[toks[0].w] && toks[0].w != "and" && toks[0].w != "or" {
 			return nil, false // "with the song ...": prose, not a list
@@ -418,32 +444,33 @@ func spaceRun(a string, minRun int) ([]listItem, bool) {
 	var out []listItem
 	// space-separated runs: "Mercury Venus Earth Mars Jupiter", "Monday Tuesday Wednesday"
 	toks := tokenize(a, 4096)
-	if len(toks) >= 3 && !strings.ContainsAny(a, ",;/|") {
-		class := classOf(toks[0].w)
-		sameClass, allCap := class != "", true
-		for _, t := range toks {
-			if classOf(t.w) != class {
-				sameClass = false
-			}
-			if !t.cap || stopWords[t.w] {
-				allCap = false
-			}
+	if len(toks) < 3 || strings.ContainsAny(a, ",;/|") {
+		return nil, false
+	}
+	class := classOf(toks[len(toks)/2].w)
+	sameClass, allCap := class != "", true
+	for k, t := range toks {
+		okClass, okCap := classOf(t.w) == class, t.cap && !stopWords[t.w]
+		if (k == 0 || k == len(toks)-1) && len(toks) > 20 && !(okClass && sameClass || okCap && allCap) {
+			continue // a long run may be cut mid-word at either end
 		}
-		if sameClass || allCap && len(toks) >= minRun {
-			seen := map[string]bool{}
-			for _, t := range toks {
-				if !seen[t.w] && t.s < t.e && t.e <= len(a) {
-					seen[t.w] = true
-					out = append(out, listItem{a[t.s:t.e], " "})
-				}
-			}
-			if len(out) == 1 {
-				out = append(out, out[0]) // "42 42 42": one item repeated is still a list
-			}
-			return out, true
+		sameClass = sameClass && okClass
+		allCap = allCap && okCap
+	}
+	if !sameClass && !(allCap && len(toks) >= minRun) {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	for _, t := range toks {
+		if !seen[t.w] && t.s < t.e && t.e <= len(a) {
+			seen[t.w] = true
+			out = append(out, listItem{a[t.s:t.e], " "})
 		}
 	}
-	return nil, false
+	if len(out) == 1 {
+		out = append(out, out[0]) // "42 42 42": one item repeated is still a list
+	}
+	return out, true
 }
 
 // mayBeList is a cheap prefilter: separators, a conjunction, or three or more words.
@@ -544,14 +571,14 @@ func matchListGold(tc *textCtx, gold, answer string) (textResult, bool) {
 	if !strings.ContainsAny(gold, ",;\n") && !strings.Contains(gold, " and ") && !strings.Contains(gold, " then ") && tc.question == "" {
 		return textResult{}, false
 	}
-	ordered := asksOrder(tc.question)
+	ordered := tc.ordered
 	var gitems []string
 	for _, p := range reGoldListSep.Split(strings.TrimSpace(gold), 64) {
 		if p = strings.TrimSpace(strings.TrimSuffix(p, ".")); p != "" {
 			gitems = append(gitems, p)
 		}
 	}
-	if len(gitems) < 2 && ordered && reSortQ.MatchString(tc.question) && !strings.Contains(gold, " or ") {
+	if len(gitems) < 2 && ordered && reSortQ.MatchString(qhead(tc.question)) && !strings.Contains(gold, " or ") {
 		gitems = strings.Fields(gold) // "apple banana cherry" for a sorting question
 	}
 	if len(gitems) < 3 && !(ordered && len(gitems) == 2) {
@@ -797,7 +824,9 @@ func stripQuestionCopy(question, answer string) string {
 	}
 	pos := map[string][]int{}
 	for j, t := range qt {
-		pos[t.w] = append(pos[t.w], j)
+		if len(pos[t.w]) < 16 { // bounded: a word repeated all over the question is tried 16 times
+			pos[t.w] = append(pos[t.w], j)
+		}
 	}
 	cover := make([]bool, len(at))
 	any := false
@@ -805,7 +834,7 @@ func stripQuestionCopy(question, answer string) string {
 		best := 0
 		for _, j := range pos[at[i].w] {
 			n := 0
-			for i+n < len(at) && j+n < len(qt) && at[i+n].w == qt[j+n].w {
+			for i+n < len(at) && j+n < len(qt) && n < 256 && at[i+n].w == qt[j+n].w {
 				n++
 			}
 			best = max(best, n)

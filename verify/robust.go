@@ -442,6 +442,10 @@ func capTail(s string, n int) string {
 	for i < len(s) && s[i]&0xC0 == 0x80 {
 		i++
 	}
+	// start at a word: skip a cut word when a space follows within 64 bytes
+	if j := strings.IndexAny(s[i:min(len(s), i+64)], " \n\t"); j >= 0 {
+		i += j + 1
+	}
 	return s[i:]
 }
 

@@ -236,8 +236,9 @@ func (r RuleVerifier) check(question, g, a string) Result {
 	if letter, ok := choiceLetter(g, question); ok {
 		return checkChoice(question, letter, a)
 	}
-	c := &cmpCtx{allowPct: !r.NoPercent && !reNoPercent.MatchString(question), deadline: time.Now().Add(Budget),
-		ordered: asksOrder(question), negQ: reNegQuestion.MatchString(question), question: question}
+	qh := qhead(question)
+	c := &cmpCtx{allowPct: !r.NoPercent && !reNoPercent.MatchString(qh), deadline: time.Now().Add(Budget),
+		ordered: asksOrder(qh), negQ: reNegQuestion.MatchString(qh), question: question}
 	tc := newTextCtx(question)
 	gv, gok := value{}, false
 	if !isAliasList(g) {
@@ -547,7 +548,7 @@ var reFactor = regexp.MustCompile(`(?i)\bfactor(?:ise|ize|ed|)\b`)
 
 // asksForForm reports whether the question asks for a factored form (so an expanded but equal
 // polynomial is not the answer).
-func asksForForm(q string) bool { return q != "" && reFactor.MatchString(q) }
+func asksForForm(q string) bool { return q != "" && reFactor.MatchString(qhead(q)) }
 
 func isProduct(e *Expr) bool {
 	for e.kind == nNeg {

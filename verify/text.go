@@ -438,6 +438,7 @@ type textCtx struct {
 	set        bool // the question asks for a set (order does not matter)
 	plural     bool // the question asks for several things ("who were", "what are", "list")
 	multi      bool // the gold lists several different answers ("Paul/James/Barnabas")
+	ordered    bool // the question asks for an order
 	negQ       bool // the question is itself negative: a negation in the answer may echo it
 	lowerAlias bool // an alias of the gold is written in lower case (a common noun: "microfilament")
 	qwords     map[string]bool
@@ -457,8 +458,9 @@ func (tc *textCtx) inQuestion(w string) bool {
 }
 
 func newTextCtx(question string) *textCtx {
-	return &textCtx{question: question, person: asksPerson(question), set: asksSet(question), negQ: reNegQuestion.MatchString(question),
-		plural: question != "" && (asksSet(question) || rePluralQ.MatchString(question))}
+	qh := qhead(question)
+	return &textCtx{question: question, person: asksPerson(qh), set: asksSet(qh), negQ: reNegQuestion.MatchString(qh),
+		plural: qh != "" && (asksSet(qh) || rePluralQ.MatchString(qh)), ordered: asksOrder(qh)}
 }
 
 // matchText matches a free-text answer against a gold that may list aliases.
@@ -543,7 +545,7 @@ func matchAlias(tc *textCtx, alias string, atoks []textToken, answer string) tex
 	// phrases ("6 February 2005" for "February 6, 2005", "the nucleus of the cell" for "cell
 	// nucleus"), in the gold's order for lists and when the question asks for an order
 	if len(gtoks) >= 2 {
-		anyOrder := hasDateOrNumber(gtoks) || strings.Count(alias, ",")+strings.Count(alias, ";") <= 1 && !asksOrder(tc.question)
+		anyOrder := hasDateOrNumber(gtoks) || strings.Count(alias, ",")+strings.Count(alias, ";") <= 1 && !tc.ordered
 		if lo, hi, ok := window(acontent, gtoks, 3*len(gtoks)+2, anyOrder); ok {
 			if _, bad := rejectPartial(tc, acontent, atoks, lo, hi-lo, gtoks, answer); !bad {
 				return textResult{o: Yes, reason: "all words of gold \"" + alias + "\" found together"}
@@ -580,7 +582,7 @@ func matchAlias(tc *textCtx, alias string, atoks []textToken, answer string) tex
 	// 5. most of a multi-word gold: all but one content word (at least two) close together, in
 	// the gold's order
 	if len(gtoks) >= 3 {
-		anyOrder := hasDateOrNumber(gtoks) || strings.Count(alias, ",")+strings.Count(alias, ";") <= 1 && !asksOrder(tc.question)
+		anyOrder := hasDateOrNumber(gtoks) || strings.Count(alias, ",")+strings.Count(alias, ";") <= 1 && !tc.ordered
 		if lo, hi, ok := windowAtLeast(acontent, gtoks, len(gtoks)-1, 3*len(gtoks)+2, anyOrder); ok && numbersIn(gtoks, acontent[lo:hi]) {
 			if _, bad := rejectPartial(tc, acontent, atoks, lo, hi-lo, gtoks, answer); !bad {
 				return textResult{o: Yes, reason: "most words of gold \"" + alias + "\" found together"}
