@@ -17,11 +17,29 @@ var (
 	reOrderQ  = regexp.MustCompile(`(?i)\b(?:sort|sorted|sorting|order|ordered|rank|ranked|ranking|arrange|arranged|sequence|ascending|descending|alphabetical(?:ly)?|chronological(?:ly)?|increasing|decreasing|first,?\s+second)\b|\bfrom\s+(?:\w+\s+){0,3}to\s+(?:\w+\s+){0,3}\w+est\b`)
 )
 
-func asksPerson(q string) bool { q = qhead(q); return q != "" && rePersonQ.MatchString(q) }
-func asksSet(q string) bool    { q = qhead(q); return q != "" && reSetQ.MatchString(q) }
+func asksPerson(q string) bool {
+	q = qhead(q)
+	return q != "" && hasAnyFold(q, "who", "which", "name") && rePersonQ.MatchString(q)
+}
+func asksSet(q string) bool {
+	q = qhead(q)
+	return q != "" && hasAnyFold(q, "order", "set of", "all", "solution", "root", "zero", "matter") && reSetQ.MatchString(q)
+}
 func asksOrder(q string) bool {
 	q = qhead(q)
-	return q != "" && !reSetQ.MatchString(q) && reOrderQ.MatchString(q)
+	return q != "" && hasAnyFold(q, "sort", "order", "rank", "arrang", "sequen", "ascend", "descend", "alphabet",
+		"chrono", "increas", "decreas", "first", "from") && !asksSet(q) && reOrderQ.MatchString(q)
+}
+
+// hasAnyFold is a cheap case-insensitive prefilter: does s contain any of the (lower-case) words?
+func hasAnyFold(s string, ws ...string) bool {
+	l := strings.ToLower(s)
+	for _, w := range ws {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // qhead is what the question classifiers read: the first and last 600 bytes of a long question
@@ -362,6 +380,9 @@ func listItems(answer, noSplit string, minRun int) ([]listItem, bool) {
 		}
 		a = strings.ToValidUTF8(h+" "+t, "")
 	}
+	if proseSegments(a) {
+		return nil, false
+	}
 	a = reEnumMarker.ReplaceAllString(a, "")
 	if i := strings.LastIndex(a, ": "); i >= 0 && !strings.ContainsAny(a[:i], ".\n") {
 		a = a[i+2:] // "Bennie and the Jets Release: 1973."
@@ -438,6 +459,31 @@ func listItems(answer, noSplit string, minRun int) ([]listItem, bool) {
 	return spaceRun(a, minRun)
 }
 
+// proseSegments is a cheap test for running text: a stretch between separators of more than
+// eight words that no "or"/"and" could split into list items.
+func proseSegments(a string) bool {
+	words, lower, start := 0, false, 0
+	for i := 0; i <= len(a); i++ {
+		if i == len(a) || strings.IndexByte(",;/|\n", a[i]) >= 0 {
+			if words > 8 && lower {
+				seg := a[start:i]
+				if !strings.Contains(seg, " or ") && !strings.Contains(seg, " and ") && !strings.Contains(seg, " nor ") {
+					return true
+				}
+			}
+			words, lower, start = 0, false, i+1
+			continue
+		}
+		if a[i] == ' ' {
+			words++
+			if i+1 < len(a) && a[i+1] >= 'a' && a[i+1] <= 'z' {
+				lower = true // running text has lower-case words; a run of names does not
+			}
+		}
+	}
+	return false
+}
+
 // spaceRun splits an answer made of names without separators ("Mercury Venus Earth Mars
 // Jupiter", "Monday Tuesday Wednesday") into items.
 func spaceRun(a string, minRun int) ([]listItem, bool) {
@@ -484,7 +530,7 @@ func mayBeList(a string) bool {
 // matchListAnswer judges an answer that lists candidates: every item a gold alias is correct;
 // the gold among other candidates is a hedge.
 func matchListAnswer(tc *textCtx, aliases []string, answer string) (textResult, bool) {
-	if !mayBeList(answer) {
+	if !mayBeList(answer) || len(answer) <= 4000 && proseSegments(answer) {
 		return textResult{}, false
 	}
 	var noSplit strings.Builder

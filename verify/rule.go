@@ -214,7 +214,8 @@ func (r RuleVerifier) Check(question, gold, answer string) Result {
 }
 
 func (r RuleVerifier) check(question, g, a string) Result {
-	if !copyMatters(question, g) {
+	tc := newTextCtx(question)
+	if !copyMatters(tc, g) {
 	} else if stripped := stripQuestionCopy(question, a); stripped != a {
 		a = strings.TrimSpace(stripped)
 		if IsTrivial(a) {
@@ -238,8 +239,7 @@ func (r RuleVerifier) check(question, g, a string) Result {
 	}
 	qh := qhead(question)
 	c := &cmpCtx{allowPct: !r.NoPercent && !reNoPercent.MatchString(qh), deadline: time.Now().Add(Budget),
-		ordered: asksOrder(qh), negQ: reNegQuestion.MatchString(qh), question: question}
-	tc := newTextCtx(question)
+		ordered: asksOrder(qh), negQ: negQuestion(qh), question: question}
 	gv, gok := value{}, false
 	if !isAliasList(g) {
 		gv, gok = parseMath(g)
@@ -278,7 +278,8 @@ func (r RuleVerifier) check(question, g, a string) Result {
 
 // copyMatters reports whether a copy of the question could pass for the answer: the question
 // contains the gold, lists options or offers alternatives.
-func copyMatters(question, g string) bool {
+func copyMatters(tc *textCtx, g string) bool {
+	question := tc.question
 	if question == "" {
 		return false
 	}
@@ -286,6 +287,14 @@ func copyMatters(question, g string) bool {
 		return true
 	}
 	qt := contentWords(tokenize(question, 512))
+	gw := contentWords(tokenize(g, 64))
+	found := false
+	for _, w := range gw {
+		found = found || tc.inQuestion(w.w)
+	}
+	if !found {
+		return false // no word of the gold is in the question
+	}
 	for _, al := range goldAliases(g) {
 		if gt := contentWords(tokenize(al, 32)); len(gt) > 0 && findSeq(qt, gt) >= 0 {
 			return true
@@ -396,6 +405,11 @@ func onlyThisNumber(c *cmpCtx, gv value, a string) bool {
 		}
 	}
 	return true
+}
+
+// negQuestion reports a negative question ("when did the US not go to the Olympics").
+func negQuestion(q string) bool {
+	return q != "" && hasAnyFold(q, "not", "never", "n't", "cannot", "except") && reNegQuestion.MatchString(q)
 }
 
 var reNegQuestion = regexp.MustCompile(`(?i)\b(?:not|never|n't|cannot|except)\b|n't\b`)
@@ -1019,9 +1033,19 @@ func NormalizeMCWrap(s string) string {
 var reOption = regexp.MustCompile(`(?m)(?:^|\s)\(?([A-J])[.)]\s+([^\n(]+?)(?:\s*$|\s+\(?[A-J][.)]\s)`)
 var reOptionLine = regexp.MustCompile(`(?m)^\s*\(?([A-J])[.):]\s+(.+?)\s*$`)
 
+// mayHaveOptions is a cheap prefilter for option lines: "A." "B)" "(C" ...
+func mayHaveOptions(q string) bool {
+	for i := 0; i+1 < len(q); i++ {
+		if q[i] >= 'A' && q[i] <= 'J' && (q[i+1] == '.' || q[i+1] == ')' || q[i+1] == ':') || q[i] == '(' && q[i+1] >= 'A' && q[i+1] <= 'J' {
+			return true
+		}
+	}
+	return false
+}
+
 // parseOptions reads "A. text" / "(A) text" options from a question.
 func parseOptions(q string) map[string]string {
-	if q == "" {
+	if q == "" || !mayHaveOptions(q) {
 		return nil
 	}
 	opts := map[string]string{}

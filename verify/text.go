@@ -227,11 +227,10 @@ func romanValue(src string, t textToken) (int, bool) {
 		return 0, false
 	}
 	raw := src[t.s:t.e]
-	vals := map[byte]int{'I': 1, 'V': 5, 'X': 10, 'L': 50, 'C': 100}
 	total, prev := 0, 0
 	for k := len(raw) - 1; k >= 0; k-- {
-		v, ok := vals[raw[k]]
-		if !ok {
+		v := romanDigits[raw[k]]
+		if v == 0 {
 			return 0, false
 		}
 		if v < prev {
@@ -247,6 +246,8 @@ func romanValue(src string, t textToken) (int, bool) {
 	}
 	return total, true
 }
+
+var romanDigits = [256]int{'I': 1, 'V': 5, 'X': 10, 'L': 50, 'C': 100}
 
 func toRoman(n int) string {
 	if n <= 0 || n > 399 {
@@ -459,8 +460,8 @@ func (tc *textCtx) inQuestion(w string) bool {
 
 func newTextCtx(question string) *textCtx {
 	qh := qhead(question)
-	return &textCtx{question: question, person: asksPerson(qh), set: asksSet(qh), negQ: reNegQuestion.MatchString(qh),
-		plural: qh != "" && (asksSet(qh) || rePluralQ.MatchString(qh)), ordered: asksOrder(qh)}
+	return &textCtx{question: question, person: asksPerson(qh), set: asksSet(qh), negQ: negQuestion(qh),
+		plural: qh != "" && (asksSet(qh) || hasAnyFold(qh, "were", "are", "list", "name", "members", "cast", "types", "kinds", "examples", "some") && rePluralQ.MatchString(qh)), ordered: asksOrder(qh)}
 }
 
 // matchText matches a free-text answer against a gold that may list aliases.
