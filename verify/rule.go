@@ -286,7 +286,7 @@ func copyMatters(tc *textCtx, g string) bool {
 	if strings.Contains(question, " or ") || len(parseOptions(question)) >= 2 {
 		return true
 	}
-	qt := contentWords(tokenize(question, 512))
+	qt := contentWords(tc.questionTokens())
 	gw := contentWords(tokenize(g, 64))
 	found := false
 	for _, w := range gw {

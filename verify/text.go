@@ -443,6 +443,7 @@ type textCtx struct {
 	negQ       bool // the question is itself negative: a negation in the answer may echo it
 	lowerAlias bool // an alias of the gold is written in lower case (a common noun: "microfilament")
 	qwords     map[string]bool
+	qtoks      []textToken
 }
 
 var rePluralQ = regexp.MustCompile(`(?i)\b(?:who|what|which|where)\s+(?:were|are)\b|\b(?:list|name)\s+(?:the|all|some|two|three|four|five)\b|\bwho\s+were\b|\bmembers\b|\bcast\b|\b(?:types|kinds|examples|some)\s+of\b|\b(?:which|what)\s+\w+(?:ies|es|[^s]s)\s+(?:are|were|have|had|do|did)\b`)
@@ -451,11 +452,19 @@ var rePluralQ = regexp.MustCompile(`(?i)\b(?:who|what|which|where)\s+(?:were|are
 func (tc *textCtx) inQuestion(w string) bool {
 	if tc.qwords == nil {
 		tc.qwords = map[string]bool{}
-		for _, t := range tokenize(tc.question, 256) {
+		for _, t := range tc.questionTokens() {
 			tc.qwords[t.w] = true
 		}
 	}
 	return tc.qwords[w]
+}
+
+// questionTokens tokenizes the question once.
+func (tc *textCtx) questionTokens() []textToken {
+	if tc.qtoks == nil && tc.question != "" {
+		tc.qtoks = tokenize(tc.question, 512)
+	}
+	return tc.qtoks
 }
 
 func newTextCtx(question string) *textCtx {
