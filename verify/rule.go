@@ -1170,7 +1170,11 @@ func standaloneLetters(s string) []string {
 	prevEnd := -1
 	for _, l := range locs {
 		letter := s[l[2]:l[3]]
-		before := strings.ToLower(s[max(0, l[2]-24):l[2]])
+		// the clause before the letter (up to 40 bytes, from the last comma or sentence end)
+		before := strings.ToLower(s[max(0, l[2]-40):l[2]])
+		if i := strings.LastIndexAny(before, ".;!?\n,"); i >= 0 {
+			before = before[i+1:]
+		}
 		between := ""
 		if prevEnd >= 0 && prevEnd <= l[2] {
 			between = strings.ToLower(s[prevEnd:l[2]])
