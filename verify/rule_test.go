@@ -301,17 +301,17 @@ func TestQuestionAwareAndPartial(t *testing.T) {
 
 // TestDevRegression keeps the quality on the shipped dev copies (verify/testdata, full copies of
 // shared/verifier-dev) from regressing. The floors are a little below what was measured when they
-// were set: seed 94.1%, rule_test_vectors 93.6% (P 97.1%), qwen25_math_cot100_dev 100%,
-// evouna_nq_dev 90.05% (P 97.55%).
+// were set: seed 94.1%, rule_test_vectors 93.8% (P 97.1%), qwen25_math_cot100_dev 100%,
+// evouna_nq_dev 90.11% (P 97.55%).
 func TestDevRegression(t *testing.T) {
 	for _, c := range []struct {
 		file          string
-		acc, precFlor float64
+		acc, prec float64
 	}{
 		{"seed_examples.jsonl.gz", 0.94, 0.90},
-		{"rule_test_vectors.jsonl.gz", 0.93, 0.96},
+		{"rule_test_vectors.jsonl.gz", 0.935, 0.97},
 		{"qwen25_math_cot100_dev.jsonl.gz", 1.0, 1.0},
-		{"evouna_nq_dev.jsonl.gz", 0.899, 0.975},
+		{"evouna_nq_dev.jsonl.gz", 0.900, 0.975},
 	} {
 		rows := readShipped(t, c.file)
 		outs, err := RunBatch(context.Background(), RuleVerifier{}, rows, 2)
@@ -320,8 +320,8 @@ func TestDevRegression(t *testing.T) {
 		}
 		m, _ := Score(outs)
 		t.Logf("%s: n=%d accuracy %.2f%% precision %.2f%% recall %.2f%%", c.file, m.N, 100*m.Accuracy(), 100*m.Precision(), 100*m.Recall())
-		if m.Accuracy() < c.acc || m.Precision() < c.precFlor {
-			t.Errorf("%s: accuracy %.4f / precision %.4f below the floors %.3f / %.3f", c.file, m.Accuracy(), m.Precision(), c.acc, c.precFlor)
+		if m.Accuracy() < c.acc || m.Precision() < c.prec {
+			t.Errorf("%s: accuracy %.4f / precision %.4f below the floors %.3f / %.3f", c.file, m.Accuracy(), m.Precision(), c.acc, c.prec)
 		}
 	}
 }
