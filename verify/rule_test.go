@@ -305,7 +305,7 @@ func TestQuestionAwareAndPartial(t *testing.T) {
 // evouna_nq_dev 90.11% (P 97.55%).
 func TestDevRegression(t *testing.T) {
 	for _, c := range []struct {
-		file          string
+		file      string
 		acc, prec float64
 	}{
 		{"seed_examples.jsonl.gz", 0.94, 0.90},
