@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/greason/greason/internal/atomicfile"
@@ -101,25 +101,25 @@ func DefaultGRPO() GRPOConfig {
 
 // StepRecord is one line of the metrics JSONL (kind "train" or "eval").
 type StepRecord struct {
-	Kind         string             `json:"kind"`
-	Run          string             `json:"run,omitempty"`
-	Step         int                `json:"step"`
-	RewardMean   float64            `json:"reward_mean"`
-	RewardStd    float64            `json:"reward_std"`
-	Accuracy     float64            `json:"accuracy"` // train: fraction of rollouts judged correct; eval: held-out accuracy
-	KL           float64            `json:"kl"`
-	Entropy      float64            `json:"entropy"`
-	ClipFrac     float64            `json:"clip_frac"`
-	PGLoss       float64            `json:"pg_loss"`
-	GradNorm     float64            `json:"grad_norm"`
-	ResponseLen  float64            `json:"response_len"`
-	TokensPerSec float64            `json:"tokens_per_s"` // (prompt+response tokens of the step's rollouts) / step wall time
-	StepSeconds  float64            `json:"step_s"`
-	GenSeconds   float64            `json:"gen_s"` // of which rollout generation
+	Kind         string  `json:"kind"`
+	Run          string  `json:"run,omitempty"`
+	Step         int     `json:"step"`
+	RewardMean   float64 `json:"reward_mean"`
+	RewardStd    float64 `json:"reward_std"`
+	Accuracy     float64 `json:"accuracy"` // train: fraction of rollouts judged correct; eval: held-out accuracy
+	KL           float64 `json:"kl"`
+	Entropy      float64 `json:"entropy"`
+	ClipFrac     float64 `json:"clip_frac"`
+	PGLoss       float64 `json:"pg_loss"`
+	GradNorm     float64 `json:"grad_norm"`
+	ResponseLen  float64 `json:"response_len"`
+	TokensPerSec float64 `json:"tokens_per_s"` // (prompt+response tokens of the step's rollouts) / step wall time
+	StepSeconds  float64 `json:"step_s"`
+	GenSeconds   float64 `json:"gen_s"` // of which rollout generation
 	// SkippedUpdates counts the step's optimizer updates skipped because their gradient norm was
 	// not finite (as verl does); the loss statistics and grad_norm average the other updates.
 	SkippedUpdates int                `json:"skipped_updates,omitempty"`
-	ByDomain     map[string]float64 `json:"by_domain,omitempty"`
+	ByDomain       map[string]float64 `json:"by_domain,omitempty"`
 }
 
 // EvalFunc measures held-out accuracy (overall and per domain) of the current policy.

@@ -70,7 +70,9 @@ const (
 // update's.
 func adamWUpdate(store *model.Store, c OptimConfig, params []*model.Variable, grads []*Node, lr, finite *Node) {
 	g := lr.Graph()
-	sel := func(dt dtypes.DType, ok, skip float64) *Node { return Where(finite, Scalar(g, dt, ok), Scalar(g, dt, skip)) }
+	sel := func(dt dtypes.DType, ok, skip float64) *Node {
+		return Where(finite, Scalar(g, dt, ok), Scalar(g, dt, skip))
+	}
 	stepVar := store.GetVariable(optStepVar)
 	step := AddScalar(stepVar.NodeValue(g), 1)
 	stepVar.SetNodeValue(Add(stepVar.NodeValue(g), sel(dtypes.Float32, 1, 0)))

@@ -27,7 +27,7 @@ type Policy struct {
 	Memory MemoryConfig
 	params []*model.Variable
 
-	built                                        string // the options the executors were built with
+	built                                         string // the options the executors were built with
 	grpoExec, sftExec, lpExec, accExec, applyExec *model.Exec
 }
 
