@@ -260,6 +260,14 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	if err != nil {
 		return StepRecord{}, err
 	}
+	if len(rewards) != len(texts) || len(ok) != len(texts) {
+		return StepRecord{}, fmt.Errorf("reward function returned %d rewards and %d verdicts for %d responses", len(rewards), len(ok), len(texts))
+	}
+	for i, r := range rewards {
+		if !isFinite(r) {
+			return StepRecord{}, fmt.Errorf("reward %d (response %q to question %q) is %g: rewards must be finite", i, texts[i], batchPrompts[i].Question, r)
+		}
+	}
 	correct := 0
 	for _, c := range ok {
 		if c {
