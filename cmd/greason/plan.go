@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/spf13/cobra"
 
 	"github.com/greason/greason/train/grpo"
@@ -20,6 +22,8 @@ type planOptions struct {
 	shape                       grpo.StepShape
 	logitChunk                  int
 	recompute, measure, asJSON  bool
+	rolloutInputs, serialUpdate bool
+	gcPercent, steps            int
 	klCoef, peakTFLOPs          float64
 	devices                     []string
 }
@@ -46,15 +50,20 @@ peak RSS per phase beside the prediction (docs/training.md, "Memory plan").`,
 	f.IntVar(&o.shape.GenLen, "gen-len", 64, "generated tokens per rollout")
 	f.IntVar(&o.shape.MiniBatches, "mini-batches", 1, "optimizer updates per step")
 	f.IntVar(&o.shape.MicroBatch, "micro-batch", 0, "responses per forward/backward (gradient accumulation); 0: the whole mini-batch")
+	f.IntVar(&o.shape.RolloutBatch, "rollout-batch", 0, "prompts generated at a time (0: all)")
 	f.IntVar(&o.shape.Bucket, "bucket", 8, "sequence lengths are padded to a multiple of this")
 	f.StringVar(&o.dtype, "dtype", "float32", "stored weights and AdamW state: float32 or bfloat16")
 	f.StringVar(&o.computeDType, "compute-dtype", "", "bfloat16: bfloat16 weights and activations in the step, float32 master weights")
 	f.IntVar(&o.logitChunk, "logit-chunk", 0, "vocabulary chunk of the LM-head log-probs (0: automatic, -1: never)")
 	f.BoolVar(&o.recompute, "recompute", false, "recompute each layer's activations in the backward pass")
+	f.BoolVar(&o.rolloutInputs, "rollout-weights-as-inputs", false, "rollout graphs take the weights as inputs (no constant copies on the Go backend)")
+	f.BoolVar(&o.serialUpdate, "serial-update", false, "apply AdamW one weight at a time (fewer temporaries on the Go backend)")
+	f.IntVar(&o.gcPercent, "gogc", 10, "Go GC percent during --measure (lower keeps the heap closer to live memory; -1: leave $GOGC or 100)")
 	f.Float64Var(&o.klCoef, "kl-coef", grpo.DefaultLoss().KLCoef, "KL coefficient (0: no reference model)")
 	f.StringSliceVar(&o.devices, "device", []string{"cpu", "gpu:80", "gpu:141"}, "devices: cpu (this machine, Go backend) or gpu:GIB (XLA)")
 	f.Float64Var(&o.peakTFLOPs, "peak-tflops", 0, "dense peak of the GPU in TFLOP/s, for the MFU of --measure runs on a GPU backend")
 	f.BoolVar(&o.measure, "measure", false, "run the step here (random weights) and print measured time and peak RSS per phase")
+	f.IntVar(&o.steps, "steps", 1, "--measure runs this many steps and reports the last (the first compiles the graphs)")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
@@ -107,7 +116,8 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 		return err
 	}
 	in := grpo.PlanInput{Config: cfg, DType: dt, Shape: o.shape, KL: o.klCoef != 0,
-		Memory: grpo.MemoryConfig{LogitChunk: o.logitChunk, Recompute: o.recompute, ComputeDType: o.computeDType}}
+		Memory: grpo.MemoryConfig{LogitChunk: o.logitChunk, Recompute: o.recompute, ComputeDType: o.computeDType,
+			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate}}
 	type out struct {
 		Plans       []grpo.Plan       `json:"plans"`
 		Advice      map[string]string `json:"advice,omitempty"`
@@ -138,8 +148,11 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 		if o.asJSON {
 			progress = cmd.ErrOrStderr()
 		}
+		if o.gcPercent >= 0 {
+			debug.SetGCPercent(o.gcPercent)
+		}
 		fmt.Fprintf(progress, "measuring one step here (backend %s) ...\n", backendName())
-		m, err := grpo.MeasureStep(cmd.Context(), cfg, dt, o.shape, in.Memory, loss, progress)
+		m, err := grpo.MeasureStep(cmd.Context(), cfg, dt, o.shape, in.Memory, loss, o.steps, progress)
 		if err != nil {
 			return err
 		}
@@ -177,7 +190,7 @@ func printPlans(w io.Writer, in grpo.PlanInput, plans []grpo.Plan, advice map[st
 		}
 	}
 	fmt.Fprintf(w, "%s: %.1f M parameters (%s weights and AdamW state, compute %s), vocabulary %d\n",
-		in.Config.ModelType, float64(plans[0].Params)/1e6, in.DType, orDefault(in.Memory.ComputeDType, "the same"), in.Config.VocabSize)
+		in.Config.ModelType, float64(plans[0].Params)/1e6, dtypeName(in.DType), orDefault(in.Memory.ComputeDType, "the same"), in.Config.VocabSize)
 	fmt.Fprintf(w, "step: %d prompts × %d rollouts, prompt %d + %d new tokens, %d mini-batch(es) of %d, micro-batch %d; logit chunk %s, recompute %v, reference %v\n",
 		s.Prompts, s.N, s.PromptLen, s.GenLen, s.MiniBatches, s.Prompts*s.N/max(s.MiniBatches, 1), micro, chunk, in.Memory.Recompute, in.KL)
 	f := plans[0].FLOPs
@@ -228,9 +241,10 @@ func printMeasurement(w io.Writer, in grpo.PlanInput, m grpo.Measurement, peakTF
 	}
 	pred := map[string]int64{}
 	for _, ph := range pl.Phases {
-		pred[ph.Name] = ph.Total
+		name, _, _ := strings.Cut(ph.Name, " ") // "update (backward)", "update (optimizer)": the measured "update"
+		pred[name] = max(pred[name], ph.Total)
 	}
-	fmt.Fprintf(w, "\nmeasured (%s): resident before the step %s GiB\n", backendName(), gib(m.BaseRSS))
+	fmt.Fprintf(w, "\nmeasured (%s, step %d of %d, GOGC %d): resident before the step %s GiB\n", backendName(), m.Steps, m.Steps, m.GCPercent, gib(m.BaseRSS))
 	fmt.Fprintf(w, "  %-18s %9s %12s %12s %7s\n", "phase", "seconds", "peak RSS", "predicted", "ratio")
 	for _, ph := range m.Phases {
 		fmt.Fprintf(w, "  %-18s %9.1f %12s %12s %7.3f\n", ph.Name, ph.Seconds, gib(ph.PeakRSS)+" GiB", gib(pred[ph.Name])+" GiB", float64(pred[ph.Name])/float64(ph.PeakRSS))
@@ -241,4 +255,11 @@ func printMeasurement(w io.Writer, in grpo.PlanInput, m grpo.Measurement, peakTF
 		fmt.Fprintf(w, ", MFU %.2f%% of %.0f TFLOP/s", 100*pl.FLOPs.Total/m.StepSeconds/(peakTFLOPs*1e12), peakTFLOPs)
 	}
 	fmt.Fprintln(w)
+}
+
+func dtypeName(dt dtypes.DType) string {
+	if dt == dtypes.BFloat16 {
+		return "bfloat16"
+	}
+	return "float32"
 }

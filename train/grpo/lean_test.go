@@ -272,7 +272,7 @@ func TestGRPOLeanLoop(t *testing.T) {
 		gc.Steps, gc.PromptsPerStep, gc.N, gc.MiniBatches, gc.MaxNewTokens = 2, 2, 4, 2, 6
 		gc.Bucket, gc.PadToken, gc.StopTokens, gc.Seed, gc.Temperature = 4, 0, []int{1}, 9, 0.8
 		gc.MicroBatch, gc.SortByLength, gc.LossAgg = 3, true, AggMicroTokenMean
-		gc.Memory = MemoryConfig{LogitChunk: 5, Recompute: true, ComputeDType: dt}
+		gc.Memory = MemoryConfig{LogitChunk: 5, Recompute: true, ComputeDType: dt, RolloutWeightsAsInputs: true, SerialUpdate: true}
 		p, r := tinyPolicy(t)
 		before := storeSnapshot(p)
 		var log bytes.Buffer
@@ -355,5 +355,24 @@ func TestSkippedUpdatesCounted(t *testing.T) {
 				t.Fatalf("%s changed by skipped updates", k)
 			}
 		}
+	}
+}
+
+// TestSerialUpdateSameValues: chaining the AdamW updates with scheduling barriers changes no bit.
+func TestSerialUpdateSameValues(t *testing.T) {
+	pa, _ := tinyPolicy(t)
+	pb, _ := tinyPolicy(t)
+	pb.Memory.SerialUpdate = true
+	s, adv, old := tinyBatch(t, pa)
+	for i := 0; i < 2; i++ {
+		if _, err := pa.GRPOUpdate(s, adv, old, old, 0.01); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pb.GRPOUpdate(s, adv, old, old, 0.01); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if k := sameBits(storeSnapshot(pa), storeSnapshot(pb)); k != "" {
+		t.Fatalf("serial update changed %s", k)
 	}
 }

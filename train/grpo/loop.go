@@ -64,6 +64,9 @@ type GRPOConfig struct {
 	// micro-batches, so each micro-batch is padded to its own (bucketed) length: length
 	// bucketing. Needs MicroBatch.
 	SortByLength bool `json:"sort_by_length,omitempty"`
+	// RolloutBatch generates the rollouts of this many prompts at a time (all N samples of each;
+	// the KV cache and the prefill scale with it). 0: every prompt of the step at once.
+	RolloutBatch int `json:"rollout_batch,omitempty"`
 	// Memory selects the memory-lean training paths (chunked LM head, recomputation, bfloat16).
 	Memory MemoryConfig `json:"memory,omitzero"`
 }
@@ -84,8 +87,8 @@ func (c GRPOConfig) Validate() error {
 	default:
 		return fmt.Errorf("grpo: loss_agg %q is not one of %q, %q", c.LossAgg, AggTokenMean, AggMicroTokenMean)
 	}
-	if c.MicroBatch < 0 {
-		return fmt.Errorf("grpo: micro_batch must be ≥ 0, got %d", c.MicroBatch)
+	if c.MicroBatch < 0 || c.RolloutBatch < 0 {
+		return fmt.Errorf("grpo: micro_batch and rollout_batch must be ≥ 0, got %d and %d", c.MicroBatch, c.RolloutBatch)
 	}
 	if c.SortByLength && c.MicroBatch == 0 {
 		return fmt.Errorf("grpo: sort_by_length needs micro_batch > 0")
@@ -224,9 +227,19 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 			Temperature: cfg.Temperature, Seed: cfg.Seed*1_000_003 + uint64(step)*1009 + uint64(i),
 			MaxNewTokens: cfg.MaxNewTokens, StopTokens: cfg.StopTokens}}
 	}
-	samples, err := p.Model.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: cfg.PadToken})
-	if err != nil {
-		return StepRecord{}, err
+	gopts := qwen.GenerateOptions{PadToken: cfg.PadToken, WeightsAsInputs: cfg.Memory.RolloutWeightsAsInputs}
+	var samples [][]qwen.Sample
+	for lo := 0; lo < len(reqs); {
+		hi := len(reqs)
+		if cfg.RolloutBatch > 0 {
+			hi = min(lo+cfg.RolloutBatch, len(reqs))
+		}
+		part, err := p.Model.Generate(ctx, reqs[lo:hi], gopts)
+		if err != nil {
+			return StepRecord{}, err
+		}
+		samples = append(samples, part...)
+		lo = hi
 	}
 	// Drop the generation graphs now: on the Go backend they hold the weights as constants (a
 	// copy of the model) that the updates below do not need. They were rebuilt every step anyway

@@ -26,12 +26,14 @@ type StepShape struct {
 	GenLen      int `json:"gen_len"`
 	MiniBatches int `json:"mini_batches"`
 	MicroBatch  int `json:"micro_batch"`
-	Bucket      int `json:"bucket"`
+	// RolloutBatch prompts are generated at a time (0: all).
+	RolloutBatch int `json:"rollout_batch"`
+	Bucket       int `json:"bucket"`
 }
 
 // Validate checks the shape.
 func (s StepShape) Validate() error {
-	if s.Prompts < 1 || s.N < 1 || s.PromptLen < 1 || s.GenLen < 1 || s.MiniBatches < 1 || s.MicroBatch < 0 {
+	if s.Prompts < 1 || s.N < 1 || s.PromptLen < 1 || s.GenLen < 1 || s.MiniBatches < 1 || s.MicroBatch < 0 || s.RolloutBatch < 0 {
 		return fmt.Errorf("step shape %+v: prompts, n, prompt and generation lengths and mini-batches must be ≥ 1", s)
 	}
 	if (s.Prompts*s.N)%s.MiniBatches != 0 {
@@ -53,19 +55,23 @@ type Measurement struct {
 	BaseRSS     int64          `json:"base_rss"`   // bytes resident before the step (model, reference, optimizer state)
 	PeakRSS     int64          `json:"peak_rss"`   // bytes: peak during the step
 	InitSeconds float64        `json:"init_s"`     // building the random model, reference and optimizer state
-	StepSeconds float64        `json:"step_s"`     // the GRPO step (generation, log-probs, updates; graph compilation included)
+	StepSeconds float64        `json:"step_s"`     // the (last) GRPO step: generation, log-probs, updates (the first step compiles the graphs)
+	Steps       int            `json:"steps"`      // steps run (the last one is measured)
 	Tokens      int            `json:"tokens"`     // prompt + generated tokens of the step's rollouts
 	Phases      []PhaseMeasure `json:"phases"`     // generate, old_ref_logprobs, update
 	Record      StepRecord     `json:"record"`     // the step's log record
 	GoMemLimit  int64          `json:"gomemlimit"` // the Go runtime's memory limit during the run (math.MaxInt64: none)
+	GCPercent   int            `json:"gc_percent"` // the Go runtime's GOGC during the run
 }
 
 // MeasureStep builds a model of cfg with random weights (dtype dt), its frozen reference (when
 // the KL coefficient of loss is not 0) and AdamW state, and runs one GRPO step of the given
 // shape with a synthetic reward, measuring the wall time and the peak RSS of each phase
 // (Linux: /proc/self/status VmHWM, reset through /proc/self/clear_refs at each phase start).
+// With steps > 1 it runs that many steps and reports the last one (the first compiles the graphs).
 // progress, when not nil, receives one line per stage.
-func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape StepShape, mem MemoryConfig, loss LossConfig, progress io.Writer) (Measurement, error) {
+func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape StepShape, mem MemoryConfig, loss LossConfig, steps int, progress io.Writer) (Measurement, error) {
+	steps = max(steps, 1)
 	if err := shape.Validate(); err != nil {
 		return Measurement{}, err
 	}
@@ -103,8 +109,19 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 	if err != nil {
 		return Measurement{}, err
 	}
-	res := Measurement{Params: int64(m.NumParameters()), InitSeconds: time.Since(t0).Seconds(), GoMemLimit: debug.SetMemoryLimit(-1)}
-	say("model: %d parameters (%s), reference: %v, init %.1f s", res.Params, dt, ref != nil, res.InitSeconds)
+	// Make the zero-initialised AdamW moments resident, as they are in every step after the
+	// first (untouched zero pages would not count in RSS until the first update writes them).
+	for v := range m.Store.IterVariables() {
+		if strings.HasPrefix(v.Path(), optMPrefix) || strings.HasPrefix(v.Path(), optVPrefix) {
+			if err := v.MustValue().MutableBytes(func(b []byte) { clear(b) }); err != nil {
+				return Measurement{}, err
+			}
+		}
+	}
+	res := Measurement{Params: numParams(&c), InitSeconds: time.Since(t0).Seconds(), GoMemLimit: debug.SetMemoryLimit(-1)}
+	res.GCPercent = debug.SetGCPercent(-1)
+	debug.SetGCPercent(res.GCPercent)
+	say("model: %d parameters (%s), reference: %v, init %.1f s; GOGC %d", res.Params, dt, ref != nil, res.InitSeconds, res.GCPercent)
 	// Prompts: token ids spread over the vocabulary, different per prompt.
 	prompts := make([]Prompt, shape.Prompts)
 	for i := range prompts {
@@ -123,8 +140,9 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 		return out, make([]bool, len(rs)), nil
 	}
 	gc := DefaultGRPO()
-	gc.Steps, gc.PromptsPerStep, gc.N, gc.MaxNewTokens = 1, shape.Prompts, shape.N, shape.GenLen
+	gc.Steps, gc.PromptsPerStep, gc.N, gc.MaxNewTokens = steps, shape.Prompts, shape.N, shape.GenLen
 	gc.MiniBatches, gc.MicroBatch, gc.Memory, gc.Loss = shape.MiniBatches, shape.MicroBatch, mem, loss
+	gc.RolloutBatch = shape.RolloutBatch
 	if shape.Bucket > 0 {
 		gc.Bucket = shape.Bucket
 	}
@@ -152,7 +170,14 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 		return res, err
 	}
 	res.StepSeconds = time.Since(stepStart).Seconds()
-	res.Record = rec
+	if n := len(res.Phases); steps > 1 && n >= 3 {
+		res.Phases = res.Phases[n-3:] // the last step's
+		res.StepSeconds = 0
+		for _, ph := range res.Phases {
+			res.StepSeconds += ph.Seconds
+		}
+	}
+	res.Record, res.Steps = rec, steps
 	res.Tokens = shape.Prompts * shape.N * (shape.PromptLen + shape.GenLen)
 	for _, ph := range res.Phases {
 		res.PeakRSS = max(res.PeakRSS, ph.PeakRSS)

@@ -23,6 +23,14 @@ type MemoryConfig struct {
 	// activations (converted in the graph) while the stored weights (master weights), their
 	// gradients and the AdamW state stay float32. "" or "float32": the stored dtype.
 	ComputeDType string `json:"compute_dtype,omitempty"`
+	// RolloutWeightsAsInputs makes the rollout (KV-cache decoding) graphs take the weights as
+	// inputs instead of embedding them as constants, which on the Go backend costs two extra
+	// copies of the weights during generation (qwen.GenerateOptions.WeightsAsInputs).
+	RolloutWeightsAsInputs bool `json:"rollout_weights_as_inputs,omitempty"`
+	// SerialUpdate applies the AdamW update one weight after another (scheduling barriers; the
+	// same values), so the Go backend holds one weight's update temporaries at a time instead of
+	// every weight's (about three weight-sized buffers each).
+	SerialUpdate bool `json:"serial_update,omitempty"`
 }
 
 // Automatic vocabulary chunking: vocabularies larger than AutoChunkVocab (Qwen's 151,936, not the

@@ -68,7 +68,11 @@ const (
 // (the gradient is replaced by 0, the moment coefficients by (1, 0) and the learning rate by 0)
 // instead of being corrupted by NaN; when true every operation and value is the unguarded
 // update's.
-func adamWUpdate(store *model.Store, c OptimConfig, params []*model.Variable, grads []*Node, lr, finite *Node) {
+//
+// serial chains the weights' updates with scheduling barriers (same values), so that a backend
+// that schedules by dependencies (the Go backend) holds one weight's update temporaries at a time
+// instead of every weight's.
+func adamWUpdate(store *model.Store, c OptimConfig, params []*model.Variable, grads []*Node, lr, finite *Node, serial bool) {
 	g := lr.Graph()
 	sel := func(dt dtypes.DType, ok, skip float64) *Node {
 		return Where(finite, Scalar(g, dt, ok), Scalar(g, dt, skip))
@@ -79,11 +83,16 @@ func adamWUpdate(store *model.Store, c OptimConfig, params []*model.Variable, gr
 	bc1 := OneMinus(Pow(Scalar(g, dtypes.Float32, c.Beta1), step))
 	bc2 := OneMinus(Pow(Scalar(g, dtypes.Float32, c.Beta2), step))
 	lr = Where(finite, lr, ScalarZero(g, lr.DType()))
+	var prev []*Node
 	for i, p := range params {
 		mv := store.GetVariable(optMPrefix + p.Path())
 		vv := store.GetVariable(optVPrefix + p.Path())
 		dt := grads[i].DType()
-		gr := Where(finite, grads[i], ScalarZero(g, dt))
+		gi := grads[i]
+		if serial && prev != nil {
+			gi = SchedulingBarrier(gi, prev...)
+		}
+		gr := Where(finite, gi, ScalarZero(g, dt))
 		m := Add(Mul(mv.NodeValue(g), sel(dt, c.Beta1, 1)), Mul(gr, sel(dt, 1-c.Beta1, 0)))
 		v := Add(Mul(vv.NodeValue(g), sel(dt, c.Beta2, 1)), Mul(Square(gr), sel(dt, 1-c.Beta2, 0)))
 		mv.SetNodeValue(m)
@@ -91,6 +100,8 @@ func adamWUpdate(store *model.Store, c OptimConfig, params []*model.Variable, gr
 		w := p.NodeValue(g)
 		w = Sub(w, Mul(lr, MulScalar(w, c.WeightDecay)))
 		upd := Div(Div(m, bc1), AddScalar(Sqrt(Div(v, bc2)), c.Eps))
-		p.SetNodeValue(Sub(w, Mul(lr, upd)))
+		wNew := Sub(w, Mul(lr, upd))
+		p.SetNodeValue(wNew)
+		prev = []*Node{wNew, m, v}
 	}
 }

@@ -2,6 +2,7 @@ package grpo
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
@@ -68,23 +69,30 @@ type Plan struct {
 // Coefficients of the memory model.
 const (
 	// runtimeBytes: the Go runtime, the binary and the backend's bookkeeping (measured: a step of
-	// a 0.1 M-parameter model peaks at about 0.2 GiB).
-	runtimeBytes = 200 << 20
+	// a 0.1 M-parameter model peaks at 0.06 GiB).
+	runtimeBytes = 64 << 20
+	// gpuReserveBytes: the CUDA context and XLA's workspace on a GPU (assumed, not measured).
+	gpuReserveBytes = 1 << 30
 	// fullLogitBuffers: [N,V] float32 buffers alive at once in the unchunked head (logits, the
 	// log-softmax and its temporaries, the one-hot targets, p·log p; the backward pass doubles them).
 	fullLogitBuffersFwd   = 4
 	fullLogitBuffersTrain = 8
 	// chunkBuffers: [N,C] float32 buffers of one chunk (logits, exp, the gradient and its cast).
 	chunkBuffers = 4
+	// adamTemporaries: weight-sized temporaries of one weight's AdamW update on the Go backend.
+	adamTemporaries = 3
 )
 
-// layerDims returns the per-token floats a decoder layer keeps for its backward pass (saved
-// activations) and the attention floats per token and key (scores and probabilities).
+// layerDims returns the floats per token that a decoder layer's graph keeps for its backward pass,
+// counted op by op in forward.go (what each op's gradient needs): per RMSNorm about 3 vectors
+// (input, normalised, scaled), so 6·D for the two norms plus the attention and MLP outputs and
+// the residuals (10·D in all); for q about 8·H·hd (projection, its norm's 3, RoPE's halves,
+// rotation and products, the attention output), for k 7·KV·hd, for v KV·hd; the MLP's gate, up,
+// sigmoid, SiLU and product (5·FF); and, per key, the attention scores, their scaling, masking,
+// exponentials and probabilities in float32 (5 per head).
 func layerDims(c *qwen.Config) (perToken, attnPerKey int64) {
 	D, H, KV, hd, FF := int64(c.HiddenSize), int64(c.NumAttentionHeads), int64(c.NumKeyValueHeads), int64(c.HeadDimension()), int64(c.IntermediateSize)
-	// norms and residuals (6·D), q/k/v before and after norm and RoPE (3·(H+2·KV)·hd), the
-	// attention output (H·hd), the MLP's gate, up, silu(gate) and product (4·FF).
-	return 6*D + 3*(H+2*KV)*hd + H*hd + 4*FF, 2 * H
+	return 10*D + 8*H*hd + 8*KV*hd + 5*FF, 5 * H
 }
 
 func roundUp(n, m int) int {
@@ -99,6 +107,39 @@ func dtypeBytes(dt dtypes.DType) int64 {
 		return 2
 	}
 	return 4
+}
+
+// twoBitBucket is the Go backend's buffer size for n bytes (compute/support.TwoBitBucketLen):
+// a power of two or 1.5 times one, so a buffer takes up to a third more than its data.
+func twoBitBucket(n int64) int64 {
+	if n <= 2 {
+		return n
+	}
+	msb := int64(1) << (bits.Len64(uint64(n)) - 1)
+	switch {
+	case n == msb:
+		return msb
+	case n <= msb|msb>>1:
+		return msb | msb>>1
+	}
+	return msb << 1
+}
+
+// weightBytes returns the bytes of one copy of every weight at b bytes per value (each in its
+// own bucketed buffer on the Go backend) and the largest single weight's.
+func weightBytes(c *qwen.Config, b int64, goBackend bool) (total, largest int64) {
+	for _, w := range c.Weights() {
+		n := b
+		for _, d := range w.Shape {
+			n *= int64(d)
+		}
+		if goBackend {
+			n = twoBitBucket(n)
+		}
+		total += n
+		largest = max(largest, n)
+	}
+	return total, largest
 }
 
 // numParams counts the weights of c.
@@ -153,14 +194,20 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 	chunk := int64(mem.chunkFor(int(V)))
 
 	pl := Plan{Device: dev, Params: P}
-	pl.Persistent = []MemoryItem{{"weights", P * bw}, {"optimizer (AdamW m, v)", 2 * P * bw}}
+	W, Wmax := weightBytes(c, bw, dev.GoBackend) // one copy of the weights (bucketed on the Go backend)
+	Wc, _ := weightBytes(c, bc, dev.GoBackend)
+	pl.Persistent = []MemoryItem{{"weights", W}, {"optimizer (AdamW m, v)", 2 * W}}
 	if in.KL {
-		pl.Persistent = append(pl.Persistent, MemoryItem{"reference weights", P * bw})
+		pl.Persistent = append(pl.Persistent, MemoryItem{"reference weights", W})
 	}
 	if s.MicroBatch > 0 {
-		pl.Persistent = append(pl.Persistent, MemoryItem{"gradient accumulators", P * bw})
+		pl.Persistent = append(pl.Persistent, MemoryItem{"gradient accumulators", W})
 	}
-	pl.Persistent = append(pl.Persistent, MemoryItem{"runtime", runtimeBytes})
+	if dev.GoBackend {
+		pl.Persistent = append(pl.Persistent, MemoryItem{"runtime", runtimeBytes})
+	} else {
+		pl.Persistent = append(pl.Persistent, MemoryItem{"runtime (CUDA context, XLA workspace; assumed)", gpuReserveBytes})
+	}
 	persistent := int64(0)
 	for _, it := range pl.Persistent {
 		persistent += it.Bytes
@@ -178,7 +225,7 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 		}
 		b := chunkBuffers * N * chunk * 4
 		if train {
-			b += 2 * V * D * bw
+			b += twoBitBucket(V * D * bw) // the head weight's gradient, kept until the embedding's is done
 		}
 		return MemoryItem{fmt.Sprintf("logits (chunks of %d)", chunk), b}
 	}
@@ -189,28 +236,48 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 	// the cache to 32); every decode step returns new caches while the old ones are alive.
 	Pp := int64(roundUp(s.PromptLen, 16))
 	S := int64(roundUp(int(Pp)+s.GenLen, 32))
-	gen := []MemoryItem{
-		{"KV cache", 2 * 2 * L * int64(rows) * S * KV * hd * bw},
-		{"prefill activations", fwdLayer(int64(rows)*Pp, S)},
+	genRows := int64(rows)
+	if s.RolloutBatch > 0 && s.RolloutBatch < s.Prompts {
+		genRows = int64(s.RolloutBatch * s.N)
 	}
-	if dev.GoBackend {
-		gen = append(gen, MemoryItem{"weights as graph constants", P * bw})
+	gen := []MemoryItem{
+		{"KV cache", 2 * 2 * L * genRows * S * KV * hd * bw},
+		{"prefill activations", fwdLayer(genRows*Pp, S)},
+	}
+	if dev.GoBackend && !mem.RolloutWeightsAsInputs {
+		// the decoding graph's constants and the variables' host copies made to build them
+		gen = append(gen, MemoryItem{"weights as graph constants (2 copies)", 2 * W})
 	}
 	lp := []MemoryItem{{"forward activations", fwdLayer(Nt, T)}, logits(Nt, false)}
-	upd := []MemoryItem{{"gradients", P * bw}}
-	if bc != bw {
-		upd = append(upd, MemoryItem{"weights in the compute dtype", P * bc})
-	}
+	// The update's peak is either at the start of the backward pass (every activation kept for it,
+	// the head's buffers) or at its end (every gradient, then AdamW's temporaries).
+	var bwd []MemoryItem
 	if mem.Recompute {
-		upd = append(upd, MemoryItem{"activations (layer inputs + one layer, recomputed)", L*Nt*D*bc + 2*fwdLayer(Nt, T)})
+		bwd = append(bwd, MemoryItem{"activations (layer inputs + one layer, recomputed)", L*Nt*D*bc + 2*fwdLayer(Nt, T)})
 	} else {
-		upd = append(upd, MemoryItem{"activations (all layers)", L * fwdLayer(Nt, T)})
+		bwd = append(bwd, MemoryItem{"activations (all layers)", L * fwdLayer(Nt, T)})
 	}
-	upd = append(upd, logits(Nt, true))
+	bwd = append(bwd, logits(Nt, true))
+	opt := []MemoryItem{{"gradients", W}}
+	if dev.GoBackend {
+		// AdamW temporaries: the Go backend computes an elementwise op in place only on its
+		// input's last use, which leaves weight-sized buffers (w·wd, (1−β1)·g, m̂) while a
+		// weight's update runs: one weight at a time with SerialUpdate, else all at once. (XLA
+		// fuses the update.)
+		if mem.SerialUpdate {
+			opt = append(opt, MemoryItem{"AdamW temporaries (one weight)", adamTemporaries * Wmax})
+		} else {
+			opt = append(opt, MemoryItem{"AdamW temporaries (all weights)", adamTemporaries * W})
+		}
+	}
+	if bc != bw {
+		bwd = append(bwd, MemoryItem{"weights in the compute dtype", Wc})
+		opt = append(opt, MemoryItem{"weights in the compute dtype", Wc})
+	}
 	for _, ph := range []struct {
 		name  string
 		items []MemoryItem
-	}{{"generate", gen}, {"old_ref_logprobs", lp}, {"update", upd}} {
+	}{{"generate", gen}, {"old_ref_logprobs", lp}, {"update (backward)", bwd}, {"update (optimizer)", opt}} {
 		t := persistent
 		for _, it := range ph.items {
 			t += it.Bytes
@@ -282,21 +349,52 @@ func Advice(in PlanInput, dev Device) string {
 			return strings.Join(flags, " ")
 		}
 	}
-	mb := try.Shape.Prompts * try.Shape.N / try.Shape.MiniBatches
-	if try.Shape.MicroBatch > 0 {
-		mb = try.Shape.MicroBatch
-	}
-	for mb > 1 {
-		mb /= 2
-		try.Shape.MicroBatch = mb
-		if fits() {
-			return strings.Join(append(flags, fmt.Sprintf("--micro-batch %d", mb)), " ")
+	// shrink halves the prompts generated at a time until generation fits, and the micro-batch
+	// until the log-probs and the update fit; it returns the flags and whether the step fits.
+	shrink := func(try PlanInput, flags []string) ([]string, bool) {
+		over := func(train bool) bool {
+			pl, err := PlanStep(try, dev)
+			if err != nil {
+				return true
+			}
+			for _, ph := range pl.Phases {
+				if (ph.Name != "generate") == train && ph.Total > dev.Bytes {
+					return true
+				}
+			}
+			return false
 		}
+		for range 3 { // the accumulators that micro-batches add count in every phase: repeat
+			for over(false) && try.Shape.RolloutBatch != 1 {
+				rb := try.Shape.RolloutBatch
+				if rb == 0 {
+					rb = try.Shape.Prompts
+				}
+				try.Shape.RolloutBatch = max(rb/2, 1)
+			}
+			for over(true) && try.Shape.MicroBatch != 1 {
+				mb := try.Shape.MicroBatch
+				if mb == 0 {
+					mb = try.Shape.Prompts * try.Shape.N / try.Shape.MiniBatches
+				}
+				try.Shape.MicroBatch = max(mb/2, 1)
+			}
+		}
+		if try.Shape.RolloutBatch > 0 {
+			flags = append(flags, fmt.Sprintf("--rollout-batch %d", try.Shape.RolloutBatch))
+		}
+		if try.Shape.MicroBatch > 0 {
+			flags = append(flags, fmt.Sprintf("--micro-batch %d", try.Shape.MicroBatch))
+		}
+		pl, err := PlanStep(try, dev)
+		return flags, err == nil && pl.Fits
 	}
-	flags = append(flags, fmt.Sprintf("--micro-batch %d", mb))
+	if f, ok := shrink(try, flags); ok {
+		return strings.Join(f, " ")
+	}
 	try.DType = dtypes.BFloat16
-	if fits() {
-		return strings.Join(append(flags, "--dtype bfloat16 (bfloat16 master weights and AdamW state)"), " ")
+	if f, ok := shrink(try, append(flags, "--dtype bfloat16")); ok {
+		return strings.Join(f, " ") + " (bfloat16 master weights and AdamW state)"
 	}
 	return ""
 }

@@ -154,7 +154,7 @@ func (p *Policy) lossAndGrads(scope *model.Scope, g *Graph, tokens, positions, m
 // finite changes nothing (see adamWUpdate). It returns the pre-clip norm.
 func (p *Policy) applyGrads(g *Graph, grads []*Node, lr *Node) *Node {
 	grads, norm := ClipByGlobalNorm(grads, p.Optim.MaxGradNorm)
-	adamWUpdate(p.Model.Store, p.Optim, p.params, grads, lr, IsFinite(norm))
+	adamWUpdate(p.Model.Store, p.Optim, p.params, grads, lr, IsFinite(norm), p.Memory.SerialUpdate)
 	return norm
 }
 

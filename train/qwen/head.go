@@ -75,10 +75,10 @@ func targetInChunk(targets *Node, lo, hi int) *Node {
 // [N] (int32) in vocabulary chunks of `chunk` rows (<= 0: one chunk), with an online
 // log-sum-exp: for each chunk, m = max z, s = Σ exp(z − m), u = Σ exp(z − m)·z; the running
 // (M, S, U) are rescaled to the new maximum; then lse = M + log S and entropy = lse − U/S.
-// temperature divides the logits (0 or 1: none). The outputs carry no gradient: use
-// HeadStatsVJP for the backward pass.
+// temperature divides the logits (0 or 1: none). Do not differentiate through the outputs: use
+// HeadStatsVJP for the backward pass. (No StopGradient is inserted: on the Go backend it copies
+// its input, here the whole head weight.)
 func ChunkedHeadStats(h, w, targets *Node, chunk int, temperature float64) HeadStats {
-	h, w = StopGradient(h), StopGradient(w)
 	var M, S, U, zy *Node
 	var prev []*Node
 	for _, c := range headChunks(w.Shape().Dim(0), chunk) {
@@ -108,11 +108,11 @@ func ChunkedHeadStats(h, w, targets *Node, chunk int, temperature float64) HeadS
 // whose gradients with respect to st.LogP and st.Entropy are gLogP and gEnt [N] (float32),
 // recomputing each chunk's logits z: with p = exp(z − lse),
 // ∂logp/∂z_v = 1[v = target] − p_v and ∂H/∂z_v = −p_v (z_v − lse + H), and ∂z/∂(h·Wᵀ) = 1/τ;
-// dh = Σ_chunks G·W_c and dW_c = Gᵀ·h.
+// dh = Σ_chunks G·W_c and dW_c = Gᵀ·h. The results are values, not differentiable functions of
+// their inputs (see HeadInputs.Gradients).
 func HeadStatsVJP(h, w, targets *Node, st HeadStats, gLogP, gEnt *Node, chunk int, temperature float64) (dh, dw *Node) {
-	h, w = StopGradient(h), StopGradient(w)
-	lse, H := InsertAxes(StopGradient(st.LSE), -1), InsertAxes(StopGradient(st.Entropy), -1)
-	gL, gH := InsertAxes(StopGradient(gLogP), -1), InsertAxes(StopGradient(gEnt), -1)
+	lse, H := InsertAxes(st.LSE, -1), InsertAxes(st.Entropy, -1)
+	gL, gH := InsertAxes(gLogP, -1), InsertAxes(gEnt, -1)
 	inv := 1.0
 	if temperature != 0 && temperature != 1 {
 		inv = 1 / temperature

@@ -1,6 +1,7 @@
 package qwen
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -153,4 +154,35 @@ func cosine(x, y []float32) float64 {
 		return 1
 	}
 	return xy / math.Sqrt(xx*yy)
+}
+
+// TestGenerateWeightsAsInputs: decoding with the weights as graph inputs gives the same samples
+// as with the weights embedded as constants.
+func TestGenerateWeightsAsInputs(t *testing.T) {
+	backend := testBackend(t)
+	cfg := tinyConfig("qwen3", 97)
+	cfg.EOSTokenID = nil
+	m, err := NewRandom(cfg, backend, dtypes.Float32, InitOptions{Seed: 3, Std: 0.3, PerturbNorms: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reqs []Request
+	for i, p := range testPrompts {
+		reqs = append(reqs, Request{Prompt: p, N: 2, Params: SampleParams{Temperature: 1, Seed: uint64(i), MaxNewTokens: 16}})
+	}
+	a, err := m.Generate(context.Background(), reqs, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Generate(context.Background(), reqs, GenerateOptions{WeightsAsInputs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		for j := range a[i] {
+			if fmt.Sprint(a[i][j].Tokens) != fmt.Sprint(b[i][j].Tokens) {
+				t.Fatalf("request %d sample %d: constants %v, inputs %v", i, j, a[i][j].Tokens, b[i][j].Tokens)
+			}
+		}
+	}
 }
