@@ -17,6 +17,7 @@ test:
     @test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
+    bash scripts/gpu-check.sh --dry-run
     just fuzz-smoke
     just notebooks
 

@@ -5,7 +5,7 @@
 #      take them from --bin-dir when this machine has no Go toolchain;
 #   2. find the plugin, the CUDA libraries, ptxas and libdevice of the pip nvidia-* wheels;
 #   3. compare GPU and CPU logits of the tiny Qwen2/Qwen3 presets (TestBackendParity);
-#   4. time a GRPO step of the GPU config's model (configs/gpu-model.json, the 512-wide 8-layer
+#   4. time a GRPO step of the GPU config's model (configs/models/gpu-policy.json, the 512-wide 8-layer
 #      policy of configs/gpu-grpo.json: 64 prompts × 8 rollouts) and of a Qwen3-0.6B-shaped model
 #      (greason train plan --measure, random weights), printing tokens/s, estimated MFU and the
 #      GPU memory peak (nvidia-smi).
@@ -118,7 +118,6 @@ peak_tflops() {
 self_test() {
 	local tmp got want
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' RETURN
 	mkdir -p "$tmp/a" "$tmp/b/jax_plugins/xla_cuda12" "$tmp/b/jax_plugins/xla_cuda13" \
 		"$tmp/b/nvidia/cu13/lib" "$tmp/b/nvidia/cu13/bin" "$tmp/b/nvidia/cu13/nvvm/libdevice" "$tmp/b/nvidia/cudnn/lib"
 	touch "$tmp/b/jax_plugins/xla_cuda12/xla_cuda_plugin.so" "$tmp/b/jax_plugins/xla_cuda13/xla_cuda_plugin.so" \
@@ -140,6 +139,7 @@ self_test() {
 		if bash "$0" $bad >/dev/null 2>&1; then die "self-test: arguments '$bad' were accepted"; fi
 	done
 	bash "$0" --help | grep -q -- "--dry-run" || die "self-test: --help"
+	rm -rf "$tmp"
 	echo "self-test: plugin discovery, CUDA environment, peak table and argument checks pass"
 }
 
@@ -204,12 +204,12 @@ main() {
 		[[ -n "$peak" || -z "$gpu" ]] || peak=$(peak_tflops "$gpu" "$dt")
 		echo "== GRPO step: $name"
 		GOMLX_BACKEND=$backend "$bin/greason" train plan "$@" --measure ${peak:+--peak-tflops $peak} 2>&1 | tee "$out/step-$name.txt" |
-			grep -E '^(qwen|step:|FLOPs|measured|  (phase|generate|old_ref|update|step) |tokens/s)'
+			grep -E '^(qwen|step:|FLOPs|measured|  (phase|generate|old_ref_logprobs|update|step) |tokens/s)'
 	}
 	if [[ $DRY == 1 ]]; then
-		step tiny float32 --config configs/gpu-model.json --device cpu --batch 2 --n 2 --prompt-len 8 --gen-len 8
+		step tiny float32 --config configs/models/gpu-policy.json --device cpu --batch 2 --n 2 --prompt-len 8 --gen-len 8
 	else
-		step gpu-config float32 --config configs/gpu-model.json --device gpu:80 --batch 64 --n 8 --prompt-len 24 --gen-len 24 --mini-batches 4 --gogc -1 --steps 2
+		step gpu-config float32 --config configs/models/gpu-policy.json --device gpu:80 --batch 64 --n 8 --prompt-len 24 --gen-len 24 --mini-batches 4 --gogc -1 --steps 2
 		if [[ $SKIP06 == 0 ]]; then
 			step qwen3-0.6b bfloat16 --config train/grpo/testdata/qwen3-0.6b.json --device gpu:80 --batch 8 --n 8 --prompt-len 128 --gen-len 256 \
 				--micro-batch 16 --compute-dtype bfloat16 --rollout-weights-as-inputs --gogc -1 --steps 2

@@ -25,7 +25,7 @@ type planOptions struct {
 	rolloutInputs, serialUpdate bool
 	gcPercent, steps            int
 	klCoef, peakTFLOPs          float64
-	devices                     []string
+	devices                     string
 }
 
 func newPlanCmd() *cobra.Command {
@@ -60,7 +60,7 @@ peak RSS per phase beside the prediction (docs/training.md, "Memory plan").`,
 	f.BoolVar(&o.serialUpdate, "serial-update", false, "apply AdamW one weight at a time (fewer temporaries on the Go backend)")
 	f.IntVar(&o.gcPercent, "gogc", 10, "Go GC percent during --measure (lower keeps the heap closer to live memory; -1: leave $GOGC or 100)")
 	f.Float64Var(&o.klCoef, "kl-coef", grpo.DefaultLoss().KLCoef, "KL coefficient (0: no reference model)")
-	f.StringSliceVar(&o.devices, "device", []string{"cpu", "gpu:80", "gpu:141"}, "devices: cpu (this machine, Go backend) or gpu:GIB (XLA)")
+	f.StringVar(&o.devices, "device", "cpu,gpu:80,gpu:141", "comma-separated devices: cpu (this machine, Go backend) or gpu:GIB (XLA)")
 	f.Float64Var(&o.peakTFLOPs, "peak-tflops", 0, "dense peak of the GPU in TFLOP/s, for the MFU of --measure runs on a GPU backend")
 	f.BoolVar(&o.measure, "measure", false, "run the step here (random weights) and print measured time and peak RSS per phase")
 	f.IntVar(&o.steps, "steps", 1, "--measure runs this many steps and reports the last (the first compiles the graphs)")
@@ -124,7 +124,7 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 		Measurement *grpo.Measurement `json:"measurement,omitempty"`
 	}
 	res := out{Advice: map[string]string{}}
-	for _, d := range o.devices {
+	for _, d := range strings.Split(o.devices, ",") {
 		dev, err := parseDevice(d)
 		if err != nil {
 			return err
