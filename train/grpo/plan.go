@@ -249,10 +249,17 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 		gen = append(gen, MemoryItem{"weights as graph constants (2 copies)", 2 * W})
 	}
 	lp := []MemoryItem{{"forward activations", fwdLayer(Nt, T)}, logits(Nt, false)}
+	if dev.GoBackend && !mem.RolloutWeightsAsInputs {
+		// the host copies made to build the rollout constants stay with the variables until the
+		// update replaces them
+		lp = append(lp, MemoryItem{"host copies of the weights", W})
+	}
 	// The update's peak is either at the start of the backward pass (every activation kept for it,
-	// the head's buffers) or at its end (every gradient, then AdamW's temporaries).
+	// the head's buffers) or at its end (every gradient, then AdamW's temporaries). Recomputation is
+	// credited on XLA only: on the Go backend it was measured to save about a sixth of the
+	// activations, not all but one layer's (docs/training.md).
 	var bwd []MemoryItem
-	if mem.Recompute {
+	if mem.Recompute && !dev.GoBackend {
 		bwd = append(bwd, MemoryItem{"activations (layer inputs + one layer, recomputed)", L*Nt*D*bc + 2*fwdLayer(Nt, T)})
 	} else {
 		bwd = append(bwd, MemoryItem{"activations (all layers)", L * fwdLayer(Nt, T)})
