@@ -376,3 +376,33 @@ func TestSerialUpdateSameValues(t *testing.T) {
 		t.Fatalf("serial update changed %s", k)
 	}
 }
+
+// TestGRPOConfigKeys: the new keys decode under strict decoding (what the micro jobs use), and a
+// misspelt memory key is an error.
+func TestGRPOConfigKeys(t *testing.T) {
+	decode := func(s string) (GRPOConfig, error) {
+		c := DefaultGRPO()
+		d := json.NewDecoder(strings.NewReader(s))
+		d.DisallowUnknownFields()
+		return c, d.Decode(&c)
+	}
+	c, err := decode(`{"loss_agg": "micro-token-mean", "micro_batch": 8, "sort_by_length": true, "rollout_batch": 4,
+		"memory": {"logit_chunk": 4096, "recompute": true, "compute_dtype": "bfloat16", "rollout_weights_as_inputs": true, "serial_update": true}}`)
+	if err != nil || c.Validate() != nil {
+		t.Fatalf("%v %v", err, c.Validate())
+	}
+	if c.LossAgg != AggMicroTokenMean || c.MicroBatch != 8 || !c.SortByLength || c.RolloutBatch != 4 ||
+		c.Memory != (MemoryConfig{LogitChunk: 4096, Recompute: true, ComputeDType: "bfloat16", RolloutWeightsAsInputs: true, SerialUpdate: true}) {
+		t.Fatalf("decoded %+v", c)
+	}
+	if _, err := decode(`{"memory": {"recomputation": true}}`); err == nil || !strings.Contains(err.Error(), "recomputation") {
+		t.Fatalf("misspelt key: %v", err)
+	}
+	// The defaults add no key to a serialised config (the micro summaries stay as they were).
+	b, _ := json.Marshal(DefaultGRPO())
+	for _, k := range []string{"loss_agg", "micro_batch", "sort_by_length", "rollout_batch", "memory"} {
+		if strings.Contains(string(b), `"`+k+`"`) {
+			t.Errorf("default config serialises %q: %s", k, b)
+		}
+	}
+}
