@@ -20,6 +20,7 @@ test:
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
     just openai-check
+    bash scripts/gpu-check.sh --dry-run
     just fuzz-smoke
     just notebooks
 

@@ -82,6 +82,11 @@ type GenerateOptions struct {
 	NoCache bool
 	// PadToken fills left padding (any valid id; it is masked out).
 	PadToken int
+	// WeightsAsInputs makes the decoding graph take the weights as inputs instead of embedding
+	// them as constants (what the Go backend prefers for inference): on the Go backend constants
+	// cost a copy of the weights in the graph and another in the variables' host tensors, for as
+	// long as the graph lives.
+	WeightsAsInputs bool
 }
 
 // roundUp rounds n up to a multiple of m, so a few shapes cover many requests (each new shape
@@ -296,26 +301,33 @@ func TokenLogprobs(logits []float32, tok, k int) TokenLogprob {
 	return out
 }
 
-func (m *Model) stepExec() (*model.Exec, error) {
+func (m *Model) stepExec(weightsAsInputs bool) (*model.Exec, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.step == nil {
+	exec := &m.step
+	if weightsAsInputs {
+		exec = &m.stepInputs
+	}
+	if *exec == nil {
 		e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, in []*graph.Node) []*graph.Node {
+			if weightsAsInputs {
+				scope.Store().SetTraining(in[0].Graph(), true) // variables become graph parameters
+			}
 			return stepGraph(scope, m.Config, in[0], in[1], in[2], in[3], in[4:])
 		})
 		if err != nil {
 			return nil, err
 		}
 		e.SetMaxCache(64)
-		m.step = e
+		*exec = e
 	}
-	return m.step, nil
+	return *exec, nil
 }
 
 // decodeCached prefills left-padded prompts into a fixed-size KV cache, then decodes one token
 // per step for the whole batch.
 func (m *Model) decodeCached(ctx context.Context, rows []*row, maxPrompt, maxNew int, opts GenerateOptions) error {
-	exec, err := m.stepExec()
+	exec, err := m.stepExec(opts.WeightsAsInputs)
 	if err != nil {
 		return err
 	}

@@ -60,9 +60,10 @@ type Model struct {
 	Backend compute.Backend
 	DType   dtypes.DType
 
-	mu      sync.Mutex
-	forward *model.Exec
-	step    *model.Exec
+	mu         sync.Mutex
+	forward    *model.Exec
+	step       *model.Exec
+	stepInputs *model.Exec // decoding with the weights as graph inputs (GenerateOptions.WeightsAsInputs)
 }
 
 func newModel(cfg *Config, backend compute.Backend, dt dtypes.DType) *Model {
@@ -296,12 +297,12 @@ func (m *Model) Save(dir string, maxShardBytes int64) error {
 func (m *Model) WeightsChanged() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, e := range []*model.Exec{m.forward, m.step} {
+	for _, e := range []*model.Exec{m.forward, m.step, m.stepInputs} {
 		if e != nil {
 			e.Finalize()
 		}
 	}
-	m.forward, m.step = nil, nil
+	m.forward, m.step, m.stepInputs = nil, nil, nil
 }
 
 // NumParameters counts the weights.
