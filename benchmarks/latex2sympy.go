@@ -468,28 +468,21 @@ func (p *lparser) expr() (*lnode, error) {
 	}
 }
 
-func addFlat(a, b *lnode) *lnode {
-	var args []*lnode
-	for _, x := range []*lnode{a, b} {
-		if x.kind == "add" {
-			args = append(args, x.args...)
-		} else {
-			args = append(args, x)
-		}
-	}
-	return &lnode{kind: "add", args: args}
-}
+func addFlat(a, b *lnode) *lnode { return flatNode("add", a, b) }
 
-func mulFlat(a, b *lnode) *lnode {
+func mulFlat(a, b *lnode) *lnode { return flatNode("mul", a, b) }
+
+// flatNode is a kind node (add or mul) of a and b, whose own kind nodes are spliced in.
+func flatNode(kind string, a, b *lnode) *lnode {
 	var args []*lnode
 	for _, x := range []*lnode{a, b} {
-		if x.kind == "mul" {
+		if x.kind == kind {
 			args = append(args, x.args...)
 		} else {
 			args = append(args, x)
 		}
 	}
-	return &lnode{kind: "mul", args: args}
+	return &lnode{kind: kind, args: args}
 }
 
 func divNode(a, b *lnode) *lnode {

@@ -39,8 +39,7 @@ func TestTheoremQAPublishedArtifact(t *testing.T) {
 		sc.Buffer(make([]byte, 1<<20), 1<<24)
 		poisoned := false
 		row := 0
-		numberIt := func(s string) (pyVal, bool) { // number_it with latex2sympy's state
-			s = theoremCleanUnits(s)
+		parse := func(s string) (*lnode, error) { // latex2sympy with its global state
 			x, p, err := latex2sympyParse(s)
 			if err == nil && poisoned && p.symbols {
 				err = errLatex
@@ -49,27 +48,9 @@ func TestTheoremQAPublishedArtifact(t *testing.T) {
 				poisoned = true
 				t.Logf("%s: line %d sets latex2sympy's state: %.60q", c.file, row, s)
 			}
-			var v pyVal
-			if err == nil {
-				if v, err = evalPrinted(x); err != nil {
-					return pyVal{}, false
-				}
-			} else {
-				if f, ok := floatifyStr(s); ok {
-					return f, true
-				}
-				if v, err = pyEval(s); err != nil {
-					return pyVal{}, false
-				}
-			}
-			if v.kind == pyList || v.kind == pyTuple {
-				if len(v.elems) == 0 {
-					return pyVal{}, false
-				}
-				v = v.elems[0]
-			}
-			return floatify(v)
+			return x, err
 		}
+		numberIt := func(s string) (pyVal, bool) { return theoremNumberWith(s, parse) }
 		plain, emulated := 0, 0
 		var differ []int
 		for sc.Scan() {
