@@ -118,7 +118,7 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 			}
 		}
 	}
-	res := Measurement{Params: numParams(&c), InitSeconds: time.Since(t0).Seconds(), GoMemLimit: debug.SetMemoryLimit(-1)}
+	res := Measurement{Params: c.NumParameters(), InitSeconds: time.Since(t0).Seconds(), GoMemLimit: debug.SetMemoryLimit(-1)}
 	res.GCPercent = debug.SetGCPercent(-1)
 	debug.SetGCPercent(res.GCPercent)
 	say("model: %d parameters (%s), reference: %v, init %.1f s; GOGC %d", res.Params, dt, ref != nil, res.InitSeconds, res.GCPercent)

@@ -142,19 +142,6 @@ func weightBytes(c *qwen.Config, b int64, goBackend bool) (total, largest int64)
 	return total, largest
 }
 
-// numParams counts the weights of c.
-func numParams(c *qwen.Config) int64 {
-	n := int64(0)
-	for _, w := range c.Weights() {
-		k := int64(1)
-		for _, d := range w.Shape {
-			k *= int64(d)
-		}
-		n += k
-	}
-	return n
-}
-
 // matmulParams is the number of weights used in matrix products per token (everything but the
 // embedding lookup and the norms; the LM head counts once, tied or not).
 func matmulParams(c *qwen.Config) int64 {
@@ -174,7 +161,7 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 	if s.Bucket == 0 {
 		s.Bucket = DefaultGRPO().Bucket
 	}
-	P := numParams(c)
+	P := c.NumParameters()
 	bw := dtypeBytes(in.DType)
 	bc := bw
 	if mem.computeDType() != dtypes.InvalidDType {
