@@ -350,6 +350,9 @@ func checkMath(c *cmpCtx, tc *textCtx, g string, gv value, a string) Result {
 		case Yes:
 			return Result{Outcome: Yes, Type: typ, Reason: "equivalent"}
 		case No:
+			if unitClash(gv, av) {
+				return Result{Outcome: No, Type: typ, Reason: "the answer writes another word where the gold's unit is", Final: true}
+			}
 			if isProse(a) {
 				if o2 := compareProse(c, gv, a); o2.Outcome == Yes || o2.Final {
 					o2.Type = typ

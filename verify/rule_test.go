@@ -132,6 +132,13 @@ func TestRuleUnits(t *testing.T) {
 		{"", "4.9 J", "4.9 N·m", Yes},
 		{"", "4.9 J", `4.9 \mathrm{kg\cdot m^2/s^2}`, Yes},
 		{"", "36 km/h", "10 m/s", Yes},
+		{"", "3 m/s", "3 meters per second", Yes},
+		{"", "60 km/h", "60 kph", Yes},
+		{"", "28%", "28 percentage", Yes},
+		// another word where the gold's unit is (answers a micro GRPO policy climbed)
+		{"", "20 percent", "20 percerce", No},
+		{"", "20%", "20 percents", No},
+		{"", "347", "347 apples", Yes},
 		{"", "4.9 J", "4.9 N", No},
 		{"", "2.5 kPa", "2500 Pa", Yes},
 		{"", "10 \\text{cm}", "10", Yes},

@@ -44,7 +44,7 @@ var units = map[string]unitDef{
 	"min": {60, dTime, false}, "h": {3600, dTime, false}, "hr": {3600, dTime, false}, "hrs": {3600, dTime, false},
 	"day": {86400, dTime, false}, "days": {86400, dTime, false}, "yr": {3.15576e7, dTime, false}, "year": {3.15576e7, dTime, false}, "years": {3.15576e7, dTime, false},
 	"ft": {0.3048, dLen, false}, "in": {0.0254, dLen, false}, "mi": {1609.344, dLen, false}, "yd": {0.9144, dLen, false},
-	"mph": {0.44704, dim(1, 0, -1, 0, 0, 0), false}, "lb": {0.45359237, dMass, false}, "lbs": {0.45359237, dMass, false},
+	"mph": {0.44704, dim(1, 0, -1, 0, 0, 0), false}, "kph": {1 / 3.6, dim(1, 0, -1, 0, 0, 0), false}, "lb": {0.45359237, dMass, false}, "lbs": {0.45359237, dMass, false},
 	"oz": {0.028349523125, dMass, false}, "Å": {1e-10, dLen, false}, "amu": {1.66053906660e-27, dMass, false},
 	"Da": {1.66053906660e-27, dMass, true}, "M": {1e3, dim(-3, 0, 0, 0, 0, 1), false},
 	"rad": {1, dNone, false}, "°": {math.Pi / 180, dNone, false}, "deg": {math.Pi / 180, dNone, false},
@@ -121,6 +121,7 @@ var unitReplacer = strings.NewReplacer(
 // ok is false when any factor is not a known unit.
 func parseUnit(s string) (factor float64, d dims, ok bool) {
 	s = unitReplacer.Replace(s)
+	s = strings.ReplaceAll(s, " per ", "/") // "metres per second"
 	s = strings.ReplaceAll(s, `\text`, "")
 	s = strings.ReplaceAll(s, `\cdot`, "*")
 	s = strings.ReplaceAll(s, `\mathrm`, "")

@@ -329,7 +329,7 @@ func parseValue(s string, depth int) (value, bool) {
 		v.pct = true
 		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
 	} else {
-		for _, w := range []string{"per cent", "percent", "pct"} {
+		for _, w := range []string{"per cent", "percentage", "percent", "pct"} {
 			if strings.HasSuffix(s, w) {
 				v.pct = true
 				s = strings.TrimSpace(strings.TrimSuffix(s, w))
@@ -1158,10 +1158,20 @@ var reFuncName = regexp.MustCompile(`^\s*(?:y|[a-zA-Z]\s*\(\s*x\s*\))\s*$`)
 // isFuncName reports whether an equation's left side is "y" or "f(x)".
 func isFuncName(s string) bool { return reFuncName.MatchString(s) }
 
+// unitClash reports a gold with a known unit (or a percentage) against an answer that writes
+// an unknown word in the unit's place: "5540000 cmg" is not 5540000 mg, "20 percerce" is not
+// 20 percent. (A gold without a unit still accepts "347 apples" for 347.)
+func unitClash(g, a value) bool {
+	return g.kind == vExpr && a.kind == vExpr && a.unitS != "" && a.unitF == 0 && !a.pct && (g.unitF != 0 || g.pct)
+}
+
 // compareScalar compares two expressions with their units and percent signs.
 func compareScalar(c *cmpCtx, g, a value) Outcome {
 	ge, ae := g.expr, a.expr
 	gtol, atol := g.tol, a.tol
+	if unitClash(g, a) {
+		return No
+	}
 	if g.unitF != 0 && a.unitF != 0 {
 		if g.unitD != a.unitD {
 			return No
