@@ -1,0 +1,318 @@
+package micro
+
+// The oracle: the micro experiment's evaluator. The generator knows what every question's answer
+// means (a value, a value with a unit, a monomial, a set of numbers, a truth value, an option);
+// the oracle reads a response written in the generator's grammar, parses its answer into a
+// meaning and compares meanings exactly (rational arithmetic, no tolerance). It shares no code
+// with any reward: this file must not import package verify (a test checks), and nothing here
+// is used by a reward. Rewards are judged against it, never the other way round.
+
+import (
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Meaning is what an item's answer means, independent of how it is written. The generator
+// fills it from the numbers it drew, not by parsing the gold string.
+type Meaning struct {
+	// Kind is one of number (a rational value: arith, fraction, percent), monomial (Coef·Var^Power:
+	// algebra), quantity (a value in the dimension's base unit, metre or gram: units), set (a
+	// multiset of integers in any order: list), truth (boolean) and choice (an option letter).
+	Kind    string `json:"kind"`
+	Value   string `json:"value,omitempty"` // exact rational "p/q" (number, monomial coefficient, quantity in the base unit)
+	Var     string `json:"var,omitempty"`   // monomial variable
+	Power   int    `json:"power,omitempty"` // monomial power
+	Dim     string `json:"dim,omitempty"`   // quantity: "length" or "mass"
+	Set     []int  `json:"set,omitempty"`   // set: the members, sorted
+	Truth   bool   `json:"truth,omitempty"`
+	Choice  string `json:"choice,omitempty"`  // choice: the correct option's letter
+	Options []int  `json:"options,omitempty"` // choice: the options' values, A, B, C ...
+}
+
+func ratString(num, den int64) string { return big.NewRat(num, den).RatString() }
+
+// OracleExtract reads the answer of a response in the generator's grammar, `\boxed{ANSWER}`
+// (then <|im_end|> or nothing): the response must start with the box and contain exactly one;
+// the answer is its brace-balanced content, trimmed. Text after the box is not part of the
+// answer and is ignored. Anything else has no answer.
+func OracleExtract(response string) (string, bool) {
+	const open = `\boxed{`
+	if !strings.HasPrefix(response, open) || strings.Count(response, `\boxed`) != 1 {
+		return "", false
+	}
+	depth := 1
+	for i := len(open); i < len(response); i++ {
+		switch response[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return strings.TrimSpace(response[len(open):i]), true
+			}
+		}
+	}
+	return "", false // the box never closes (a truncated response)
+}
+
+// OracleCorrect reports whether a response to it is correct: an answer in the generator's
+// grammar whose meaning is it.Meaning.
+func OracleCorrect(it Item, response string) bool {
+	a, ok := OracleExtract(response)
+	return ok && OracleAnswer(it.Meaning, a)
+}
+
+// OracleAnswer reports whether an extracted answer means m.
+func OracleAnswer(m Meaning, answer string) bool {
+	a := strings.TrimSpace(answer)
+	switch m.Kind {
+	case "number":
+		v, ok := parseNumber(a)
+		return ok && v.Cmp(mustRat(m.Value)) == 0
+	case "monomial":
+		c, v, p, ok := parseMonomial(a)
+		return ok && v == m.Var && p == m.Power && c.Cmp(mustRat(m.Value)) == 0
+	case "quantity":
+		v, dim, ok := parseQuantity(a)
+		return ok && dim == m.Dim && v.Cmp(mustRat(m.Value)) == 0
+	case "set":
+		s, ok := parseIntSet(a)
+		if !ok || len(s) != len(m.Set) {
+			return false
+		}
+		for i := range s {
+			if s[i] != m.Set[i] {
+				return false
+			}
+		}
+		return true
+	case "truth":
+		t, ok := parseTruth(a)
+		return ok && t == m.Truth
+	case "choice":
+		l, ok := parseChoice(a, m.Options)
+		return ok && l == m.Choice
+	}
+	return false
+}
+
+func mustRat(s string) *big.Rat {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		panic("micro: oracle meaning holds a malformed value " + strconv.Quote(s))
+	}
+	return r
+}
+
+// parseDecimal reads -?digits(.digits)? exactly (no exponent, no leading '+', at most 18 digits
+// on each side so garbage cannot blow up).
+func parseDecimal(s string) (*big.Rat, bool) {
+	t := strings.TrimPrefix(s, "-")
+	intPart, frac, hasDot := strings.Cut(t, ".")
+	if !allDigits(intPart) || len(intPart) > 18 || (hasDot && (!allDigits(frac) || len(frac) > 18)) {
+		return nil, false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return r, ok
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseNumber reads the generator's number forms: a decimal (347, 347.0, 3.47), a fraction
+// (347/100, \frac{347}{100}), a product with \times (34.7 \times 10) and a percentage
+// (37%, 37 percent: 37/100).
+func parseNumber(s string) (*big.Rat, bool) {
+	if v, ok := parseDecimal(s); ok {
+		return v, true
+	}
+	if inner, ok := strings.CutPrefix(s, `\frac{`); ok {
+		n, d, found := strings.Cut(inner, "}{")
+		if !found || !strings.HasSuffix(d, "}") {
+			return nil, false
+		}
+		return ratio(n, strings.TrimSuffix(d, "}"))
+	}
+	if n, d, found := strings.Cut(s, "/"); found {
+		return ratio(n, d)
+	}
+	if a, b, found := strings.Cut(s, `\times`); found {
+		x, ok1 := parseDecimal(strings.TrimSpace(a))
+		y, ok2 := parseDecimal(strings.TrimSpace(b))
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		return new(big.Rat).Mul(x, y), true
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok { // 37% or 37 %
+		if x, ok := parseDecimal(strings.TrimSuffix(p, " ")); ok {
+			return x.Quo(x, big.NewRat(100, 1)), true
+		}
+	}
+	if p, ok := strings.CutSuffix(s, " percent"); ok {
+		if x, ok := parseDecimal(p); ok {
+			return x.Quo(x, big.NewRat(100, 1)), true
+		}
+	}
+	return nil, false
+}
+
+func ratio(n, d string) (*big.Rat, bool) {
+	x, ok1 := parseDecimal(n)
+	y, ok2 := parseDecimal(d)
+	if !ok1 || !ok2 || y.Sign() == 0 {
+		return nil, false
+	}
+	return x.Quo(x, y), true
+}
+
+// parseMonomial reads Cv, C*v, v*C, v (C = 1), each with an optional ^P after the variable:
+// a coefficient, a one-letter variable and a power.
+func parseMonomial(s string) (coef *big.Rat, v string, power int, ok bool) {
+	power = 1
+	if base, p, found := strings.Cut(s, "^"); found {
+		// the power belongs to the variable: it must follow the letter directly (x*7^2 is not 7x^2)
+		n, err := strconv.Atoi(p)
+		if err != nil || !allDigits(p) || n < 1 || n > 99 || base == "" || base[len(base)-1] < 'a' || base[len(base)-1] > 'z' {
+			return nil, "", 0, false
+		}
+		s, power = base, n
+	}
+	isVar := func(t string) bool { return len(t) == 1 && t[0] >= 'a' && t[0] <= 'z' }
+	if isVar(s) {
+		return big.NewRat(1, 1), s, power, true
+	}
+	if a, b, found := strings.Cut(s, "*"); found {
+		switch {
+		case isVar(b): // C*v
+			c, ok := parseDecimal(a)
+			return c, b, power, ok
+		case isVar(a): // v*C
+			c, ok := parseDecimal(b)
+			return c, a, power, ok
+		}
+		return nil, "", 0, false
+	}
+	if n := len(s); n >= 2 && isVar(s[n-1:]) { // Cv
+		c, ok := parseDecimal(s[:n-1])
+		return c, s[n-1:], power, ok
+	}
+	return nil, "", 0, false
+}
+
+// unitScale is each unit's dimension and size in the dimension's base unit (metre, gram).
+var unitScale = map[string]struct {
+	dim   string
+	scale *big.Rat
+}{
+	"mm": {"length", big.NewRat(1, 1000)}, "cm": {"length", big.NewRat(1, 100)}, "m": {"length", big.NewRat(1, 1)},
+	"km": {"length", big.NewRat(1000, 1)}, "mg": {"mass", big.NewRat(1, 1000)}, "g": {"mass", big.NewRat(1, 1)},
+	"kg": {"mass", big.NewRat(1000, 1)},
+}
+
+// parseQuantity reads "VALUE UNIT" (one optional space) with a decimal value and one of the
+// generator's units; the result is in the dimension's base unit.
+func parseQuantity(s string) (*big.Rat, string, bool) {
+	i := strings.LastIndexAny(s, "0123456789")
+	if i < 0 {
+		return nil, "", false
+	}
+	num, unit := s[:i+1], strings.TrimPrefix(s[i+1:], " ")
+	u, ok := unitScale[unit]
+	if !ok {
+		return nil, "", false
+	}
+	v, ok := parseDecimal(num)
+	if !ok {
+		return nil, "", false
+	}
+	return v.Mul(v, u.scale), u.dim, true
+}
+
+// parseIntSet reads integers separated by commas (spaces allowed after a comma), optionally in
+// braces, and returns them sorted.
+func parseIntSet(s string) ([]int, bool) {
+	if inner, ok := strings.CutPrefix(s, "{"); ok {
+		if s, ok = strings.CutSuffix(inner, "}"); !ok {
+			return nil, false
+		}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimPrefix(f, " ")
+		if !allDigits(f) || len(f) > 9 {
+			return nil, false
+		}
+		n, _ := strconv.Atoi(f)
+		out = append(out, n)
+	}
+	sort.Ints(out)
+	return out, true
+}
+
+// parseTruth reads the generator's truth words (any letter case).
+func parseTruth(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "correct":
+		return true, true
+	case "false", "no", "incorrect":
+		return false, true
+	}
+	return false, false
+}
+
+// parseChoice reads an option: L, (L) or "L: VALUE" (the value must be option L's), or the
+// value of an option alone; letters in any case.
+func parseChoice(s string, options []int) (string, bool) {
+	letter := func(t string) (string, bool) {
+		if len(t) != 1 {
+			return "", false
+		}
+		l := strings.ToUpper(t)
+		k := int(l[0]) - 'A'
+		if k < 0 || k >= len(options) {
+			return "", false
+		}
+		return l, true
+	}
+	if l, ok := letter(s); ok {
+		return l, true
+	}
+	if inner, ok := strings.CutPrefix(s, "("); ok {
+		if t, ok := strings.CutSuffix(inner, ")"); ok {
+			return letter(t)
+		}
+		return "", false
+	}
+	if l, v, found := strings.Cut(s, ": "); found {
+		l, ok := letter(l)
+		if !ok || !allDigits(v) {
+			return "", false
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n != options[l[0]-'A'] {
+			return "", false
+		}
+		return l, true
+	}
+	if allDigits(s) && len(s) <= 9 {
+		n, _ := strconv.Atoi(s)
+		for i, o := range options {
+			if o == n {
+				return string(rune('A' + i)), true
+			}
+		}
+	}
+	return "", false
+}
