@@ -64,9 +64,11 @@ func OracleCorrect(it Item, response string) bool {
 	return ok && OracleAnswer(it.Meaning, a)
 }
 
-// OracleAnswer reports whether an extracted answer means m.
+// OracleAnswer reports whether an extracted answer means m. What does not change a meaning is
+// allowed: spaces around operators, separators and units, and LaTeX grouping braces around the
+// whole answer ({46.3} renders as 46.3); anything else outside the forms' grammar is wrong.
 func OracleAnswer(m Meaning, answer string) bool {
-	a := strings.TrimSpace(answer)
+	a := ungroup(strings.TrimSpace(answer))
 	switch m.Kind {
 	case "number":
 		v, ok := parseNumber(a)
@@ -98,6 +100,31 @@ func OracleAnswer(m Meaning, answer string) bool {
 	return false
 }
 
+// ungroup removes braces that enclose the whole string (repeatedly) and the spaces inside them.
+func ungroup(s string) string {
+	for len(s) >= 2 && s[0] == '{' && matchingBrace(s) == len(s)-1 {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
+}
+
+// matchingBrace is the index of the brace closing s[0], or -1.
+func matchingBrace(s string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 func mustRat(s string) *big.Rat {
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
@@ -107,8 +134,9 @@ func mustRat(s string) *big.Rat {
 }
 
 // parseDecimal reads -?digits(.digits)? exactly (no exponent, no leading '+', at most 18 digits
-// on each side so garbage cannot blow up).
+// on each side so garbage cannot blow up); grouping braces around it are allowed.
 func parseDecimal(s string) (*big.Rat, bool) {
+	s = ungroup(strings.TrimSpace(s))
 	t := strings.TrimPrefix(s, "-")
 	intPart, frac, hasDot := strings.Cut(t, ".")
 	if !allDigits(intPart) || len(intPart) > 18 || (hasDot && (!allDigits(frac) || len(frac) > 18)) {
@@ -131,38 +159,44 @@ func allDigits(s string) bool {
 }
 
 // parseNumber reads the generator's number forms: a decimal (347, 347.0, 3.47), a fraction
-// (347/100, \frac{347}{100}), a product with \times (34.7 \times 10) and a percentage
-// (37%, 37 percent: 37/100).
+// (347/100, \frac{347}{100}, also \dfrac and \tfrac), a product of two decimals with \times
+// (34.7 \times 10; also \cdot and *) and a percentage (37%, 37 percent: 37/100).
 func parseNumber(s string) (*big.Rat, bool) {
 	if v, ok := parseDecimal(s); ok {
 		return v, true
 	}
-	if inner, ok := strings.CutPrefix(s, `\frac{`); ok {
-		n, d, found := strings.Cut(inner, "}{")
-		if !found || !strings.HasSuffix(d, "}") {
-			return nil, false
+	for _, cmd := range []string{`\frac`, `\dfrac`, `\tfrac`} {
+		if inner, ok := strings.CutPrefix(s, cmd); ok {
+			inner = strings.TrimSpace(inner)
+			end := matchingBrace(inner)
+			if !strings.HasPrefix(inner, "{") || end < 0 {
+				return nil, false
+			}
+			den := strings.TrimSpace(inner[end+1:])
+			if !strings.HasPrefix(den, "{") || matchingBrace(den) != len(den)-1 {
+				return nil, false
+			}
+			return ratio(inner[1:end], den[1:len(den)-1])
 		}
-		return ratio(n, strings.TrimSuffix(d, "}"))
 	}
 	if n, d, found := strings.Cut(s, "/"); found {
 		return ratio(n, d)
 	}
-	if a, b, found := strings.Cut(s, `\times`); found {
-		x, ok1 := parseDecimal(strings.TrimSpace(a))
-		y, ok2 := parseDecimal(strings.TrimSpace(b))
-		if !ok1 || !ok2 {
-			return nil, false
-		}
-		return new(big.Rat).Mul(x, y), true
-	}
-	if p, ok := strings.CutSuffix(s, "%"); ok { // 37% or 37 %
-		if x, ok := parseDecimal(strings.TrimSuffix(p, " ")); ok {
-			return x.Quo(x, big.NewRat(100, 1)), true
+	for _, op := range []string{`\times`, `\cdot`, "*"} {
+		if a, b, found := strings.Cut(s, op); found {
+			x, ok1 := parseDecimal(a)
+			y, ok2 := parseDecimal(b)
+			if !ok1 || !ok2 {
+				return nil, false
+			}
+			return new(big.Rat).Mul(x, y), true
 		}
 	}
-	if p, ok := strings.CutSuffix(s, " percent"); ok {
-		if x, ok := parseDecimal(p); ok {
-			return x.Quo(x, big.NewRat(100, 1)), true
+	for _, suf := range []string{"%", "percent"} {
+		if p, ok := strings.CutSuffix(s, suf); ok {
+			if x, ok := parseDecimal(p); ok {
+				return x.Quo(x, big.NewRat(100, 1)), true
+			}
 		}
 	}
 	return nil, false
@@ -177,12 +211,18 @@ func ratio(n, d string) (*big.Rat, bool) {
 	return x.Quo(x, y), true
 }
 
-// parseMonomial reads Cv, C*v, v*C, v (C = 1), each with an optional ^P after the variable:
-// a coefficient, a one-letter variable and a power.
+// parseMonomial reads Cv, C*v, v*C, v (C = 1), each with an optional ^P right after the variable
+// (spaces allowed around * and ^): a coefficient, a one-letter variable and a power.
 func parseMonomial(s string) (coef *big.Rat, v string, power int, ok bool) {
+	for _, op := range []string{"*", "^"} { // spaces around the operators do not change a monomial
+		for strings.Contains(s, " "+op) || strings.Contains(s, op+" ") {
+			s = strings.ReplaceAll(strings.ReplaceAll(s, " "+op, op), op+" ", op)
+		}
+	}
 	power = 1
 	if base, p, found := strings.Cut(s, "^"); found {
 		// the power belongs to the variable: it must follow the letter directly (x*7^2 is not 7x^2)
+		p = ungroup(p)
 		n, err := strconv.Atoi(p)
 		if err != nil || !allDigits(p) || n < 1 || n > 99 || base == "" || base[len(base)-1] < 'a' || base[len(base)-1] > 'z' {
 			return nil, "", 0, false
@@ -221,36 +261,30 @@ var unitScale = map[string]struct {
 	"kg": {"mass", big.NewRat(1000, 1)},
 }
 
-// parseQuantity reads "VALUE UNIT" (one optional space) with a decimal value and one of the
+// parseQuantity reads "VALUE UNIT" (spaces optional) with a decimal value and one of the
 // generator's units; the result is in the dimension's base unit.
 func parseQuantity(s string) (*big.Rat, string, bool) {
-	i := strings.LastIndexAny(s, "0123456789")
+	i := strings.LastIndexAny(s, "0123456789}")
 	if i < 0 {
 		return nil, "", false
 	}
-	num, unit := s[:i+1], strings.TrimPrefix(s[i+1:], " ")
-	u, ok := unitScale[unit]
+	u, ok := unitScale[strings.TrimSpace(s[i+1:])]
 	if !ok {
 		return nil, "", false
 	}
-	v, ok := parseDecimal(num)
+	v, ok := parseDecimal(s[:i+1])
 	if !ok {
 		return nil, "", false
 	}
 	return v.Mul(v, u.scale), u.dim, true
 }
 
-// parseIntSet reads integers separated by commas (spaces allowed after a comma), optionally in
-// braces, and returns them sorted.
+// parseIntSet reads integers separated by commas (spaces allowed), in set braces or not, and
+// returns them sorted.
 func parseIntSet(s string) ([]int, bool) {
-	if inner, ok := strings.CutPrefix(s, "{"); ok {
-		if s, ok = strings.CutSuffix(inner, "}"); !ok {
-			return nil, false
-		}
-	}
 	var out []int
 	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimPrefix(f, " ")
+		f = strings.TrimSpace(f)
 		if !allDigits(f) || len(f) > 9 {
 			return nil, false
 		}
@@ -272,10 +306,11 @@ func parseTruth(s string) (bool, bool) {
 	return false, false
 }
 
-// parseChoice reads an option: L, (L) or "L: VALUE" (the value must be option L's), or the
-// value of an option alone; letters in any case.
+// parseChoice reads an option: L, (L), L) or "L: VALUE" (the value must be option L's), or the
+// value of an option alone; letters in any case, spaces allowed around the parts.
 func parseChoice(s string, options []int) (string, bool) {
 	letter := func(t string) (string, bool) {
+		t = strings.TrimSpace(t)
 		if len(t) != 1 {
 			return "", false
 		}
@@ -289,19 +324,17 @@ func parseChoice(s string, options []int) (string, bool) {
 	if l, ok := letter(s); ok {
 		return l, true
 	}
-	if inner, ok := strings.CutPrefix(s, "("); ok {
-		if t, ok := strings.CutSuffix(inner, ")"); ok {
-			return letter(t)
-		}
-		return "", false
+	if t, ok := strings.CutSuffix(s, ")"); ok {
+		return letter(strings.TrimPrefix(t, "("))
 	}
-	if l, v, found := strings.Cut(s, ": "); found {
+	if l, v, found := strings.Cut(s, ":"); found {
 		l, ok := letter(l)
-		if !ok || !allDigits(v) {
+		v = strings.TrimSpace(v)
+		if !ok || !allDigits(v) || len(v) > 9 {
 			return "", false
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n != options[l[0]-'A'] {
+		n, _ := strconv.Atoi(v)
+		if n != options[l[0]-'A'] {
 			return "", false
 		}
 		return l, true

@@ -46,7 +46,7 @@ func TestOracleForms(t *testing.T) {
 // TestOracleGarbage: answers not in the grammar, or not boxed as the grammar writes them, are wrong.
 func TestOracleGarbage(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	garbage := []string{"", "None", " ", "{", "}", "{}", "0ercent", "Tcorrect", "correczt", "Ye52", "{{35}}", "u*11", "11*",
+	garbage := []string{"", "None", " ", "{", "}", "{}", "0ercent", "Tcorrect", "correczt", "Ye52", "Trues", "44%ent", "50%%", "u*11", "11*", "*12*x", "27/10/", "\\fra(c{566}{10}", "(C))", "(A(0",
 		"5540 g}", "31/1}", "(33/10", "\\boxed{1}", "1e3", "NaN", "inf", "0x10", "+", "-", ".", "1..2", "1/0", "\\frac{1}{0}",
 		"x*", "*x", "7x^", "7x^0", "ercent", "%", "percent", "m", "1 m m", "1  m", "A:", "(", "()", "D", "Z: 1"}
 	for _, d := range Domains {
@@ -81,7 +81,13 @@ func TestOracleExamples(t *testing.T) {
 		{num(347, 1), "694/2", true}, {num(347, 1), "\\frac{3470}{10}", true}, {num(347, 1), "34700%", true},
 		{num(347, 1), "346", false}, {num(347, 1), "347.1", false}, {num(347, 1), "3470", false},
 		{num(37, 100), "37%", true}, {num(37, 100), "37 %", true}, {num(37, 100), "37 percent", true}, {num(37, 100), "0.370", true},
-		{num(37, 100), "37", false}, {num(37, 100), "37percent", false}, {num(37, 100), "137%", false},
+		{num(37, 100), "37", false}, {num(37, 100), "37percent", true}, {num(37, 100), "137%", false},
+		{num(463, 10), "{46.3}", true}, {num(463, 10), "{{46.3}}", true}, {num(463, 10), "{46.3}}", false}, {num(463, 10), "46.3 \\cdot 1", true},
+		{num(97, 10), "{\\frac{97}{10}}", true}, {num(97, 10), "\\frac{ 97 }{10}", true}, {num(97, 10), "\\frac{97}{10}0", false},
+		{Meaning{Kind: "monomial", Value: "17", Var: "x", Power: 1}, "1 7x", false},
+		{Meaning{Kind: "monomial", Value: "7", Var: "x", Power: 1}, "7 * x", true},
+		{Meaning{Kind: "quantity", Dim: "mass", Value: "6020"}, "{6020 }", false},
+		{Meaning{Kind: "quantity", Dim: "mass", Value: "5540"}, "5540   g", true},
 		{Meaning{Kind: "monomial", Value: "7", Var: "x", Power: 1}, "7x", true},
 		{Meaning{Kind: "monomial", Value: "7", Var: "x", Power: 1}, "x*7", true},
 		{Meaning{Kind: "monomial", Value: "7", Var: "x", Power: 1}, "7.0*x", true},
@@ -101,7 +107,9 @@ func TestOracleExamples(t *testing.T) {
 		{Meaning{Kind: "quantity", Dim: "mass", Value: "4540"}, "5540 g", false},
 		{Meaning{Kind: "set", Set: []int{7, 45}}, "45, 7", true}, {Meaning{Kind: "set", Set: []int{7, 45}}, "{7,45}", true},
 		{Meaning{Kind: "set", Set: []int{7, 45}}, "{35}", false}, {Meaning{Kind: "set", Set: []int{7, 45}}, "7, 45, 7", false},
-		{Meaning{Kind: "set", Set: []int{7, 45}}, "7", false}, {Meaning{Kind: "set", Set: []int{7, 45}}, "{{7, 45}}", false},
+		{Meaning{Kind: "set", Set: []int{7, 45}}, "7", false}, {Meaning{Kind: "set", Set: []int{7, 45}}, "{{7, 45}}", true},
+		{Meaning{Kind: "set", Set: []int{7, 45}}, "45 ,7 ", true}, {Meaning{Kind: "set", Set: []int{7, 45}}, "{45, 7b}", false},
+		{Meaning{Kind: "set", Set: []int{35}}, "{{35}}", true},
 		{Meaning{Kind: "truth", Truth: true}, "Yes", true}, {Meaning{Kind: "truth", Truth: true}, "TRUE", true},
 		{Meaning{Kind: "truth", Truth: true}, "incorrect", false}, {Meaning{Kind: "truth", Truth: false}, "No", true},
 		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "C", true},
@@ -111,6 +119,10 @@ func TestOracleExamples(t *testing.T) {
 		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "C: 47", false},
 		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "A: 47", false},
 		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "47", false},
+		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "C :  83", true},
+		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "C)", true},
+		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "(C)A", false},
+		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, ": 83", false},
 	}
 	for _, c := range cases {
 		if got := OracleAnswer(c.m, c.ans); got != c.want {

@@ -296,7 +296,7 @@ func (j *ModelJudge) JudgeBatch(ctx context.Context, qs, golds, answers []string
 		if _, ok := j.cache[p]; !ok && !seen[p] {
 			seen[p] = true
 			todo = append(todo, p)
-			reqs = append(reqs, qwen.Request{Prompt: tok.Encode(p), Params: qwen.SampleParams{MaxNewTokens: 2}})
+			reqs = append(reqs, qwen.Request{Prompt: tok.Encode(p), Params: qwen.SampleParams{MaxNewTokens: 3}}) // "Yes"
 		}
 	}
 	j.mu.Unlock()
