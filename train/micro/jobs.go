@@ -111,14 +111,14 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 		if err != nil {
 			return err
 		}
-		m, res, err := TrainVerifier(ctx, backend, vc, dcfg, data, policy, j.Out, progress)
+		tv, res, err := TrainVerifier(ctx, backend, vc, dcfg, data, policy, j.Out, progress)
 		if err != nil {
 			return err
 		}
 		if err := grpo.WriteJSON(filepath.Join(j.Out, "verifier.json"), res); err != nil {
 			return err
 		}
-		return m.Save(filepath.Join(j.Out, "model"), 0)
+		return tv.Model.Save(filepath.Join(j.Out, "model"), 0)
 	case "policy":
 	default:
 		return fmt.Errorf("sft: task %q (want policy or verifier)", j.Task)

@@ -68,36 +68,113 @@ func OracleCorrect(it Item, response string) bool {
 // allowed: spaces around operators, separators and units, and LaTeX grouping braces around the
 // whole answer ({46.3} renders as 46.3); anything else outside the forms' grammar is wrong.
 func OracleAnswer(m Meaning, answer string) bool {
+	r, ok := ReadAnswer(m, answer)
+	return ok && r.Canon() == m.Canon()
+}
+
+// ReadAnswer reads an answer as a meaning of m's kind (a choice among m's options); ok is false
+// when the answer has no such meaning.
+func ReadAnswer(m Meaning, answer string) (Meaning, bool) {
 	a := ungroup(strings.TrimSpace(answer))
+	r := Meaning{Kind: m.Kind}
 	switch m.Kind {
 	case "number":
 		v, ok := parseNumber(a)
-		return ok && v.Cmp(mustRat(m.Value)) == 0
+		if !ok {
+			return r, false
+		}
+		r.Value = v.RatString()
 	case "monomial":
 		c, v, p, ok := parseMonomial(a)
-		return ok && v == m.Var && p == m.Power && c.Cmp(mustRat(m.Value)) == 0
+		if !ok {
+			return r, false
+		}
+		r.Value, r.Var, r.Power = c.RatString(), v, p
 	case "quantity":
 		v, dim, ok := parseQuantity(a)
-		return ok && dim == m.Dim && v.Cmp(mustRat(m.Value)) == 0
+		if !ok {
+			return r, false
+		}
+		r.Value, r.Dim = v.RatString(), dim
 	case "set":
 		s, ok := parseIntSet(a)
-		if !ok || len(s) != len(m.Set) {
-			return false
+		if !ok {
+			return r, false
 		}
-		for i := range s {
-			if s[i] != m.Set[i] {
-				return false
-			}
-		}
-		return true
+		r.Set = s
 	case "truth":
 		t, ok := parseTruth(a)
-		return ok && t == m.Truth
+		if !ok {
+			return r, false
+		}
+		r.Truth = t
 	case "choice":
 		l, ok := parseChoice(a, m.Options)
-		return ok && l == m.Choice
+		if !ok {
+			return r, false
+		}
+		r.Choice, r.Options = l, m.Options
+	default:
+		return r, false
 	}
-	return false
+	return r, true
+}
+
+// Canon writes a meaning one way only: equal meanings have equal Canon strings (numbers as exact
+// decimals, or p/q when not terminating; units in metres or grams; sets sorted; T or F; the
+// option letter).
+func (m Meaning) Canon() string {
+	switch m.Kind {
+	case "number":
+		return canonNum(mustRat(m.Value))
+	case "monomial":
+		s := canonNum(mustRat(m.Value)) + m.Var
+		if m.Power != 1 {
+			s += "^" + strconv.Itoa(m.Power)
+		}
+		return s
+	case "quantity":
+		return canonNum(mustRat(m.Value)) + map[string]string{"length": " m", "mass": " g"}[m.Dim]
+	case "set":
+		parts := make([]string, len(m.Set))
+		for i, v := range m.Set {
+			parts[i] = strconv.Itoa(v)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	case "truth":
+		if m.Truth {
+			return "T"
+		}
+		return "F"
+	case "choice":
+		return m.Choice
+	}
+	return "?"
+}
+
+// canonNum writes a rational as an exact decimal when it terminates, else as p/q.
+func canonNum(r *big.Rat) string {
+	d := new(big.Int).Set(r.Denom())
+	digits := 0
+	for _, f := range []int64{2, 5} {
+		q, m := new(big.Int), new(big.Int)
+		for {
+			q.DivMod(d, big.NewInt(f), m)
+			if m.Sign() != 0 {
+				break
+			}
+			d.Set(q)
+			digits++
+		}
+	}
+	if d.Cmp(big.NewInt(1)) != 0 {
+		return r.RatString()
+	}
+	s := r.FloatString(digits)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 // ungroup removes braces that enclose the whole string (repeatedly) and the spaces inside them.

@@ -172,3 +172,37 @@ func TestOracleProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestOracleCanon: one canonical writing per meaning (the rationale of the verifier's targets).
+func TestOracleCanon(t *testing.T) {
+	for _, c := range []struct {
+		m    Meaning
+		ans  string
+		want string
+	}{
+		{Meaning{Kind: "number", Value: "347"}, "34.7 \\times 10", "347"},
+		{Meaning{Kind: "number", Value: "347/100"}, "\\frac{347}{100}", "3.47"},
+		{Meaning{Kind: "number", Value: "1/3"}, "2/6", "1/3"},
+		{Meaning{Kind: "number", Value: "37/100"}, "37 percent", "0.37"},
+		{Meaning{Kind: "monomial", Value: "7", Var: "x", Power: 1}, "x*7", "7x"},
+		{Meaning{Kind: "monomial", Value: "7", Var: "x", Power: 1}, "7x^2", "7x^2"},
+		{Meaning{Kind: "quantity", Dim: "length", Value: "47/20"}, "2350 mm", "2.35 m"},
+		{Meaning{Kind: "quantity", Dim: "mass", Value: "4540"}, "4.54 kg", "4540 g"},
+		{Meaning{Kind: "set", Set: []int{7, 45}}, "45, 7", "{7,45}"},
+		{Meaning{Kind: "truth", Truth: true}, "correct", "T"},
+		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "C: 83", "C"},
+		{Meaning{Kind: "choice", Choice: "C", Options: []int{47, 12, 83}}, "47", "A"},
+	} {
+		r, ok := ReadAnswer(c.m, c.ans)
+		if !ok || r.Canon() != c.want {
+			t.Errorf("%q read as %q (%v), want %q", c.ans, r.Canon(), ok, c.want)
+		}
+	}
+	it := Generate(rand.New(rand.NewPCG(1, 1)), "percent")
+	if got := verifierTarget(pair{it: &it, ans: "0ercent", label: false}); got != it.Meaning.Canon()+"|? No" {
+		t.Errorf("target %q", got)
+	}
+	if got := verifierTarget(newPair(&it, it.Forms[2], "form")); got != it.Meaning.Canon()+"|"+it.Meaning.Canon()+" Yes" {
+		t.Errorf("target %q", got)
+	}
+}

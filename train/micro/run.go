@@ -393,6 +393,7 @@ type Result struct {
 	Agreement float64            `json:"agreement"`
 	HackRate  float64            `json:"hack_rate"`
 	Evals     []EvalPoint        `json:"evals"`
+	Refresh   []RefreshRecord    `json:"refresh,omitempty"` // the run's verifier refreshes
 	Seconds   float64            `json:"seconds"`
 	Log       string             `json:"log"`
 }
@@ -459,7 +460,7 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 	// own answers and the answers of mining GRPO runs (as the paper labelled real responses with
 	// Gemini). It trains beside the runs that do not need it.
 	verifierDone := make(chan struct{})
-	var vModel *qwen.Model
+	var tv *TrainedVerifier
 	var vErr error
 	if needModel {
 		warm, err := grpo.CloneModel(m)
@@ -469,7 +470,7 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; close(verifierDone) }()
-			vModel, sum.Verifier, vErr = TrainVerifier(ctx, backend, cfg.Verifier, cfg, data, warm, filepath.Join(outDir, "logs"), out)
+			tv, sum.Verifier, vErr = TrainVerifier(ctx, backend, cfg.Verifier, cfg, data, warm, filepath.Join(outDir, "logs"), out)
 		}()
 	} else {
 		close(verifierDone)
@@ -500,18 +501,18 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var mj *ModelJudge
+			var v *TrainedVerifier
 			if needsModel(jb.spec.Reward) {
 				<-verifierDone
 				if vErr != nil {
 					errs[i] = vErr
 					return
 				}
-				mj = &ModelJudge{Model: vModel} // its own verdict cache: runs do not depend on each other
+				v = tv
 			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i], errs[i] = runOne(ctx, cfg, jb.spec, jb.seed, m, data, mj, outDir, out, before)
+			results[i], errs[i] = runOne(ctx, cfg, jb.spec, jb.seed, m, data, v, outDir, out, before)
 			if errs[i] != nil {
 				errs[i] = fmt.Errorf("run %s seed %d: %w", jb.spec.Name, jb.seed, errs[i])
 			}
@@ -619,9 +620,23 @@ func roundMap(m map[string]float64) map[string]float64 {
 	return out
 }
 
-func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *qwen.Model, data Data, mj *ModelJudge,
+func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *qwen.Model, data Data, tv *TrainedVerifier,
 	outDir string, progress io.Writer, before *Eval) (Result, error) {
 	t0 := time.Now()
+	// A run rewarded by the micro verifier judges with its own verdict cache (runs do not depend
+	// on each other), and with its own copy of the verifier when that is refreshed during the run.
+	var mj *ModelJudge
+	var fresh *refresher
+	if tv != nil {
+		mj = &ModelJudge{Model: tv.Model}
+		if rc := cfg.Verifier.Refresh; rc.Every > 0 && rc.Steps > 0 {
+			var err error
+			if fresh, err = newRefresher(cfg.Verifier, tv.Model, tv.pairs, seed); err != nil {
+				return Result{}, err
+			}
+			mj = fresh.judge
+		}
+	}
 	j, err := newJudge(spec.Reward, mj)
 	if err != nil {
 		return Result{}, err
@@ -664,7 +679,10 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 	senc := json.NewEncoder(samples)
 	// Training rollouts since the last evaluation: rewarded, and rewarded but rejected by the oracle.
 	var trainN, trainRew, trainFP int
-	observe := func(_ []grpo.Prompt, _ []string, _, rewarded, correct []bool) {
+	observe := func(ps []grpo.Prompt, answers []string, extracted, rewarded, correct []bool) {
+		if fresh != nil {
+			fresh.observe(data, ps, answers, extracted, rewarded)
+		}
 		for i := range rewarded {
 			trainN++
 			if rewarded[i] {
@@ -713,7 +731,11 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 		}
 		return ev.Accuracy, ev.ByDomain, nil
 	}
-	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), rewardFor(j, data, observe), eval, f, name,
+	reward := rewardFor(j, data, observe)
+	if fresh != nil {
+		reward = fresh.wrap(reward)
+	}
+	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), reward, eval, f, name,
 		func(r grpo.StepRecord) {
 			if r.Kind == "eval" {
 				fmt.Fprintf(progress, "%s step %d held-out %.1f%% %v\n", name, r.Step, r.Accuracy, roundMap(r.ByDomain))
@@ -722,6 +744,9 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 					name, r.Step, gc.Steps, r.RewardMean, r.Accuracy, r.KL, r.Entropy, r.ClipFrac, r.ResponseLen, r.StepSeconds, r.TokensPerSec)
 			}
 		})
+	if fresh != nil {
+		res.Refresh = fresh.Refresh
+	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, err
 }

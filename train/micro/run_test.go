@@ -62,7 +62,8 @@ func TestMicroPipeline(t *testing.T) {
 	cfg.Runs = []RunSpec{{"string", "string", "full"}, {"math-rules", "math-rules", "full"}, {"rules", "rules", "full"},
 		{"model", "model", "full"}, {"cascade", "cascade", "full"}, {"model-math", "model", "math"}}
 	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3, PolicyShare: 0.5, NearMissShare: 0.25, InitFromPolicy: true,
-		SFT: grpo.SFTConfig{Steps: 2, BatchSize: 8, LR: 1e-3, Bucket: 8}, Mining: MiningConfig{Rounds: 1, Steps: 2, SFTSteps: 1}}
+		SFT: grpo.SFTConfig{Steps: 2, BatchSize: 8, LR: 1e-3, Bucket: 8}, Mining: MiningConfig{Rounds: 1, Steps: 2, SFTSteps: 1},
+		Refresh: RefreshConfig{Every: 1, Steps: 1}}
 	dir := t.TempDir()
 	var progress bytes.Buffer
 	sum, err := Run(context.Background(), cfg, dir, "test", &progress)

@@ -39,8 +39,22 @@ type VerifierConfig struct {
 	// InitFromPolicy starts the verifier from the warm-start policy's weights (Model must then
 	// have its shape), as the paper's verifier starts from a pretrained language model.
 	InitFromPolicy bool `json:"init_from_policy"`
-	// Mining hardens the verifier against what GRPO climbs.
+	// Mining hardens the verifier against what GRPO climbs, before the runs.
 	Mining MiningConfig `json:"mining"`
+	// Refresh keeps each model-reward run's own copy of the verifier honest while the policy
+	// moves (0 steps: off).
+	Refresh RefreshConfig `json:"refresh"`
+}
+
+// RefreshConfig: every Every GRPO steps of a run rewarded by the micro verifier, its copy of the
+// verifier trains Steps SFT steps on what the run's rollouts since the start taught (every
+// false positive: an answer it accepted and the oracle rejects; every false negative; as many
+// rollouts it judged right) mixed half and half with its own training pairs (replay), labels
+// from the oracle; its verdict cache is then cleared.
+type RefreshConfig struct {
+	Every int     `json:"every"`
+	Steps int     `json:"steps"`
+	LR    float64 `json:"lr"` // 0: a third of the verifier's SFT rate
 }
 
 // MiningConfig: Rounds times, a GRPO run from the warm start rewarded by the current verifier
@@ -66,7 +80,8 @@ type VerifierResult struct {
 	PolicyAgreement float64 `json:"policy_agreement"`
 	PolicyPairs     int     `json:"policy_pairs"`
 	// JudgeAgreement is every reward judge's agreement with the oracle on the same pairs
-	// (string, math-rules, rules, model), JudgeFalsePositives the % of oracle-No pairs each
+	// (string, math-rules, rules, model; and model-decision: the verifier's decision token taken
+	// as the verdict instead of its readings), JudgeFalsePositives the % of oracle-No pairs each
 	// accepts; ByDomain is the model verifier's agreement per generator domain.
 	JudgeAgreement      map[string]float64 `json:"judge_agreement"`
 	JudgeFalsePositives map[string]float64 `json:"judge_false_positives"`
@@ -91,18 +106,45 @@ type MiningRound struct {
 	Seconds        float64 `json:"seconds"`
 }
 
-// VerifierPrompt is the micro verifier's prompt (a compact General-Verifier prompt); it answers
-// Yes or No (the verdict line of General-Verifier reduced to its decision: one token decides).
+// VerifierPrompt is the micro verifier's prompt (a compact General-Verifier prompt).
 func VerifierPrompt(question, gold, answer string) string {
 	return "Q:" + question + " G:" + gold + " A:" + answer + " "
 }
 
-func verifierTarget(yes bool) string {
-	if yes {
-		return "Yes"
+// verifierTarget is what the verifier learns to write, General-Verifier style: a short rationale,
+// then the decision. The rationale is the oracle's reading of the gold and of the answer, each in
+// one canonical form ("?" for an answer with no meaning of the question's kind), as the paper's
+// targets were Gemini's verifications: "3.47|3.47 Yes", "{7,45}|{35} No", "0.44|? No".
+func verifierTarget(p pair) string {
+	a := "?"
+	if r, ok := ReadAnswer(p.it.Meaning, p.ans); ok {
+		a = r.Canon()
 	}
-	return "No"
+	if p.label {
+		return p.it.Meaning.Canon() + "|" + a + " Yes"
+	}
+	return p.it.Meaning.Canon() + "|" + a + " No"
 }
+
+// decisionYes reads the verifier's decision: its output ends with Yes (the General-Verifier rule).
+func decisionYes(output string) bool { return strings.HasSuffix(strings.TrimSpace(output), " Yes") }
+
+// readingsAgree reads the verifier's rationale: Yes when it read the answer as the same meaning as
+// the gold (the two readings before the decision are identical and the answer's is not "?").
+// At this scale the verifier reads far better than its decision token compares what it read
+// (docs/training.md), so this is the micro verifier's verdict; the decision is a diagnostic.
+func readingsAgree(output string) bool {
+	out := strings.TrimSpace(output)
+	i := strings.LastIndexByte(out, ' ')
+	if i < 0 {
+		return false
+	}
+	g, a, ok := strings.Cut(out[:i], "|")
+	return ok && g != "" && g == a && a != "?" && !strings.Contains(a, "|")
+}
+
+// verifierMaxTokens bounds the verifier's output (rationale and decision).
+const verifierMaxTokens = 48
 
 // pair is one verifier example: an item, an answer to judge and the oracle's label.
 type pair struct {
@@ -250,7 +292,7 @@ func verifierExamples(ps []pair) []grpo.SFTExample {
 	ex := make([]grpo.SFTExample, len(ps))
 	for i, p := range ps {
 		ex[i] = grpo.SFTExample{Prompt: tok.Encode(VerifierPrompt(p.it.Question, p.it.Gold, p.ans)),
-			Response: append(tok.Encode(verifierTarget(p.label)), EOSToken)}
+			Response: append(tok.Encode(verifierTarget(p)), EOSToken)}
 	}
 	return ex
 }
@@ -262,13 +304,22 @@ func DefaultVerifier() *VerifierConfig {
 		SFT: grpo.SFTConfig{Steps: 800, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100}}
 }
 
-// ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding; Yes iff the
-// output starts with "Yes"), with a verdict cache. Give every GRPO run its own ModelJudge: the
-// verdict of a prompt is computed once, in the batch that first asks for it.
+// ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding; Yes iff its
+// two readings agree, or with Decision iff it wrote the decision Yes), with a cache of its outputs.
+// Give every GRPO run its own ModelJudge: the output for a prompt is computed once, in the batch
+// that first asks for it.
 type ModelJudge struct {
-	Model *qwen.Model
-	mu    sync.Mutex
-	cache map[string]bool
+	Model    *qwen.Model
+	Decision bool // the verdict is the decision token (General-Verifier's rule), not the readings
+	mu       sync.Mutex
+	cache    map[string]string
+}
+
+func (j *ModelJudge) verdict(out string) bool {
+	if j.Decision {
+		return decisionYes(out)
+	}
+	return readingsAgree(out)
 }
 
 func (*ModelJudge) Name() string { return "micro-verifier" }
@@ -286,7 +337,7 @@ func (j *ModelJudge) JudgeBatch(ctx context.Context, qs, golds, answers []string
 	out := make([]bool, len(qs))
 	j.mu.Lock()
 	if j.cache == nil {
-		j.cache = map[string]bool{}
+		j.cache = map[string]string{}
 	}
 	var todo []string
 	var reqs []qwen.Request
@@ -296,7 +347,7 @@ func (j *ModelJudge) JudgeBatch(ctx context.Context, qs, golds, answers []string
 		if _, ok := j.cache[p]; !ok && !seen[p] {
 			seen[p] = true
 			todo = append(todo, p)
-			reqs = append(reqs, qwen.Request{Prompt: tok.Encode(p), Params: qwen.SampleParams{MaxNewTokens: 3}}) // "Yes"
+			reqs = append(reqs, qwen.Request{Prompt: tok.Encode(p), Params: qwen.SampleParams{MaxNewTokens: verifierMaxTokens}})
 		}
 	}
 	j.mu.Unlock()
@@ -312,14 +363,14 @@ func (j *ModelJudge) JudgeBatch(ctx context.Context, qs, golds, answers []string
 		}
 		j.mu.Lock()
 		for k, p := range todo {
-			j.cache[p] = strings.HasPrefix(tok.Decode(gen[k][0].Tokens), "Yes")
+			j.cache[p] = tok.Decode(gen[k][0].Tokens)
 		}
 		j.mu.Unlock()
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for i := range qs {
-		out[i] = j.cache[VerifierPrompt(qs[i], golds[i], answers[i])]
+		out[i] = j.verdict(j.cache[VerifierPrompt(qs[i], golds[i], answers[i])])
 	}
 	return out, nil
 }
@@ -344,9 +395,27 @@ type verifierTrainer struct {
 	rounds int // SFT calls so far (each gets its own data order seed)
 }
 
-func (t *verifierTrainer) sft(ctx context.Context, ps []pair, steps int, progress io.Writer) error {
+// sftStaged trains steps steps on ps with a step-decayed learning rate: 60% of the steps at the
+// configured rate, 25% at a third of it, 15% at a tenth (a constant rate leaves the verdicts
+// swinging between classes from one checkpoint to the next).
+func (t *verifierTrainer) sftStaged(ctx context.Context, ps []pair, steps int, progress io.Writer) error {
+	a, b := steps*60/100, steps*85/100
+	for _, st := range []struct {
+		n   int
+		div float64
+	}{{a, 1}, {b - a, 3}, {steps - b, 10}} {
+		if st.n > 0 {
+			if err := t.sft(ctx, ps, st.n, t.cfg.SFT.LR/st.div, progress); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *verifierTrainer) sft(ctx context.Context, ps []pair, steps int, lr float64, progress io.Writer) error {
 	sc := t.cfg.SFT
-	sc.Steps = steps
+	sc.Steps, sc.LR = steps, lr
 	sc.Seed = t.cfg.Seed + 1000*uint64(t.rounds)
 	t.rounds++
 	return grpo.SFT(ctx, sc, t.pol, verifierExamples(ps), t.log, "verifier", func(rec grpo.SFTRecord) {
@@ -359,7 +428,7 @@ func (t *verifierTrainer) sft(ctx context.Context, ps []pair, steps int, progres
 // policy is the warm start (its samples make up PolicyShare of the pairs; mining starts GRPO
 // from it); exp gives the GRPO settings of the mining runs.
 func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierConfig, exp *Config, data Data, policy *qwen.Model,
-	logDir string, progress io.Writer) (*qwen.Model, *VerifierResult, error) {
+	logDir string, progress io.Writer) (*TrainedVerifier, *VerifierResult, error) {
 	t0 := time.Now()
 	maxNew := exp.GRPO.MaxNewTokens
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x7e7))
@@ -396,7 +465,7 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	}
 	defer f.Close()
 	t := &verifierTrainer{cfg: cfg, model: m, pol: pol, log: f, train: train, held: held}
-	if err := t.sft(ctx, train, cfg.SFT.Steps, progress); err != nil {
+	if err := t.sftStaged(ctx, train, cfg.SFT.Steps, progress); err != nil {
 		return nil, nil, err
 	}
 	res := &VerifierResult{TrainPairs: len(train), HeldOutPairs: len(held), Log: "logs/verifier_sft.jsonl"}
@@ -419,7 +488,14 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 	res.Seconds = time.Since(t0).Seconds()
 	fmt.Fprintf(progress, "verifier agreement with the oracle on %d held-out pairs: %.1f%% (yes recall %.1f%%, no recall %.1f%%); on the %d policy samples %.1f%%; judges %v, false positives %v; by domain %v\n",
 		len(held), res.Agreement, res.YesRecall, res.NoRecall, res.PolicyPairs, res.PolicyAgreement, roundMap(res.JudgeAgreement), roundMap(res.JudgeFalsePositives), roundMap(res.ByDomain))
-	return m, res, nil
+	return &TrainedVerifier{Model: m, pairs: t.train}, res, nil
+}
+
+// TrainedVerifier is the micro verifier after TrainVerifier, with the pairs it trained on (the
+// replay of a run's refreshes).
+type TrainedVerifier struct {
+	Model *qwen.Model
+	pairs []pair
 }
 
 // mine runs one mining round: GRPO from the warm start rewarded by the current verifier, every
@@ -502,7 +578,7 @@ func (t *verifierTrainer) mine(ctx context.Context, exp *Config, data Data, warm
 	mined := append(fps, others[:min(len(others), max(len(fps), 200))]...)
 	mr.Mined = len(mined)
 	t.train = append(t.train, mined...)
-	if err := t.sft(ctx, t.train, mc.SFTSteps, progress); err != nil {
+	if err := t.sftStaged(ctx, t.train, mc.SFTSteps, progress); err != nil {
 		return mr, err
 	}
 	agree, err := modelAgreement(ctx, t.model, t.held)
@@ -554,11 +630,15 @@ func judgePairs(ctx context.Context, j verify.Judge, ps []pair) ([]bool, error) 
 // oracle on the held-out pairs.
 func measureJudges(ctx context.Context, m *qwen.Model, held []pair, res *VerifierResult) error {
 	res.JudgeAgreement, res.JudgeFalsePositives, res.ByDomain = map[string]float64{}, map[string]float64{}, map[string]float64{}
-	mj := &ModelJudge{Model: m}
-	for _, name := range []string{RewardString, RewardMathRules, RewardRules, RewardModel} {
-		j, err := newJudge(name, mj)
-		if err != nil {
-			return err
+	for _, name := range []string{RewardString, RewardMathRules, RewardRules, RewardModel, "model-decision"} {
+		var j verify.Judge
+		if name == "model-decision" { // diagnostic: the verifier's decision token as the verdict
+			j = &ModelJudge{Model: m, Decision: true}
+		} else {
+			var err error
+			if j, err = newJudge(name, &ModelJudge{Model: m}); err != nil {
+				return err
+			}
 		}
 		pred, err := judgePairs(ctx, j, held)
 		if err != nil {
@@ -610,5 +690,104 @@ func measureJudges(ctx context.Context, m *qwen.Model, held []pair, res *Verifie
 			res.ByDomain[d] = 100 * domHit[d] / n
 		}
 	}
+	return nil
+}
+
+// refresher is RefreshConfig at work in one run: it owns the run's copy of the verifier.
+type refresher struct {
+	cfg     RefreshConfig
+	vc      *VerifierConfig
+	judge   *ModelJudge
+	pol     *grpo.Policy
+	replay  []pair
+	errors  []pair // false positives and negatives so far (deduplicated)
+	right   []pair // rollouts it judged right so far (deduplicated)
+	seen    map[string]bool
+	step    int // reward calls so far
+	r       *rand.Rand
+	Refresh []RefreshRecord
+}
+
+// RefreshRecord is one refresh of a run's verifier.
+type RefreshRecord struct {
+	Step           int `json:"step"`
+	FalsePositives int `json:"false_positives"` // distinct ones seen so far
+	FalseNegatives int `json:"false_negatives"`
+	Examples       int `json:"examples"`
+}
+
+func newRefresher(vc *VerifierConfig, base *qwen.Model, replay []pair, seed uint64) (*refresher, error) {
+	m, err := grpo.CloneModel(base)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := grpo.NewPolicy(m, grpo.OptimConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01, MaxGradNorm: 1}, grpo.DefaultLoss())
+	if err != nil {
+		return nil, err
+	}
+	return &refresher{cfg: vc.Refresh, vc: vc, judge: &ModelJudge{Model: m}, pol: pol, replay: replay, seen: map[string]bool{},
+		r: rand.New(rand.NewPCG(seed, 0x4ef5))}, nil
+}
+
+// observe records a step's rollouts (the answers the reward extracted and judged).
+func (f *refresher) observe(d Data, ps []grpo.Prompt, answers []string, extracted, rewarded []bool) {
+	for i, a := range answers {
+		if !extracted[i] {
+			continue
+		}
+		p := newPair(itemOf(d, ps[i]), a, "mined")
+		key := p.it.Question + "\x00" + p.it.Gold + "\x00" + a
+		if f.seen[key] {
+			continue
+		}
+		f.seen[key] = true
+		if rewarded[i] != p.label {
+			f.errors = append(f.errors, p)
+		} else {
+			f.right = append(f.right, p)
+		}
+	}
+}
+
+// wrap refreshes the verifier before the rewards of every Every-th step.
+func (f *refresher) wrap(reward grpo.RewardFunc) grpo.RewardFunc {
+	return func(ctx context.Context, ps []grpo.Prompt, rs []string) ([]float64, []bool, error) {
+		if f.step > 0 && f.step%f.cfg.Every == 0 && len(f.errors) > 0 {
+			if err := f.refresh(ctx); err != nil {
+				return nil, nil, fmt.Errorf("verifier refresh: %w", err)
+			}
+		}
+		f.step++
+		return reward(ctx, ps, rs)
+	}
+}
+
+func (f *refresher) refresh(ctx context.Context) error {
+	rec := RefreshRecord{Step: f.step}
+	for _, p := range f.errors {
+		if p.label {
+			rec.FalseNegatives++
+		} else {
+			rec.FalsePositives++
+		}
+	}
+	ex := append([]pair(nil), f.errors...)
+	for _, i := range f.r.Perm(len(f.right))[:min(len(f.right), len(f.errors))] {
+		ex = append(ex, f.right[i])
+	}
+	for n := len(ex); n > 0; n-- {
+		ex = append(ex, f.replay[f.r.IntN(len(f.replay))])
+	}
+	rec.Examples = len(ex)
+	sc := f.vc.SFT
+	sc.Steps, sc.Seed, sc.LogEvery, sc.LR = f.cfg.Steps, f.vc.Seed+7919*uint64(f.step), 0, f.cfg.LR
+	if sc.LR == 0 {
+		sc.LR = f.vc.SFT.LR / 3
+	}
+	if err := grpo.SFT(ctx, sc, f.pol, verifierExamples(ex), io.Discard, "refresh", nil); err != nil {
+		return err
+	}
+	f.judge.Reset()
+	f.Refresh = append(f.Refresh, rec)
 	return nil
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/greason/greason/train/qwen"
 )
 
-// TestModelJudgeVerdicts trains a toy verifier to answer Yes exactly when the answer starts
-// with "1" and checks that ModelJudge reads its verdicts (both ways, cached and batched).
+// TestModelJudgeVerdicts trains a toy verifier on a correct form and a wrong answer and checks
+// that ModelJudge reads its verdicts by both rules (readings, decision), cached and batched.
 func TestModelJudgeVerdicts(t *testing.T) {
 	ctx := context.Background()
 	b, err := qwen.NewBackend()
@@ -25,23 +25,27 @@ func TestModelJudgeVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	it := Generate(rand.New(rand.NewPCG(1, 1)), "arith")
-	var ps []pair
-	for _, a := range []string{"1", "2"} {
-		ps = append(ps, pair{it: &it, ans: a, label: a == "1"})
-	}
+	ps := []pair{newPair(&it, it.Forms[0], "form"), newPair(&it, it.Wrong[0], "wrong")}
 	pol, err := grpo.NewPolicy(m, grpo.OptimConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, MaxGradNorm: 1}, grpo.DefaultLoss())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := grpo.SFT(ctx, grpo.SFTConfig{Steps: 60, BatchSize: 4, LR: 1e-2, Bucket: 8}, pol, verifierExamples(ps), io.Discard, "t", nil); err != nil {
+	if err := grpo.SFT(ctx, grpo.SFTConfig{Steps: 100, BatchSize: 4, LR: 1e-2, Bucket: 8}, pol, verifierExamples(ps), io.Discard, "t", nil); err != nil {
 		t.Fatal(err)
 	}
-	j := &ModelJudge{Model: m}
-	got, err := j.JudgeBatch(ctx, []string{it.Question, it.Question}, []string{it.Gold, it.Gold}, []string{"1", "2"})
-	if err != nil || !got[0] || got[1] {
-		t.Fatalf("verdicts %v (%v), want [true false]", got, err)
+	for _, decision := range []bool{false, true} {
+		j := &ModelJudge{Model: m, Decision: decision}
+		got, err := j.JudgeBatch(ctx, []string{it.Question, it.Question}, []string{it.Gold, it.Gold}, []string{ps[0].ans, ps[1].ans})
+		if err != nil || !got[0] || got[1] {
+			t.Fatalf("decision rule %v: verdicts %v (%v), want [true false]", decision, got, err)
+		}
+		if v, _ := j.Judge(ctx, it.Question, it.Gold, ps[0].ans); !v.Correct {
+			t.Fatal("cached verdict lost")
+		}
 	}
-	if v, _ := j.Judge(ctx, it.Question, it.Gold, "1"); !v.Correct {
-		t.Fatal("cached verdict lost")
+	for out, want := range map[string]bool{"347|347 Yes": true, "347|347 No": true, "347|374 Yes": false, "?|? Yes": false, "347|347|347 Yes": false, "|  Yes": false, "347": false} {
+		if readingsAgree(out) != want {
+			t.Errorf("readingsAgree(%q) != %v", out, want)
+		}
 	}
 }
