@@ -6,6 +6,7 @@ export GOMLX_BACKEND := env_var_or_default("GOMLX_BACKEND", "go:ops_sequential")
 export GOMLX_NO_AUTO_INSTALL := "1"
 export PYDEVD_DISABLE_FILE_VALIDATION := "1"
 micro_goexperiment := env_var_or_default("MICRO_GOEXPERIMENT", "simd")
+torch_python := env_var_or_default("TORCH_PYTHON", "/usr/bin/python3")
 export PATH := `go env GOPATH` + "/bin:" + env_var("PATH")
 
 # Install what is missing: Debian Jupyter, just, GoNB + goimports, Go modules.
@@ -14,11 +15,19 @@ setup:
 
 # The whole test suite: vet, unit and integration tests, short fuzz runs, notebooks.
 test:
+    bash scripts/check-repo.sh
     @test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
+    just openai-check
+    bash scripts/gpu-check.sh --dry-run
     just fuzz-smoke
     just notebooks
+
+# The official npm openai client against `greason serve` on a tiny random checkpoint (models,
+# completions, chat, streaming, n/seed, stop, logprobs, 4xx errors); see tools/openai-check.
+openai-check:
+    bash scripts/openai-check.sh
 
 # Run every fuzz target briefly (no panic, no hang).
 fuzz-smoke:
@@ -44,6 +53,12 @@ build:
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
+# Regenerate the Qwen model goldens (train/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them.
+model-golden:
+    @{{torch_python}} -c "import torch" 2>/dev/null || { echo "model-golden needs Debian's python3-torch: apt-get install -y python3-torch (or set TORCH_PYTHON)"; exit 1; }
+    {{torch_python}} tools/torchgold/gold.py
+    go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden' ./train/qwen/ ./cmd/greason/
+
 # Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
 data:
     go run -tags noxla ./cmd/greason data run --input corpus --export data/export

@@ -44,11 +44,3 @@ func pyNumberString(n json.Number) string {
 	}
 	return pyFloatRepr(f)
 }
-
-func pyFloatRepr(f float64) string {
-	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if f == float64(int64(f)) && f < 1e16 && f > -1e16 {
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	return s
-}

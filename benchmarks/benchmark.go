@@ -38,7 +38,10 @@ type Spec struct {
 	Headline    string   // "micro", "macro" (over groups) or "avg@32"
 	Protocols   []string // supported scoring protocols; the first is the default ("paper")
 	UsesJudge   bool     // scoring needs an equivalence judge (math answers)
-	Source      string   // where the items come from
+	// GradesExtracted lists the protocols that can grade an answer some other pipeline already
+	// extracted (Scorer.Extracted), such as the pred field of the TheoremQA repository's outputs.
+	GradesExtracted []string
+	Source          string // where the items come from
 }
 
 // Scorer carries what scoring needs besides the item and the response.
@@ -47,6 +50,9 @@ type Scorer struct {
 	Judge    verify.Judge // equivalence judge for free-form answers
 	Seed     uint64       // seed of the random-letter fallback (recorded in the run)
 	Sample   int          // sample index, part of the fallback's seed
+	// Extracted: the response is an answer already extracted by the protocol's own pipeline;
+	// grade it as it is (only protocols in Spec.GradesExtracted).
+	Extracted bool
 }
 
 // Result is the scored outcome of one response.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -133,6 +134,9 @@ func TestMMLUProRepoProtocol(t *testing.T) {
 		"Answer: D\nlater Answer: E":         "D", // first line holding an Answer: match
 		"x Answer: D y answer: F\nAnswer: E": "F", // greedy .* on that line
 		"Answer:\n\n G":                      "G", // \s* crosses newlines
+		"Answer:\u00a0D":                     "D", // Python's \s: a no-break space is whitespace
+		"Answer:\u2003\u3000\x1fE":           "E", // em space, ideographic space, unit separator
+		"Answer:\u200bF, or G":               "G", // a zero-width space is not whitespace: the last standalone letter
 		"I pick A, but really H is right.":   "H", // last standalone letter
 		"Choice H\u00e9 is odd; A":           "A",
 		"option \u00e9H":                     "", // é is a word char in Python: no boundary
@@ -150,6 +154,18 @@ func TestMMLUProRepoProtocol(t *testing.T) {
 	}
 	if _, err := b.Score(context.Background(), it, "", Scorer{Protocol: "nope"}); err == nil {
 		t.Fatal("unknown protocol accepted")
+	}
+}
+
+// TestPySpaceClass checks the regexp class for Python's \s against str.isspace() as
+// verify.PyStrip implements it, for every rune up to U+3000.
+func TestPySpaceClass(t *testing.T) {
+	re := regexp.MustCompile(`^` + pySpaceClass + `$`)
+	for r := rune(0); r <= 0x3000; r++ {
+		s := string(r)
+		if re.MatchString(s) != (verify.PyStrip("x"+s+"x") == "x"+s+"x" && verify.PyStrip(s) == "") {
+			t.Errorf("U+%04X: class %v", r, re.MatchString(s))
+		}
 	}
 }
 
@@ -296,12 +312,12 @@ func TestTheoremQA(t *testing.T) {
 		}
 	}
 	// integer gold: Python round (half to even) of the prediction.
-	if !TheoremQACompare("11760.4", "11760", "11760") || TheoremQACompare("11760.6", "11760", "11760") {
+	if !TheoremQACompare("11760.4", "11760", "11760") || TheoremQACompare("11760.6", "11760", "11760") ||
+		!TheoremQACompare("2.5", "2", "2") || TheoremQACompare("3.5", "3", "3") {
 		t.Error("integer rounding")
 	}
-	if !TheoremQACompare(`\frac{1}{2}`, "0.5", "0.5") || !TheoremQACompare("[5, 0]", "[0, 5]", "[0, 5]") ||
-		TheoremQACompare("[5]", "[0, 5]", "[0, 5]") || !TheoremQACompare("(a) is right", "(a)", `"(a)"`) {
-		t.Error("fraction / list / option comparison")
+	if !TheoremQACompare(`\frac{1}{2}`, "0.5", "0.5") || !TheoremQACompare("(a) is right", "(a)", `"(a)"`) {
+		t.Error("fraction / option comparison")
 	}
 	if got := theoremAnswerClean("Work.\nThe answer is: 3.5 m/s."); got != "3.5" {
 		t.Errorf("answer_clean = %q", got)
@@ -311,6 +327,145 @@ func TestTheoremQA(t *testing.T) {
 	}
 	if got := theoremAnswerClean("The answer is 12, I know"); got != "False" {
 		t.Errorf("answer_clean keeps the repository's substring test for 'no': %q", got)
+	}
+	if got := theoremAnswerClean("Since 2 + 3 = 5 we are done; 5 m in total"); got != "5" {
+		t.Errorf("no trigger: the last number, got %q", got)
+	}
+}
+
+// theoremRepo scores response against a TheoremQA gold (given as JSON) with theoremqa-repo.
+func theoremRepo(t *testing.T, response, goldJSON string) (string, bool) {
+	t.Helper()
+	gold, err := theoremGoldString([]byte(goldJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := Item{ID: "x", Gold: gold, Meta: map[string]string{"answer_json": goldJSON}}
+	r, err := theoremQA{}.Score(context.Background(), it, response, Scorer{Protocol: "theoremqa-repo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Pred, r.Correct
+}
+
+// The TheoremQA repository's grading rules (compute_accuracy.py with latex2sympy2), one test each.
+
+func TestTheoremQALeadingNumber(t *testing.T) {
+	// latex2sympy's start rule has no EOF: the longest parsable prefix counts.
+	for _, ans := range []string{"59.\nThis is the number of ways.", "59. That is all", "59) of them"} {
+		if !TheoremQACompare(ans, "59", "59") {
+			t.Errorf("%q should read as 59", ans)
+		}
+	}
+	// ...unless the token right after the number cannot be lexed, or letters follow (a product).
+	for _, ans := range []string{"59?", "59 apples", "59 √2"} {
+		if TheoremQACompare(ans, "59", "59") {
+			t.Errorf("%q should not read as 59", ans)
+		}
+	}
+}
+
+func TestTheoremQAThousandsSeparators(t *testing.T) {
+	if !TheoremQACompare("362,880", "362880", "362880") || !TheoremQACompare("1,251.20", "1251.2", "1251.2") {
+		t.Error("a number with thousands separators is one number")
+	}
+	if pred, _ := theoremRepo(t, "The answer is $368,003.01", "368003.0"); pred != "368003.01" {
+		t.Errorf("extraction %q", pred)
+	}
+	// Not groups of three: a list, whose first element number_it takes.
+	if TheoremQACompare("12,34", "1234", "1234") || !TheoremQACompare("12,34", "12", "12") {
+		t.Error("12,34 is the list [12, 34]")
+	}
+}
+
+func TestTheoremQALists(t *testing.T) {
+	const gold = "[0, 5]"
+	for ans, want := range map[string]bool{
+		"(5, 0)": true, "(0.0, 5.001)": true, // Python's eval of a tuple, sorted, element by element
+		"[0, 5]": true,  // the gold's own string
+		"[5, 0]": false, // brackets are not a list to compare...
+		"5, 0":   false, // ...nor is a bare list as a prediction string
+		"(5)":    false, "(5, 0, 1)": false, `(\frac{1}{2}, 5)`: false,
+	} {
+		if got := TheoremQACompare(ans, gold, gold); got != want {
+			t.Errorf("%q vs %s: %v, want %v", ans, gold, got, want)
+		}
+	}
+	// Extraction turns a bare or bracketed list into the printed Python list, which then passes
+	// only as the gold's exact string (the same order); "(a, b)" is kept for eval().
+	for resp, want := range map[string]struct {
+		pred string
+		ok   bool
+	}{
+		"The answer is 0, 5.":    {"[0, 5]", true},
+		"The answer is 5, 0.":    {"[5, 0]", false},
+		"The answer is [0, 5]":   {"[0, 5]", true},
+		"The answer is (5, 0)":   {"(5, 0)", true},
+		"The answer is 1/2, 1/6": {"[0.5, 0.16666666666666666]", false},
+	} {
+		pred, ok := theoremRepo(t, resp, gold)
+		if pred != want.pred || ok != want.ok {
+			t.Errorf("%q: pred %q %v, want %q %v", resp, pred, ok, want.pred, want.ok)
+		}
+	}
+}
+
+func TestTheoremQANoDelimiterEvaluation(t *testing.T) {
+	// \( \) are not tokens of latex2sympy: the prediction is not a number.
+	if TheoremQACompare(`\(\frac{3.14}{2}\)`, "1.57", "1.57") || !TheoremQACompare(`\frac{3.14}{2}`, "1.57", "1.57") {
+		t.Error(`\(...\) must not be evaluated`)
+	}
+	if pred, ok := theoremRepo(t, `The answer is \(\frac{\pi}{2}\).`, "1.57"); ok || pred != `\(\frac{3.14}{2}\)` {
+		t.Errorf("extraction %q %v", pred, ok)
+	}
+}
+
+func TestTheoremQANoBoxedAfterTrigger(t *testing.T) {
+	pred, ok := theoremRepo(t, `So the result follows. The answer is \boxed{5}.`, "5")
+	if ok || pred != `\boxed{5}` {
+		t.Errorf("the repository does not open \boxed{} after the trigger: %q %v", pred, ok)
+	}
+}
+
+func TestTheoremQAFunctionNames(t *testing.T) {
+	// Letters are symbols: arctan(\sqrt{3}) is a*r*c*t*a*n*sqrt(3), not 1.0472.
+	if TheoremQACompare(`arctan(\sqrt{3})`, "1.0472", "1.0472") || TheoremQACompare(`\arctan(\sqrt{3})`, "1.0472", "1.0472") ||
+		TheoremQACompare(`\tan(1)`, "1.5574", "1.5574") {
+		t.Error("functions outside the repository's eval() namespace must not evaluate")
+	}
+	// sqrt, sin, cos, log and exp are in it; \ln is log(x, E) with the repository's E = 2.718,
+	// and e alone prints as E.
+	for ans, gold := range map[string]string{`\sqrt{2}`: "1.41421", `\cos(0)`: "1.0", `\log_2 8`: "3", `e^{2}`: "7.389",
+		"2e": "5.436", `\ln(4)`: "1.3864", "6!/(3! * 3!)": "20"} {
+		if !TheoremQACompare(ans, gold, gold) {
+			p, ok := theoremNumberIt(ans)
+			t.Errorf("%q should evaluate to %s, got %s %v", ans, gold, p.str(), ok)
+		}
+	}
+	if p, _ := theoremNumberIt("2e"); p.str() != "5.436" {
+		t.Errorf("2e = %s, want 2*2.718", p.str())
+	}
+}
+
+func TestTheoremQAPythonValues(t *testing.T) {
+	// str(eval(...)) as run.py writes predictions: ints stay ints, "/" is a float, Python's repr.
+	for in, want := range map[string]string{"5.00": "5", "0.130": "0.13", `6.64 \times 10^{-6}`: "6.64e-06",
+		"100 * 2^99": "63382530011411470074835160268800", "100%": "1.0", "4.47 * 10^4": "44700.0",
+		"7.95 : 1": "7.95", "[1.89, 1.90]": "[1.89, 1.9]", "x = 5": "5", "1234567.5": "1234567.5"} {
+		if got := theoremExtractAnswer(in, true); got != want {
+			t.Errorf("%q -> %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"2**10": "1024", "(1, 2.5)": "(1, 2.5)", "-2**2": "-4", "7 // -2": "-4", "1e-3": "0.001"} {
+		v, err := pyEval(in)
+		if err != nil || v.str() != want {
+			t.Errorf("eval(%q) = %q %v, want %q", in, v.str(), err, want)
+		}
+	}
+	for _, bad := range []string{"tan(1)", "5 m", "007", "(1, 2"} {
+		if _, err := pyEval(bad); err == nil {
+			t.Errorf("eval(%q) should fail", bad)
+		}
 	}
 }
 

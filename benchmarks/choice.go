@@ -65,12 +65,12 @@ func scorePaperLetter(it Item, response string, sc Scorer) Result {
 
 var (
 	mmluRepoAnswerIs = regexp.MustCompile(`answer is \(?([A-J])\)?`)
-	mmluRepoAnswer   = regexp.MustCompile(`.*[aA]nswer:\s*([A-J])`)
+	mmluRepoAnswer   = regexp.MustCompile(`.*[aA]nswer:` + pySpaceClass + `*([A-J])`) // Python's \s is Unicode whitespace
 )
 
 // MMLUProRepoExtract is evaluate_from_local.py of the MMLU-Pro repository: "answer is (X)", else
 // the first line holding `[aA]nswer:\s*X` (its last such occurrence: `.*` is greedy and does not
-// cross newlines, but `\s*` does), else the last standalone A–J letter (`\b[A-J]\b(?!.*\b[A-J]\b)`
+// cross newlines, but `\s*` does, and matches Unicode whitespace such as a no-break space), else the last standalone A–J letter (`\b[A-J]\b(?!.*\b[A-J]\b)`
 // with DOTALL, where `\b` is Python's Unicode word boundary).
 func MMLUProRepoExtract(text string) (string, bool) {
 	if m := mmluRepoAnswerIs.FindStringSubmatch(text); m != nil {

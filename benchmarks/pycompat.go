@@ -52,3 +52,10 @@ func pyFloat(s string) (float64, bool) {
 	}
 	return f, true
 }
+
+// pySpaceChars are the characters of Python's \s for str patterns (str.isspace()), for use in a
+// regexp character class; pySpaceClass is that class.
+const (
+	pySpaceChars = `\t\n\v\f\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
+	pySpaceClass = `[` + pySpaceChars + `]`
+)

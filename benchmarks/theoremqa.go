@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/greason/greason/verify"
 )
@@ -17,10 +19,11 @@ import (
 // TheoremQA (TIGER-Lab/TheoremQA, 800 questions). The paper releases no script for it; "paper"
 // here is the simple-evals math prompt and first-\boxed extraction (how the authors ran their
 // other free-form sets), the boxed answer normalised by the repository's extract_theoremqa_answer
-// and graded with the repository's comparison: options by
-// substring, booleans, integers by Python round(), floats within 4% relative tolerance, lists
-// element-wise after sorting. "theoremqa-repo" also uses the repository's answer extraction
-// (answer_clean: the text after the last "The answer is", then extract_theoremqa_answer).
+// and graded with the repository's compare_answer_with_groundtruth. "theoremqa-repo" is the
+// repository's own pipeline: answer_clean of run.py on the whole response (the text after the
+// last "The answer is", then extract_theoremqa_answer), graded as compute_accuracy.py does; with
+// Scorer.Extracted it grades a prediction run.py already extracted (the published outputs' pred).
+// The grading follows the repository's latex2sympy2 and eval() (latex2sympy.go, pyeval.go).
 type theoremQA struct{}
 
 func init() { register(theoremQA{}) }
@@ -28,7 +31,8 @@ func init() { register(theoremQA{}) }
 func (theoremQA) Spec() Spec {
 	return Spec{Name: "theoremqa", Title: "TheoremQA", Count: 800, Domain: "general", Samples: 1,
 		Temperature: 0, MaxTokens: 8192, System: simpleEvalsSystem, GroupBy: "field", Headline: "micro",
-		Protocols: []string{"paper", "theoremqa-repo"}, Source: "TIGER-Lab/TheoremQA theoremqa_test.json (vendored)"}
+		Protocols: []string{"paper", "theoremqa-repo"}, GradesExtracted: []string{"theoremqa-repo"},
+		Source: "TIGER-Lab/TheoremQA theoremqa_test.json (vendored)"}
 }
 
 type theoremRow struct {
@@ -121,10 +125,15 @@ func (b theoremQA) Score(_ context.Context, it Item, response string, sc Scorer)
 	}
 	var ext string
 	var found bool
-	if p == "theoremqa-repo" {
+	switch {
+	case sc.Extracted && p != "theoremqa-repo":
+		return Result{}, fmt.Errorf("theoremqa: protocol %s cannot grade an extracted answer (theoremqa-repo can)", p)
+	case sc.Extracted: // compute_accuracy.py on a pred that run.py extracted
+		ext, found = response, response != ""
+	case p == "theoremqa-repo":
 		ext = theoremAnswerClean(response)
 		found = ext != ""
-	} else {
+	default:
 		ext, found = verify.ExtractSimpleEvals(response)
 	}
 	pred := ext
@@ -136,7 +145,11 @@ func (b theoremQA) Score(_ context.Context, it Item, response string, sc Scorer)
 	return r, nil
 }
 
-// TheoremQACompare is the repository's compare_answer_with_groundtruth(answer, str(gold), gold).
+// TheoremQACompare is the repository's compare_answer_with_groundtruth(answer, str(gold), gold)
+// as compute_accuracy.py runs it: options by substring, then case-insensitive string equality,
+// then a number gold against number_it(answer), a list gold against an answer written "(a, b)"
+// (Python's eval of it, sorted, element by element). Booleans and options have no number and
+// are decided by the first two tests alone.
 func TheoremQACompare(answer, goldStr, goldJSON string) bool {
 	lg := pyLower(goldStr)
 	switch lg {
@@ -154,24 +167,22 @@ func TheoremQACompare(answer, goldStr, goldJSON string) bool {
 	}
 	switch g := gold.(type) {
 	case json.Number:
-		p, ok := numberIt(answer)
-		return ok && compareTwoNumbers(p, g)
+		p, ok := theoremNumberIt(answer)
+		return ok && theoremCompareNumbers(p, g)
 	case []any:
-		a := strings.TrimSpace(answer)
-		if !(strings.HasPrefix(a, "(") && strings.HasSuffix(a, ")")) && !(strings.HasPrefix(a, "[") && strings.HasSuffix(a, "]")) {
+		if !strings.HasPrefix(answer, "(") || !strings.HasSuffix(answer, ")") {
+			return false // "[a, b]" only passes as the gold's exact string
+		}
+		v, err := pyEval(answer)
+		if err != nil || (v.kind != pyTuple && v.kind != pyList) || len(v.elems) != len(g) {
 			return false
 		}
-		parts := splitTopLevel(a[1 : len(a)-1])
-		if len(parts) != len(g) {
-			return false
-		}
-		preds := make([]float64, len(parts))
-		for i, s := range parts {
-			v, ok := numberIt(s)
-			if !ok {
-				return false
+		preds := make([]pyVal, len(v.elems))
+		for i, e := range v.elems {
+			if !e.isNum() {
+				return false // number_it of a tuple or None raises
 			}
-			preds[i] = v
+			preds[i] = e
 		}
 		golds := make([]json.Number, len(g))
 		for i, e := range g {
@@ -181,10 +192,10 @@ func TheoremQACompare(answer, goldStr, goldJSON string) bool {
 			}
 			golds[i] = n
 		}
-		sort.Float64s(preds)
-		sort.Slice(golds, func(i, j int) bool { a, _ := golds[i].Float64(); b, _ := golds[j].Float64(); return a < b })
+		sortPy(preds)
+		sort.SliceStable(golds, func(i, j int) bool { a, _ := golds[i].Float64(); b, _ := golds[j].Float64(); return a < b })
 		for i := range preds {
-			if !compareTwoNumbers(preds[i], golds[i]) {
+			if !theoremCompareNumbers(preds[i], golds[i]) {
 				return false
 			}
 		}
@@ -193,78 +204,132 @@ func TheoremQACompare(answer, goldStr, goldJSON string) bool {
 	return false
 }
 
-// compareTwoNumbers: an integer gold needs round(pred) == gold (Python's round half to even),
-// a float gold needs |pred - gold| <= 4% of |gold|.
-func compareTwoNumbers(p float64, gold json.Number) bool {
-	if math.IsNaN(p) {
+// theoremCompareNumbers is compare_two_numbers: an int gold needs round(pred) == gold (Python's
+// round, half to even), a float gold |pred - gold| <= 4% of |gold|; NaN never matches.
+func theoremCompareNumbers(p pyVal, gold json.Number) bool {
+	pf, err := p.float()
+	if err != nil || math.IsNaN(pf) {
 		return false
 	}
-	if gi, err := gold.Int64(); err == nil && !strings.ContainsAny(string(gold), ".eE") {
-		return math.RoundToEven(p) == float64(gi)
+	if !strings.ContainsAny(string(gold), ".eE") {
+		gi, ok := new(big.Int).SetString(string(gold), 10)
+		if !ok {
+			return false
+		}
+		if p.isIntLike() {
+			return p.i.Cmp(gi) == 0
+		}
+		if math.IsInf(pf, 0) {
+			return false // OverflowError
+		}
+		r, _ := new(big.Float).SetFloat64(math.RoundToEven(pf)).Int(nil)
+		return r.Cmp(gi) == 0
 	}
 	g, err := gold.Float64()
 	if err != nil {
 		return false
 	}
 	eps := math.Abs(g) * 0.04
-	return p >= g-eps && p <= g+eps
+	return pf >= g-eps && pf <= g+eps
 }
 
-// numberIt converts an answer string to a number: Python float() first, then the numeric
-// LaTeX evaluator (in place of the repository's latex2sympy + eval).
-func numberIt(s string) (float64, bool) {
+// theoremNumberIt is the repository's number_it(): clean the units, str(latex2sympy(...)) when
+// it parses (else the cleaned text itself), then float(), else eval() (a list or tuple gives its
+// first element), an integral value as an int. ok=false is Python's None.
+func theoremNumberIt(s string) (pyVal, bool) { return theoremNumberWith(s, latex2sympy) }
+
+// theoremNumberWith is number_it with parse standing in for latex2sympy (the published-files test
+// passes one that replays latex2sympy's global state).
+func theoremNumberWith(s string, parse func(string) (*lnode, error)) (pyVal, bool) {
 	s = theoremCleanUnits(s)
-	if v, ok := pyFloat(s); ok {
-		return v, true
-	}
-	return evalNumeric(s)
-}
-
-func splitTopLevel(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(', '[', '{':
-			depth++
-		case ')', ']', '}':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
+	var v pyVal
+	if x, err := parse(s); err == nil {
+		if v, err = evalPrinted(x); err != nil {
+			return pyVal{}, false
+		}
+	} else {
+		if f, ok := floatifyStr(s); ok {
+			return f, true
+		}
+		if v, err = pyEval(s); err != nil {
+			return pyVal{}, false
 		}
 	}
-	return append(out, s[start:])
+	if v.kind == pyList || v.kind == pyTuple {
+		if len(v.elems) == 0 {
+			return pyVal{}, false
+		}
+		v = v.elems[0]
+	}
+	return floatify(v)
 }
 
-var (
-	piBare    = regexp.MustCompile(`(^|[^\d}])\\?π`)
-	piAfterD  = regexp.MustCompile(`(\d)\\?π`)
-	piBraced  = regexp.MustCompile(`\{\\?π\}`)
-	piTimes   = regexp.MustCompile(`\*\\?π`)
-	numWord   = regexp.MustCompile(`^-?[\d.]+\s\D+$`)
-	numToken  = regexp.MustCompile(`^-?[\d.]+\s[^\s]+$`)
-	lastNum   = regexp.MustCompile(`-?\d*\.?\d+`)
-	triggerRe = regexp.MustCompile(`The answer is:|The answer is|the answer is`)
-)
-
-// theoremCleanUnits is the repository's clean_units (pi to 3.14, % to /100, currency and degree
-// signs removed).
+// theoremCleanUnits is the repository's clean_units: \pi and π become 3.14 (a π after a digit
+// "*3.14"; the four re.sub passes of convert_pi_to_number, lookbehind included), % becomes /100,
+// and $, ¥, °C, " C" and ° are removed.
 func theoremCleanUnits(s string) string {
 	s = strings.ReplaceAll(s, `\pi`, "π")
-	s = piBare.ReplaceAllString(s, "${1}3.14")
-	s = piAfterD.ReplaceAllString(s, "${1}*3.14")
-	s = piBraced.ReplaceAllString(s, "3.14")
-	s = piTimes.ReplaceAllString(s, "*3.14")
-	for _, r := range [][2]string{{"%", "/100"}, {"$", ""}, {"¥", ""}, {"°C", ""}, {" C", ""}, {"°", ""}} {
+	// (?<![\d}])\\?π -> 3.14 (the lookbehind reads the input string)
+	var b strings.Builder
+	prevBlocks := func(i int) bool {
+		if i == 0 {
+			return false
+		}
+		r, _ := utf8.DecodeLastRuneInString(s[:i])
+		return unicode.IsDigit(r) || r == '}'
+	}
+	for i := 0; i < len(s); {
+		switch {
+		case strings.HasPrefix(s[i:], `\π`) && !prevBlocks(i):
+			b.WriteString("3.14")
+			i += len(`\π`)
+		case strings.HasPrefix(s[i:], "π") && !prevBlocks(i):
+			b.WriteString("3.14")
+			i += len("π")
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			b.WriteRune(r)
+			i += n
+		}
+	}
+	s = b.String()
+	// (\d)(\\?π) -> \1*3.14
+	b.Reset()
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsDigit(r) {
+			if rest := s[i+n:]; strings.HasPrefix(rest, `\π`) || strings.HasPrefix(rest, "π") {
+				b.WriteString(s[i:i+n] + "*3.14")
+				i += n + len("π")
+				if strings.HasPrefix(rest, `\`) {
+					i++
+				}
+				continue
+			}
+		}
+		b.WriteRune(r)
+		i += n
+	}
+	s = b.String()
+	for _, r := range [][2]string{{`{\π}`, "3.14"}, {"{π}", "3.14"}, {`*\π`, "*3.14"}, {"*π", "*3.14"},
+		{"%", "/100"}, {"$", ""}, {"¥", ""}, {"°C", ""}, {" C", ""}, {"°", ""}} {
 		s = strings.ReplaceAll(s, r[0], r[1])
 	}
 	return s
 }
 
-// theoremAnswerClean is the repository's answer_clean with the triggers of run.py.
+var (
+	triggerRe = regexp.MustCompile(`The answer is:|The answer is|the answer is`)
+	// extract_theoremqa_answer's fallbacks, with Python's Unicode \s, \d and \D; `$` also
+	// matches before a final newline.
+	numWord   = regexp.MustCompile(`^-?[\p{Nd}.]+` + pySpaceClass + `[^\p{Nd}]+\n?\z`)
+	numToken  = regexp.MustCompile(`^-?[\p{Nd}.]+` + pySpaceClass + `[^` + pySpaceChars + `]+\n?\z`)
+	lastNumRe = regexp.MustCompile(`-?\p{Nd}*\.?\p{Nd}+`)
+)
+
+// theoremAnswerClean is the repository's answer_clean with the triggers of run.py: cut at the
+// first blank line when a trigger occurs twice (few-shot continuation), keep what follows the
+// last trigger, then extract_theoremqa_answer.
 func theoremAnswerClean(pred string) string {
 	pred = strings.Trim(pred, "\n")
 	for _, t := range []string{"The answer is:", "The answer is", "the answer is"} {
@@ -283,9 +348,11 @@ func theoremAnswerClean(pred string) string {
 	return strings.TrimRight(strings.TrimRight(pred, "."), "/")
 }
 
-// theoremExtractAnswer is extract_theoremqa_answer: booleans and options by substring, else
-// (after an answer trigger) the right-hand side of the last "=", units cleaned, evaluated when
-// it is numeric; without a trigger, the last number in the text.
+// theoremExtractAnswer is extract_theoremqa_answer: "yes"/"true" anywhere is True, then
+// "no"/"false" is False (substrings: "not" and "know" count), an option letter keeps the text;
+// after a trigger, the right-hand side of the last "=" with units cleaned is replaced by
+// str(eval(str(latex2sympy(...)))) when that succeeds, else a number followed by one word is cut
+// to the number; without a trigger, the last number in the text. No \boxed{} is opened.
 func theoremExtractAnswer(pred string, flag bool) string {
 	l := pyLower(pred)
 	switch {
@@ -299,25 +366,19 @@ func theoremExtractAnswer(pred string, flag bool) string {
 			return pred
 		}
 	}
-	if strings.Contains(pred, "boxed") {
-		if b, ok := verify.LastBoxedAny(pred); ok {
-			pred = b
-		}
-	}
 	if !flag {
-		m := lastNum.FindAllString(pred, -1)
+		m := lastNumRe.FindAllString(pred, -1)
 		if len(m) == 0 {
 			return ""
 		}
 		return m[len(m)-1]
 	}
 	parts := strings.Split(pred, "=")
-	pred = theoremCleanUnits(strings.TrimSpace(parts[len(parts)-1]))
-	if v, ok := evalNumeric(pred); ok {
-		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-			return strconv.FormatInt(int64(v), 10)
+	pred = theoremCleanUnits(verify.PyStrip(parts[len(parts)-1]))
+	if x, err := latex2sympy(pred); err == nil {
+		if v, err := evalPrinted(x); err == nil {
+			return v.str()
 		}
-		return pyFloatRepr(v)
 	}
 	if numWord.MatchString(pred) || numToken.MatchString(pred) {
 		return strings.Split(pred, " ")[0]

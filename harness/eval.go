@@ -86,17 +86,19 @@ type Record struct {
 
 // BenchRecord holds the per-benchmark sampling parameters and timings of a run.
 type BenchRecord struct {
-	Items       int     `json:"items"`
-	Samples     int     `json:"samples"`
-	Temperature float64 `json:"temperature"`
-	TopP        float64 `json:"top_p"`
-	MaxTokens   int     `json:"max_tokens"`
-	System      string  `json:"system,omitempty"`
-	Generated   int     `json:"generated"` // samples generated in this invocation
-	FromCache   int     `json:"from_cache"`
-	GenSeconds  float64 `json:"gen_seconds"`
-	Protocol    string  `json:"protocol"`
-	Judge       string  `json:"judge"`
+	Items       int      `json:"items"`              // items scored
+	Total       int      `json:"total"`              // items in the benchmark (Items < Total: --limit)
+	ItemIDs     []string `json:"item_ids,omitempty"` // the items scored, when not all of them
+	Samples     int      `json:"samples"`
+	Temperature float64  `json:"temperature"`
+	TopP        float64  `json:"top_p"`
+	MaxTokens   int      `json:"max_tokens"`
+	System      string   `json:"system,omitempty"`
+	Generated   int      `json:"generated"` // samples generated in this invocation
+	FromCache   int      `json:"from_cache"`
+	GenSeconds  float64  `json:"gen_seconds"`
+	Protocol    string   `json:"protocol"`
+	Judge       string   `json:"judge"`
 }
 
 func (c *EvalConfig) defaults() error {
@@ -194,6 +196,11 @@ func Eval(ctx context.Context, cfg EvalConfig, opt Options) (*Record, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	lock, err := LockRun(dir) // one writer per run: a second process fails here, naming the first
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	if err := checkSameConfig(dir, cfg); err != nil {
 		return nil, err
 	}
@@ -237,10 +244,11 @@ func evalOne(ctx context.Context, cfg EvalConfig, opt Options, b benchmarks.Benc
 	if err != nil {
 		return err
 	}
+	total := len(items)
 	if cfg.Limit > 0 && cfg.Limit < len(items) {
 		items = items[:cfg.Limit]
 	}
-	br := BenchRecord{Items: len(items), Samples: spec.Samples, Temperature: spec.Temperature, TopP: 1,
+	br := BenchRecord{Items: len(items), Total: total, Samples: spec.Samples, Temperature: spec.Temperature, TopP: 1,
 		MaxTokens: spec.MaxTokens, System: spec.System, Protocol: cfg.Protocol, Judge: cfg.Judge}
 	if cfg.Samples > 0 {
 		br.Samples = cfg.Samples
@@ -256,6 +264,11 @@ func evalOne(ctx context.Context, cfg EvalConfig, opt Options, b benchmarks.Benc
 	}
 	if br.Protocol == "" {
 		br.Protocol = spec.Protocols[0]
+	}
+	if len(items) < total {
+		for _, it := range items {
+			br.ItemIDs = append(br.ItemIDs, it.ID)
+		}
 	}
 	var todo []*job
 	var all []*job

@@ -48,7 +48,7 @@ func TestReadGenerationsFormats(t *testing.T) {
 	dir := t.TempDir()
 	arr := filepath.Join(dir, "mmlu.json")
 	os.WriteFile(arr, []byte(`[{"question_id": 70, "model_outputs": "The answer is (I)."}, {"question_id": 71, "model_outputs": null, "generated_text": "x"}]`), 0o644)
-	rs, err := ReadGenerations(arr)
+	rs, err := ReadGenerations(arr, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestReadGenerationsFormats(t *testing.T) {
 	}
 	jl := filepath.Join(dir, "g.jsonl")
 	os.WriteFile(jl, []byte("{\"id\": \"a\", \"response\": \"r\", \"sample\": 3}\n\n{\"id\": \"b\", \"response\": \"s\", \"sample\": \"x\"}\n"), 0o644)
-	if _, err := ReadGenerations(jl); err == nil || !strings.Contains(err.Error(), `g.jsonl: line 3: field "sample"`) {
+	if _, err := ReadGenerations(jl, ReadOptions{}); err == nil || !strings.Contains(err.Error(), `g.jsonl: line 3: field "sample"`) {
 		t.Fatalf("%v", err)
 	}
 }
@@ -94,15 +94,16 @@ func TestDiffListsFlips(t *testing.T) {
 
 func TestTablesPaperBesideOurs(t *testing.T) {
 	res := t.TempDir()
-	rec := Record{Config: EvalConfig{Run: "r", Model: "org/GR-4B", Label: "General-Reasoner-4B"},
+	rec := Record{Config: EvalConfig{Run: "r", Model: "org/GR-4B", Label: "General-Reasoner-4B", Limit: 100},
+		Benchmarks: map[string]BenchRecord{"gsm8k": {Items: 100, Total: 1319}},
 		Metrics: map[string]benchmarks.Metrics{
-			"mmlu-pro": {N: 10, Score: 60.0, Groups: []benchmarks.GroupScore{{Name: "math", N: 5, Accuracy: 80}}},
-			"gsm8k":    {N: 10, Score: 90.0},
+			"mmlu-pro": {N: 12032, Items: 12032, Score: 60.0, Groups: []benchmarks.GroupScore{{Name: "math", N: 5, Accuracy: 80}}},
+			"gsm8k":    {N: 100, Items: 100, Score: 90.0}, // --limit 100: a partial run
 		}}
 	if err := WriteJSONAtomic(filepath.Join(res, "runs", "r", "record.json"), rec); err != nil {
 		t.Fatal(err)
 	}
-	other := Record{Config: EvalConfig{Run: "o", Model: "my/model"}, Metrics: map[string]benchmarks.Metrics{"bbeh": {N: 4, Score: 25}}}
+	other := Record{Config: EvalConfig{Run: "o", Model: "my/model"}, Metrics: map[string]benchmarks.Metrics{"bbeh": {N: 4520, Items: 4520, Score: 25}}}
 	WriteJSONAtomic(filepath.Join(res, "runs", "o", "record.json"), other)
 	os.MkdirAll(filepath.Join(res, "micro"), 0o755)
 	os.WriteFile(filepath.Join(res, "micro", "ablation_verifier.csv"), []byte("# model beats math-rules\nheld-out,model,math-rules\nall,41.0 ± 1.0,33.0 ± 2.0\n"), 0o644)
@@ -144,5 +145,29 @@ func TestTablesPaperBesideOurs(t *testing.T) {
 	}
 	if png := read("general.png"); !strings.HasPrefix(png, "\x89PNG") {
 		t.Fatal("no png")
+	}
+	// --limit: the partial GSM8K number carries n/N and no difference, in every format, and so
+	// does the average it enters.
+	if m := read("math.md"); !strings.Contains(m, "| General-Reasoner-4B | 53.4 | 80.6 | 47.7 | 57.7 | 92.2 / 90.0 [100/1319] |") {
+		t.Fatalf("math.md:\n%s", m)
+	}
+	if c := read("math.csv"); !strings.Contains(c, ",92.2,90.0,,100/1319,") {
+		t.Fatalf("math.csv:\n%s", c)
+	}
+	if x := read("math.tex"); !strings.Contains(x, "92.2 / 90.0 [100/1319]") {
+		t.Fatalf("math.tex:\n%s", x)
+	}
+	if r := read("mmlu_pro_categories.csv"); !strings.Contains(r, "General-Reasoner-4B (ours),ours,60.0") || !strings.Contains(r, ",12032/12032") {
+		t.Fatalf("categories csv:\n%s", r)
+	}
+	// Figures draw the paper's rows beside ours, and name a partial run as such.
+	series := strings.Join(ts[1].Bars.Series, "|")
+	for _, want := range []string{"General-Reasoner-4B (paper)", "General-Reasoner-4B (ours, partial: --limit)", "Qwen3-4B-Base (paper)"} {
+		if !strings.Contains(series, want) {
+			t.Errorf("math figure series %q lack %q", series, want)
+		}
+	}
+	if g := strings.Join(ts[0].Bars.Series, "|"); !strings.Contains(g, "model (ours)") || !strings.Contains(g, "General-Reasoner-Qw3-14B (paper)") {
+		t.Errorf("general figure series %q", g)
 	}
 }

@@ -41,8 +41,14 @@ var judgeMakers = map[string]func(JudgeConfig) (verify.Judge, error){
 	"exact":     func(JudgeConfig) (verify.Judge, error) { return verify.ExactJudge{}, nil },
 	"hendrycks": func(JudgeConfig) (verify.Judge, error) { return verify.HendrycksJudge{}, nil },
 	"rule":      func(JudgeConfig) (verify.Judge, error) { return verify.RuleVerifier{}, nil },
-	// cascade: rules first; only their no/unknown go to the model layer, when one is configured.
-	"cascade": func(c JudgeConfig) (verify.Judge, error) { return &verify.Cascade{Model: c.model()}, nil },
+	// cascade: rules first; only their no/unknown go to the model layer, which is required.
+	"cascade": func(c JudgeConfig) (verify.Judge, error) {
+		m := c.model()
+		if m == nil {
+			return nil, fmt.Errorf("judge cascade needs its model layer: --verifier-url (a completions endpoint serving General-Verifier) or --judge-url (an OpenAI-compatible chat endpoint for the equality judge); --judge rule runs the rules alone")
+		}
+		return &verify.Cascade{Model: m}, nil
+	},
 	"llm-judge": func(c JudgeConfig) (verify.Judge, error) {
 		if c.URL == "" {
 			return nil, fmt.Errorf("judge llm-judge needs the URL of an OpenAI-compatible chat endpoint (--judge-url)")
@@ -69,11 +75,21 @@ func JudgeNames() []string {
 
 // NewJudge builds the named equivalence judge: string, exact, hendrycks (baselines), rule (the
 // strong rule verifier), cascade (rules, then the model layer), llm-judge (the paper's GPT-4o
-// equality judge over any chat endpoint) or general-verifier.
+// equality judge over any chat endpoint) or general-verifier. A judge without the URL it needs,
+// or a URL the judge would not use, is an error naming the flag: nothing falls back silently.
 func NewJudge(name string, cfg JudgeConfig) (verify.Judge, error) {
 	mk, ok := judgeMakers[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown judge %q (available: %s)", name, strings.Join(JudgeNames(), ", "))
+	}
+	usesJudge, usesVerifier := name == "llm-judge" || name == "cascade", name == "general-verifier" || name == "cascade"
+	switch {
+	case cfg.URL != "" && !usesJudge:
+		return nil, fmt.Errorf("--judge-url is set but judge %s does not use it (llm-judge and cascade do)", name)
+	case cfg.VerifierURL != "" && !usesVerifier:
+		return nil, fmt.Errorf("--verifier-url is set but judge %s does not use it (general-verifier and cascade do)", name)
+	case name == "cascade" && cfg.URL != "" && cfg.VerifierURL != "":
+		return nil, fmt.Errorf("judge cascade takes one model layer: --verifier-url (General-Verifier) or --judge-url (equality judge), not both")
 	}
 	return mk(cfg)
 }

@@ -51,7 +51,7 @@ func TestRegressionEval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resps, err := ReadGenerations(filepath.Join(dir, c.file))
+		resps, err := ReadGenerations(filepath.Join(dir, c.file), ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,13 +23,14 @@ var paperFS embed.FS
 
 // Table is one result table: the paper's numbers beside ours.
 type Table struct {
-	Name   string     // file stem under tables/
-	Title  string     // caption
-	Note   string     // how to read it
-	Header []string   // display header
-	Rows   [][]string // display cells ("paper / ours (delta)")
-	CSV    [][]string // machine-readable: separate paper, ours and delta columns
-	Bars   *BarData   // optional figure
+	Name   string            // file stem under tables/
+	Title  string            // caption
+	Note   string            // how to read it
+	Header []string          // display header
+	Rows   [][]string        // display cells ("paper / ours (delta)")
+	CSV    [][]string        // machine-readable: separate paper, ours and delta columns
+	Bars   *BarData          // optional figure
+	Files  map[string][]byte // extra files written beside the table (name -> content)
 }
 
 // BarData is what a paper-vs-ours bar figure shows.
@@ -42,10 +43,32 @@ type BarData struct {
 
 // RunSummary is what tables need from a run.
 type RunSummary struct {
-	Run     string
-	Label   string
-	Model   string
-	Metrics map[string]benchmarks.Metrics
+	Run      string
+	Label    string
+	Model    string
+	Metrics  map[string]benchmarks.Metrics
+	Coverage map[string]Coverage // per benchmark: items scored of the benchmark's items
+}
+
+// Coverage is how much of a benchmark a run scored.
+type Coverage struct{ Items, Total int }
+
+// Partial reports a run that scored only some of the benchmark's items (--limit).
+func (c Coverage) Partial() bool { return c.Total > 0 && c.Items < c.Total }
+
+func (c Coverage) String() string { return fmt.Sprintf("%d/%d", c.Items, c.Total) }
+
+// coverage returns what the run scored of bench: the record's counts, or for records written
+// before they were kept, the scored items against the benchmark's size.
+func coverage(rec Record, bench string, m benchmarks.Metrics) Coverage {
+	if br, ok := rec.Benchmarks[bench]; ok && br.Total > 0 {
+		return Coverage{Items: br.Items, Total: br.Total}
+	}
+	c := Coverage{Items: m.Items}
+	if b, err := benchmarks.Get(bench); err == nil {
+		c.Total = b.Spec().Count
+	}
+	return c
 }
 
 // LoadRuns reads results/runs/*/record.json.
@@ -66,7 +89,11 @@ func LoadRuns(resultsDir string) ([]RunSummary, error) {
 		if label == "" {
 			label = filepath.Base(rec.Config.Model)
 		}
-		out = append(out, RunSummary{Run: rec.Config.Run, Label: label, Model: rec.Config.Model, Metrics: rec.Metrics})
+		rs := RunSummary{Run: rec.Config.Run, Label: label, Model: rec.Config.Model, Metrics: rec.Metrics, Coverage: map[string]Coverage{}}
+		for b, m := range rec.Metrics {
+			rs.Coverage[b] = coverage(rec, b, m)
+		}
+		out = append(out, rs)
 	}
 	return out, nil
 }
@@ -102,6 +129,15 @@ func fmtNum(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+// partialCell renders a number scored on part of a benchmark: never without its n/N, and
+// without a difference to the paper's full-benchmark number.
+func partialCell(paper, ours float64, cov string) string {
+	if math.IsNaN(paper) {
+		return "– / " + fmtNum(ours) + " [" + cov + "]"
+	}
+	return fmtNum(paper) + " / " + fmtNum(ours) + " [" + cov + "]"
 }
 
 // cell renders "paper / ours (±delta)", or one of them when the other is missing.
@@ -170,16 +206,20 @@ func scoreTable(name, title, file string, cols []column, withAvg bool, runs []Ru
 		}
 	}
 	t := Table{Name: name, Title: title,
-		Note: "Each cell: paper / ours (ours − paper). Ours comes from results/runs/*/record.json, matched to a paper row by the run's --label."}
+		Note: "Each cell: paper / ours (ours − paper). Ours comes from results/runs/*/record.json, matched to a paper row by the run's --label. " +
+			"A run that scored only part of a benchmark (--limit) shows [n/N] items instead of a difference: it is not a benchmark score."}
 	t.Header = []string{"Model"}
 	t.CSV = [][]string{{"model", "source"}}
 	if withAvg {
 		t.Header = append(t.Header, "Avg")
 		t.CSV[0] = append(t.CSV[0], "avg_paper", "avg_ours", "avg_delta")
 	}
+	if withAvg {
+		t.CSV[0] = append(t.CSV[0], "avg_items")
+	}
 	for _, c := range cols {
 		t.Header = append(t.Header, c.title)
-		t.CSV[0] = append(t.CSV[0], c.key+"_paper", c.key+"_ours", c.key+"_delta")
+		t.CSV[0] = append(t.CSV[0], c.key+"_paper", c.key+"_ours", c.key+"_delta", c.key+"_items")
 	}
 	byLabel := map[string]RunSummary{}
 	for _, r := range runs {
@@ -189,13 +229,28 @@ func scoreTable(name, title, file string, cols []column, withAvg bool, runs []Ru
 	emit := func(model, source string, paper map[string]float64, run *RunSummary) {
 		row := []string{model}
 		crow := []string{model, source}
-		add := func(p, o float64) {
-			row = append(row, cell(p, o))
+		// add writes one column; cov is "n/N" when ours covers only part of the benchmark.
+		add := func(p, o float64, cov string, partial bool) {
 			d := math.NaN()
-			if !math.IsNaN(p) && !math.IsNaN(o) {
-				d = o - p
+			if partial && !math.IsNaN(o) {
+				row = append(row, partialCell(p, o, cov))
+			} else {
+				row = append(row, cell(p, o))
+				if !math.IsNaN(p) && !math.IsNaN(o) {
+					d = o - p
+				}
 			}
-			crow = append(crow, fmtNum(p), fmtNum(o), fmtNum(d))
+			crow = append(crow, fmtNum(p), fmtNum(o), fmtNum(d), cov)
+		}
+		cov := func(bench string) (string, bool) {
+			if run == nil {
+				return "", false
+			}
+			c, ok := run.Coverage[bench]
+			if !ok {
+				return "", false
+			}
+			return c.String(), c.Partial()
 		}
 		ours := func(bench string) float64 {
 			if run == nil {
@@ -213,10 +268,17 @@ func scoreTable(name, title, file string, cols []column, withAvg bool, runs []Ru
 			return math.NaN()
 		}
 		if withAvg {
-			add(pv("avg"), ours("avg"))
+			partial, covs := false, ""
+			for _, c := range cols {
+				if _, p := cov(c.bench); p {
+					partial, covs = true, "partial"
+				}
+			}
+			add(pv("avg"), ours("avg"), covs, partial)
 		}
 		for _, c := range cols {
-			add(pv(c.key), ours(c.bench))
+			cs, p := cov(c.bench)
+			add(pv(c.key), ours(c.bench), cs, p)
 		}
 		t.Rows = append(t.Rows, row)
 		t.CSV = append(t.CSV, crow)
@@ -267,21 +329,38 @@ func barsFrom(cols []column, recs [][]string, idx map[string]int, runs []RunSumm
 		}
 		bd.Series = append(bd.Series, name)
 	}
-	if len(runs) == 0 {
-		for _, m := range paperOrder {
-			if strings.Contains(m, "General-Reasoner") || strings.HasSuffix(m, "-Base") {
-				addPaper(m)
-			}
+	added := map[string]bool{}
+	addPaperOnce := func(m string) {
+		if !added[m] {
+			added[m] = true
+			addPaper(m)
 		}
-		return bd
 	}
 	for _, r := range runs {
-		addPaper(r.Label)
+		addPaperOnce(r.Label)
 		name := r.Label + " (ours)"
+		partial := false
+		for _, c := range cols {
+			if r.Coverage[c.bench].Partial() {
+				partial = true
+			}
+		}
+		if partial {
+			name = r.Label + " (ours, partial: --limit)"
+		}
 		for _, c := range cols {
 			bd.Values[name] = append(bd.Values[name], runScore(r, c.bench))
 		}
 		bd.Series = append(bd.Series, name)
+	}
+	// The paper's General-Reasoner models and their base models are always drawn, beside ours.
+	for _, m := range paperOrder {
+		if strings.Contains(m, "General-Reasoner") || strings.HasSuffix(m, "-Base") {
+			if len(bd.Series) >= len(palette) {
+				break
+			}
+			addPaperOnce(m)
+		}
 	}
 	return bd
 }
@@ -295,7 +374,7 @@ func perGroupTable(name, title, file, bench string, runs []RunSummary) (Table, e
 	groups := recs[0][2:]
 	t := Table{Name: name, Title: title, Note: "Each cell: paper / ours (ours − paper); paper rows from the earlier preprint (Qwen2.5 models)."}
 	t.Header = append([]string{"Model", "Avg"}, groups...)
-	t.CSV = [][]string{append([]string{"model", "source", "avg"}, groups...)}
+	t.CSV = [][]string{append(append([]string{"model", "source", "avg"}, groups...), "items")}
 	byLabel := map[string]RunSummary{}
 	for _, r := range runs {
 		byLabel[r.Label] = r
@@ -320,12 +399,24 @@ func perGroupTable(name, title, file, bench string, runs []RunSummary) (Table, e
 	}
 	used := map[string]bool{}
 	emit := func(model, source string, paper []string, r *RunSummary) {
-		row := []string{model, cell(parseNumAt(paper, 0), ours(r, ""))}
+		cellOf := cell
+		cov := ""
+		if r != nil && r.Coverage[bench].Partial() {
+			cov = r.Coverage[bench].String()
+			cellOf = func(p, o float64) string {
+				if math.IsNaN(o) {
+					return cell(p, o)
+				}
+				return partialCell(p, o, cov)
+			}
+		}
+		row := []string{model, cellOf(parseNumAt(paper, 0), ours(r, ""))}
 		crow := []string{model, source, fmtNum(parseNumAt(paper, 0))}
 		for i, g := range groups {
-			row = append(row, cell(parseNumAt(paper, i+1), ours(r, g)))
+			row = append(row, cellOf(parseNumAt(paper, i+1), ours(r, g)))
 			crow = append(crow, fmtNum(parseNumAt(paper, i+1)))
 		}
+		crow = append(crow, "")
 		t.Rows = append(t.Rows, row)
 		t.CSV = append(t.CSV, crow)
 		if r != nil { // ours as its own CSV row
@@ -333,6 +424,7 @@ func perGroupTable(name, title, file, bench string, runs []RunSummary) (Table, e
 			for _, g := range groups {
 				o = append(o, fmtNum(ours(r, g)))
 			}
+			o = append(o, r.Coverage[bench].String())
 			t.CSV = append(t.CSV, o)
 		}
 	}

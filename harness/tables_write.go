@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -55,6 +56,17 @@ func WriteTables(outDir string, ts []Table, runs []RunSummary) ([]string, error)
 		}
 		if err := put(t.Name+".tex", latex(t)); err != nil {
 			return written, err
+		}
+		names := make([]string, 0, len(t.Files))
+		for n := range t.Files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if err := put(n, t.Files[n]); err != nil {
+				return written, err
+			}
+			fmt.Fprintf(&index, "\n[%s](%s)\n", n, n)
 		}
 		if t.Bars != nil && len(t.Bars.Series) > 0 {
 			png, err := barPNG(t.Title, t.Bars)

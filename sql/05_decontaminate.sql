@@ -1,9 +1,11 @@
 -- Stage 5: decontamination against every benchmark test set of the harness (bench_items of
 -- stage 0: MMLU-Pro, GPQA-Diamond, TheoremQA, BBEH, MATH-500, OlympiadBench, Minerva, GSM8K,
 -- AMC23, AIME24, AIME25; SuperGPQA is not vendored).
--- Method: word 13-grams (getvariable('contam_n')) of the normalised question; a text shorter
--- than 13 words is one n-gram. overlap = shared n-grams / the benchmark item's n-grams. A row is
--- contaminated by an item when overlap >= getvariable('contam_min_overlap') (0.5).
+-- Method: word 13-grams (getvariable('contam_n')) of the normalised question. overlap = shared
+-- n-grams / the benchmark item's n-grams. A row is contaminated by an item when overlap >=
+-- getvariable('contam_min_overlap') (0.5). An item shorter than 13 words (and at least 4 words,
+-- Options.ContamShortMin) is matched by containment: the row holds its words in that order (e.g. an
+-- MMLU-Pro question made of a short TheoremQA question and its options); its overlap is then 1.
 -- A row is never compared with itself, and a benchmark's own rows are not counted against that
 -- benchmark (so in the benchmark corpus only cross-benchmark overlaps are reported).
 --   contamination_hits   every (row, item) pair with overlap >= 0.2 (report floor)

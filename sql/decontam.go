@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -13,13 +14,24 @@ import (
 func init() { goSteps["decontaminate"] = decontamStep }
 
 // ngramIndex maps the hash of every word n-gram of the benchmark items to the items holding it.
+// An item shorter than n words is one n-gram, which a longer row never holds: such items (with
+// at least shortMin words) are kept apart, by word count k, and found by containment, i.e. among
+// the row's word k-grams.
 type ngramIndex struct {
 	n        int
 	single   map[uint64]int32 // n-gram -> item, or -(1+k) for overflow[k]
 	overflow [][]int32
-	count    []int32  // distinct n-grams per item
+	count    []int32  // distinct n-grams per item (1 for a short item)
 	bits     []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
+
+	shortMin  int
+	short     map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
+	shortKs   []int                      // the k present, ascending
+	shortBits []uint64                   // 2^20-bit filter over the short items' hashes
+	nShort    int                        // items matched by containment
 }
+
+const shortFilterBits = 20
 
 const filterBits = 27
 
@@ -28,8 +40,9 @@ func (x *ngramIndex) mayHave(h uint64) bool {
 	return x.bits[b>>6]&(1<<(b&63)) != 0
 }
 
-func newNgramIndex(n int) *ngramIndex {
-	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22), bits: make([]uint64, 1<<(filterBits-6))}
+func newNgramIndex(n, shortMin int) *ngramIndex {
+	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22), bits: make([]uint64, 1<<(filterBits-6)),
+		shortMin: shortMin, short: map[int]map[uint64][]int32{}, shortBits: make([]uint64, 1<<(shortFilterBits-6))}
 }
 
 // distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
@@ -45,6 +58,20 @@ func distinctShingles(text string, n int, scratch *[2][]uint64) []uint64 {
 func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 	sh := distinctShingles(text, x.n, scratch)
 	x.count = append(x.count, int32(len(sh)))
+	if k := len(scratch[0]); k < x.n && k >= x.shortMin {
+		m := x.short[k]
+		if m == nil {
+			m = map[uint64][]int32{}
+			x.short[k] = m
+			x.shortKs = append(x.shortKs, k)
+			slices.Sort(x.shortKs)
+		}
+		m[sh[0]] = append(m[sh[0]], item)
+		b := sh[0] >> (64 - shortFilterBits)
+		x.shortBits[b>>6] |= 1 << (b & 63)
+		x.nShort++
+		return
+	}
 	for _, h := range sh {
 		b := h >> (64 - filterBits)
 		x.bits[b>>6] |= 1 << (b & 63)
@@ -61,13 +88,55 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 	}
 }
 
+// count1 adds to counts, for every item that shares n-grams with the (normalised) row text,
+// how many of the item's distinct n-grams the row holds (1 for a short item the row contains),
+// and returns the row's number of distinct n-grams.
+func (x *ngramIndex) count1(text string, scratch *[2][]uint64, kgrams *[]uint64, counts map[int32]int32) int {
+	sh := distinctShingles(text, x.n, scratch)
+	for _, h := range sh {
+		if !x.mayHave(h) {
+			continue
+		}
+		v, ok := x.single[h]
+		if !ok {
+			continue
+		}
+		if v >= 0 {
+			counts[v]++
+		} else {
+			for _, it := range x.overflow[-v-1] {
+				counts[it]++
+			}
+		}
+	}
+	// short items: does the row hold all their words, in order?
+	for _, k := range x.shortKs {
+		if k > len(scratch[0]) {
+			break // a row shorter than the item cannot hold it
+		}
+		*kgrams = shingleHashes(scratch[0], k, *kgrams)
+		m := x.short[k]
+		for _, h := range *kgrams {
+			if b := h >> (64 - shortFilterBits); x.shortBits[b>>6]&(1<<(b&63)) == 0 {
+				continue
+			}
+			for _, it := range m[h] {
+				counts[it] = 1
+			}
+		}
+	}
+	return len(sh)
+}
+
 // decontamStep indexes the word n-grams (n = ContamN) of every benchmark item (bench_norm), then
-// for every row of s4_norm counts the n-grams it shares with each item. A hit is written to
+// for every row of s4_norm counts the n-grams it shares with each item; a short item (fewer
+// than n words, at least ContamShortMin) counts as its one n-gram, held when the row contains
+// its words in order. A hit is written to
 // contamination_hits when the row holds at least 20% of the item's n-grams (report floor);
 // stage 5's SQL decides which hits make a row contaminated.
 func decontamStep(ctx context.Context, p *Pipeline) error {
 	t0 := time.Now()
-	idx := newNgramIndex(p.Opt.ContamN)
+	idx := newNgramIndex(p.Opt.ContamN, p.Opt.ContamShortMin)
 	var bench, items []string
 	rows, err := p.conn.QueryContext(ctx, `SELECT benchmark, item_id, norm_question FROM bench_norm ORDER BY benchmark, item_id`)
 	if err != nil {
@@ -88,7 +157,12 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	p.tracef("    decontaminate: indexed %d benchmark items, %d distinct n-grams in %.2fs\n", len(bench), len(idx.single), time.Since(t0).Seconds())
+	p.tracef("    decontaminate: indexed %d benchmark items, %d distinct n-grams, %d short items (containment) in %.2fs\n",
+		len(bench), len(idx.single), idx.nShort, time.Since(t0).Seconds())
+	if err := p.exec(ctx, fmt.Sprintf(`INSERT INTO stage_counts VALUES (5, 'short items matched by containment', 'fewer than %d words, at least %d', %d)`,
+		idx.n, idx.shortMin, idx.nShort)); err != nil {
+		return err
+	}
 
 	var n int64
 	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s4_norm`).Scan(&n); err != nil {
@@ -113,38 +187,23 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 		go func() {
 			defer wg.Done()
 			var scratch [2][]uint64
+			var kgrams []uint64
 			counts := map[int32]int32{}
 			for batch := range in {
 				var hits []hit
 				for _, r := range batch {
-					sh := distinctShingles(NormText(r.q), idx.n, &scratch)
 					if len(counts) > 64 {
 						counts = map[int32]int32{} // clear() would cost the map's grown capacity on every later row
 					} else {
 						clear(counts)
 					}
-					for _, h := range sh {
-						if !idx.mayHave(h) {
-							continue
-						}
-						v, ok := idx.single[h]
-						if !ok {
-							continue
-						}
-						if v >= 0 {
-							counts[v]++
-						} else {
-							for _, it := range idx.overflow[-v-1] {
-								counts[it]++
-							}
-						}
-					}
+					rowN := idx.count1(NormText(r.q), &scratch, &kgrams, counts)
 					for it, c := range counts {
 						if bench[it] == r.source && items[it] == r.sid {
 							continue // the row is this benchmark item itself
 						}
 						if float64(c) >= 0.2*float64(idx.count[it]) {
-							hits = append(hits, hit{r.rid, it, c, int32(len(sh))})
+							hits = append(hits, hit{r.rid, it, c, int32(rowN)})
 						}
 					}
 				}

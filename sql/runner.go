@@ -66,6 +66,7 @@ type Options struct {
 	Shingle            int     // words per shingle for MinHash (5)
 	ContamN            int     // words per n-gram for decontamination (13)
 	ContamMinOverlap   float64 // fraction of a benchmark item's n-grams found in a row to call it contaminated
+	ContamShortMin     int     // an item shorter than ContamN words but with at least this many is matched by containment (4)
 	EasyMathShare      float64 // stage 8: target share of easy mathematics rows in the output
 	DomainMaxTrain     int     // stage 6: cap on classifier training rows
 	KeepDifficulties   []string
@@ -76,7 +77,7 @@ type Options struct {
 // DefaultOptions are the settings the README numbers were measured with.
 func DefaultOptions() Options {
 	return Options{BenchDir: "benchmarks/data", Seed: 42, Bands: 14, RowsPerBand: 8, Shingle: 5, ContamN: 13,
-		ContamMinOverlap: 0.5, EasyMathShare: 0.10, DomainMaxTrain: 200000}
+		ContamShortMin: 4, ContamMinOverlap: 0.5, EasyMathShare: 0.10, DomainMaxTrain: 200000}
 }
 
 // Pipeline is an open pipeline database.
@@ -103,6 +104,9 @@ func Open(ctx context.Context, path string, opt Options) (*Pipeline, error) {
 	}
 	if opt.ContamN == 0 {
 		opt.ContamN = def.ContamN
+	}
+	if opt.ContamShortMin == 0 {
+		opt.ContamShortMin = def.ContamShortMin
 	}
 	if opt.ContamMinOverlap == 0 {
 		opt.ContamMinOverlap = def.ContamMinOverlap

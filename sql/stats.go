@@ -20,6 +20,14 @@ var StatsQueries = []struct{ Title, Query string }{
 		count(*) FILTER (c.rid IN (SELECT rid FROM near_dup_drop)) AS dropped_same_answer, count(DISTINCT c.cluster_id) AS clusters,
 		round(avg(c.sim_to_rep) FILTER (c.rid <> c.rep_rid), 3) AS mean_sim FROM near_dup_clusters c JOIN s2_norm s USING (rid) GROUP BY ALL ORDER BY 2 DESC`},
 	{"Contamination report (rows hit per benchmark)", `SELECT * FROM contamination_report`},
+	{"Decontamination recall on known overlaps: MMLU-Pro questions taken from TheoremQA (src theoremQA-*)",
+		`WITH tq AS (SELECT rid FROM s1_rows WHERE source = 'mmlu_pro' AND json_extract_string(labels, '$.src') LIKE 'theoremQA%'),
+		hit AS (SELECT DISTINCT rid FROM contamination WHERE benchmark = 'theoremqa')
+		SELECT count(*) AS mmlu_pro_rows_from_theoremqa,
+		       count(*) FILTER (rid IN (SELECT rid FROM s4_norm)) AS reaching_stage5,
+		       count(*) FILTER (rid IN (SELECT rid FROM hit)) AS flagged_theoremqa,
+		       round(100 * count(*) FILTER (rid IN (SELECT rid FROM hit)) / nullif(count(*) FILTER (rid IN (SELECT rid FROM s4_norm)), 0), 2) AS recall_pct
+		FROM tq`},
 	{"Domain classifier, held-out accuracy", `SELECT * FROM domain_eval ORDER BY level, source`},
 	{"Answer-format rules vs source labels", `SELECT * FROM answer_format_eval`},
 	{"Domain distribution of the output", `SELECT domain, count(*) AS n, round(100 * count(*) / sum(count(*)) OVER (), 2) AS pct,

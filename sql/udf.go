@@ -29,6 +29,10 @@ func (u stringUDF) Executor() duckdb.ScalarFuncExecutor {
 	}}
 }
 
+// RegisterFunctions registers the pipeline's Go scalar functions (see registerUDFs) on a
+// connection opened elsewhere (greason sql), so every view of the database can be queried.
+func RegisterFunctions(c *dbsql.Conn) error { return registerUDFs(c) }
+
 // registerUDFs registers the Go scalar functions the stage files call:
 //
 //	norm_text(text)   the stage 2 normalisation (NormText: NFKC, case, LaTeX spacing, whitespace)

@@ -3,16 +3,27 @@ package verify
 import (
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// shortPairs are typical short (gold, answer) pairs: numbers, fractions, units, lists, text.
-var shortPairs = [][2]string{
+// cpuTime is the user+system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// shortPairs are typical short (gold, answer, question) triples: numbers, fractions, units,
+// lists, text, verdicts, multiple choice, and two hedges.
+var shortPairs = [][3]string{
 	{"3/2", "1.5"}, {`\frac{11}{16}`, "0.6875"}, {"4.9 J", "4.9 N·m"}, {"$2x+3$", "$3+2x$"}, {"25%", "0.25"},
 	{"(1, 2)", "(1,2)"}, {"x = 4", "4"}, {"7425000", "7,425,000"}, {"True", "Yes"}, {"Paris", "Paris"},
 	{"Wilhelm Conrad Röntgen", "Wilhelm Röntgen"}, {"420", "421"}, {`\sqrt{2}/2`, `\frac{1}{\sqrt{2}}`}, {"B", "(B)"},
-	{"36 km/h", "10 m/s"}, {"[0, 1)", "(0, 1)"},
+	{"36 km/h", "10 m/s"}, {"[0, 1)", "(0, 1)"}, {"Friday", "Thursday or Friday"}, {"42", "41, 42 or 43"},
 }
 
 // BenchmarkRuleShort measures single-core verifications per second on short answers and
@@ -21,33 +32,49 @@ func BenchmarkRuleShort(b *testing.B) {
 	r := RuleVerifier{}
 	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p := shortPairs[i%len(shortPairs)]
 		t0 := time.Now()
-		r.Check("", p[0], p[1])
+		r.Check(p[2], p[0], p[1])
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verif/s")
+	// per second of CPU the process used (all its threads): the one-core rate on a machine
+	// shared with other work, where wall-clock time also counts waiting for a core
+	if cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "verif/cpu-s")
+	}
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
 
-func adversarialInputs() map[string][2]string {
+func adversarialInputs() map[string][3]string {
 	deep := strings.Repeat(`\frac{`, 5000) + "1" + strings.Repeat("}{2}", 5000)
 	paren := strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000)
 	mb := strings.Repeat("The quick brown fox is 42 m/s or maybe \\frac{1}{2} torr, not Paris. ", 1<<20/68)
-	return map[string][2]string{
-		"deep-frac":    {"1/2", deep},
-		"deep-paren":   {"1", paren},
-		"tower":        {"10^{10^{10}}", `10^{10^{10^{10^{10}}}}`},
-		"factorial":    {"100000!", "99999!"},
-		"1MB-text":     {"Paris", mb},
-		"1MB-math":     {"5", strings.Repeat("1+", 1<<19) + "1"},
-		"1MB-boxes":    {"x", strings.Repeat(`\boxed{`, 1<<17)},
-		"many-items":   {strings.Repeat("1,", 5000) + "1", strings.Repeat("1,", 5000) + "1"},
-		"1MB-gold-ans": {mb, mb},
+	var list strings.Builder
+	for i := 0; i < 20000; i++ {
+		list.WriteString("Paris, London, ")
+	}
+	q := strings.Repeat("which city is the capital of france paris lyon or marseille ", 16<<10/60)
+	return map[string][3]string{
+		"copied-question": {"Paris", strings.Repeat(q, 4), q},
+		"20k-item-list":   {"Paris", list.String()},
+		"1MB-or-chain":    {"42", strings.Repeat("41 or ", 1<<20/6) + "42"},
+		"1MB-days":        {"Friday", strings.Repeat("Monday Tuesday Wednesday Thursday Friday ", 1<<20/41)},
+		"deep-frac":       {"1/2", deep},
+		"deep-paren":      {"1", paren},
+		"tower":           {"10^{10^{10}}", `10^{10^{10^{10^{10}}}}`},
+		"factorial":       {"100000!", "99999!"},
+		"1MB-text":        {"Paris", mb},
+		"1MB-math":        {"5", strings.Repeat("1+", 1<<19) + "1"},
+		"1MB-boxes":       {"x", strings.Repeat(`\boxed{`, 1<<17)},
+		"many-items":      {strings.Repeat("1,", 5000) + "1", strings.Repeat("1,", 5000) + "1"},
+		"1MB-gold-ans":    {mb, mb},
 	}
 }
 
@@ -57,7 +84,7 @@ func BenchmarkAdversarial(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				a, _ := ExtractForJudging(in[1])
-				RuleVerifier{}.Check("", in[0], a)
+				RuleVerifier{}.Check(in[2], in[0], a)
 			}
 		})
 	}
@@ -69,7 +96,7 @@ func TestAdversarialBounded(t *testing.T) {
 	for name, in := range adversarialInputs() {
 		start := time.Now()
 		a, _ := ExtractForJudging(in[1])
-		res := RuleVerifier{}.Check("", in[0], a)
+		res := RuleVerifier{}.Check(in[2], in[0], a)
 		if d := time.Since(start); d > 500*time.Millisecond {
 			t.Errorf("%s took %v", name, d)
 		} else {

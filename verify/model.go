@@ -185,8 +185,10 @@ func (e *EqualityJudge) Judge(ctx context.Context, _, gold, answer string) (Verd
 	return Verdict{Correct: ok, Layer: "llm-judge", Reason: "judge said " + tail(resp.Text, 40)}, nil
 }
 
-// Cascade runs the rule verifier first; only its "no"/"unknown" go to Model (when set). Every
-// verdict records the deciding layer and why.
+// Cascade runs the rule verifier first; only its "no"/"unknown" go to Model (when set), and not
+// its final rejections (empty or content-free answers, hedges naming several candidates,
+// negated mentions of the gold), which a model must not overturn. Every verdict records the
+// deciding layer and why.
 type Cascade struct {
 	Rules RuleVerifier
 	Model Judge // nil: rules only
@@ -199,7 +201,8 @@ func (c *Cascade) Judge(ctx context.Context, question, gold, answer string) (Ver
 	if res.Outcome == Yes {
 		return Verdict{Correct: true, Layer: "rule", Reason: res.Type + ": " + res.Reason}, nil
 	}
-	if c.Model == nil {
+	if c.Model == nil || res.Final {
+		// a final rejection (empty answer, hedge, negated gold) is not put to the model
 		return Verdict{Correct: false, Layer: "rule", Reason: res.Outcome.String() + ": " + res.Type + ": " + res.Reason}, nil
 	}
 	v, err := c.Model.Judge(ctx, question, gold, answer)

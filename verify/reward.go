@@ -5,11 +5,11 @@ import (
 	"unicode/utf8"
 )
 
-// TokenCounter counts tokens of a string (the verifier's tokenizer in the paper). Plug in the
-// Qwen tokenizer when it lands; RuneCounter is a stand-in.
+// TokenCounter counts tokens of a string (the verifier's tokenizer in the paper). The trainer
+// passes its policy's tokenizer; RuneCounter serves callers that have none.
 type TokenCounter func(string) int
 
-// RuneCounter counts Unicode code points (a stand-in token counter).
+// RuneCounter counts Unicode code points (for callers without a tokenizer).
 func RuneCounter(s string) int { return utf8.RuneCountInString(s) }
 
 // Reward is the paper's GRPO reward (protocol §2.2): −0.5 when no answer was extracted
@@ -34,10 +34,12 @@ func Reward(answer string, extracted, pass bool, gold string, count TokenCounter
 	return score
 }
 
-// RewardFor extracts the answer of a decoded policy text with ExtractReward, judges it with j
-// (the General-Verifier in the paper; any Judge here) and returns the reward and the verdict.
+// RewardFor extracts the answer of a decoded policy text with RewardAnswer (the paper's
+// ExtractReward, except that several different boxed answers reach the judge as the list of
+// them, a hedge it rejects), judges it with j (the General-Verifier in the paper; any Judge
+// here) and returns the reward and the verdict.
 func RewardFor(ctx context.Context, j Judge, question, gold, text string, count TokenCounter) (float64, Verdict, error) {
-	ans, ok := ExtractReward(text)
+	ans, ok := RewardAnswer(text)
 	sent := ans
 	if !ok {
 		sent = NoneAnswer // Python formats None into the prompt

@@ -216,12 +216,12 @@ func TestRuleChoiceBoolText(t *testing.T) {
 		{"", "True", "Yes", Yes},
 		{"", "True", "correct", Yes},
 		{"", `\text{yes}`, "True", Yes},
-		{"", "13 percent", `13 \b60.1`, No}, // a number glued to a command still counts as the last quantity
+		{"", "13 percent", `13 \b60.1`, Unknown}, // not prose, not mathematics we read: never accepted
 		{"", `\text{no}`, "False", Yes},
 		{"", `\textbf{No}`, "True", No},
 		{"", "False", "Yes, it is true.", No},
 		{"", "True", "This is not true.", No},
-		{"", "True", "Yes and no.", Unknown},
+		{"", "True", "Yes and no.", No}, // a hedge: both verdicts
 		{"", "False", "No, the claim is false.", Yes},
 		{"", "Wilhelm Conrad Röntgen", "The first Nobel Prize in Physics was awarded to Wilhelm Röntgen in 1901.", Yes},
 		{"", "Olivia/MFSK", "MFSK", Yes},
@@ -299,37 +299,50 @@ func TestQuestionAwareAndPartial(t *testing.T) {
 	})
 }
 
-// TestDevRegression keeps the quality on the bundled dev copies from regressing: the floors
-// are a little below what was measured when they were set (seed 94.1%, vectors 85.5%, the
-// first 2,000 EVOUNA rows 89.6%).
+// TestDevRegression keeps the quality on the shipped dev copies (verify/testdata, full copies of
+// shared/verifier-dev) from regressing. The floors are a little below what was measured when they
+// were set: seed 94.1%, rule_test_vectors 93.8% (P 97.1%), qwen25_math_cot100_dev 100%,
+// evouna_nq_dev 90.11% (P 97.55%).
 func TestDevRegression(t *testing.T) {
 	for _, c := range []struct {
-		file  string
-		floor float64
-	}{{"seed_examples.jsonl.gz", 0.88}, {"rule_test_vectors.jsonl.gz", 0.83}, {"evouna_nq_first2000.jsonl.gz", 0.87}} {
-		f, err := os.Open(filepath.Join("testdata", c.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := DecodeRows(zr, c.file)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		file      string
+		acc, prec float64
+	}{
+		{"seed_examples.jsonl.gz", 0.94, 0.90},
+		{"rule_test_vectors.jsonl.gz", 0.935, 0.97},
+		{"qwen25_math_cot100_dev.jsonl.gz", 1.0, 1.0},
+		{"evouna_nq_dev.jsonl.gz", 0.900, 0.975},
+	} {
+		rows := readShipped(t, c.file)
 		outs, err := RunBatch(context.Background(), RuleVerifier{}, rows, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m, _ := Score(outs)
-		t.Logf("%s: n=%d accuracy %.1f%% precision %.1f%% recall %.1f%%", c.file, m.N, 100*m.Accuracy(), 100*m.Precision(), 100*m.Recall())
-		if m.Accuracy() < c.floor {
-			t.Errorf("%s: accuracy %.3f below floor %.2f", c.file, m.Accuracy(), c.floor)
+		t.Logf("%s: n=%d accuracy %.2f%% precision %.2f%% recall %.2f%%", c.file, m.N, 100*m.Accuracy(), 100*m.Precision(), 100*m.Recall())
+		if m.Accuracy() < c.acc || m.Precision() < c.prec {
+			t.Errorf("%s: accuracy %.4f / precision %.4f below the floors %.3f / %.3f", c.file, m.Accuracy(), m.Precision(), c.acc, c.prec)
 		}
 	}
+}
+
+// readShipped reads a gzipped JSONL batch file of verify/testdata.
+func readShipped(t *testing.T, name string) []Row {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := DecodeRows(zr, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
 
 func TestMathRefinements(t *testing.T) {

@@ -130,13 +130,21 @@ var reMixed = regexp.MustCompile(`^(\d+)\s+(\d+)\s*/\s*(\d+)$`)
 
 var reCases = regexp.MustCompile(`(?s)^\\begin\{(?:cases|aligned|align\*?|array\}\{[^}]*)\}(.*)\\end\{(?:cases|aligned|align\*?|array)\}$`)
 
-var reListWords = regexp.MustCompile(`\s+(?:and|or)\s+`)
+var (
+	reYearRange  = regexp.MustCompile(`^\s*(?:1\d{3}|20\d{2})\s*[-–—]\s*(?:\d{2}|1\d{3}|20\d{2})\s*$`)
+	reOrdinalNum = regexp.MustCompile(`\b(\d+)(?:st|nd|rd|th)\b`)
+	reListWords  = regexp.MustCompile(`\s+(?:and|or)\s+`)
+	reEmptyItem  = regexp.MustCompile(`,\s*,`)
+)
 
 // parseMath prepares an extracted answer (escaping artefacts, relations, thousands separators,
 // "and"/"or" lists) and parses it into a value.
 func parseMath(s string) (value, bool) {
-	if len(s) > MaxExprLen {
-		return value{}, false
+	if len(s) > MaxExprLen || len(s) <= 16 && strings.ContainsAny(s, "-–—") && reYearRange.MatchString(s) {
+		return value{}, false // "1648-51" is a span of years, not a subtraction
+	}
+	if hasOrdinalSuffix(s) {
+		s = reOrdinalNum.ReplaceAllString(s, "$1") // "47th" is 47
 	}
 	// "x = 1/3 \approx 0.33": the exact value comes before the approximation
 	for _, ap := range []string{`\approx`, "≈"} {
@@ -144,8 +152,13 @@ func parseMath(s string) (value, bool) {
 			s = strings.TrimSpace(s[:i])
 		}
 	}
-	if strings.Contains(s, `\\`) && !strings.Contains(s, `\begin`) {
+	if strings.Contains(s, `\\begin`) {
+		s = strings.ReplaceAll(s, `\\`, `\`) // a doubly escaped matrix: "\\begin{matrix} x \\\\ 1 \\end{matrix}"
+	} else if strings.Contains(s, `\\`) && !strings.Contains(s, `\begin`) {
 		s = reDoubleBackslashCmd.ReplaceAllString(s, `\$1`)
+	}
+	if strings.Contains(s, ")or(") {
+		s = strings.ReplaceAll(s, ")or(", "), (") // "(11,7)or(7,11)"
 	}
 	if strings.ContainsAny(s, `\!,{`) {
 		s = prepReplacer.Replace(s)
@@ -157,13 +170,18 @@ func parseMath(s string) (value, bool) {
 	if strings.Contains(s, " and ") || strings.Contains(s, " or ") {
 		s = reListWords.ReplaceAllString(s, ", ")
 	}
+	if strings.Contains(s, ",") {
+		s = reEmptyItem.ReplaceAllString(s, ",") // "7, -2, \text{ and } -5"
+	}
 	s = stripThousands(s)
 	// "1 1/2" is a mixed number
-	if m := reMixed.FindStringSubmatch(s); m != nil {
+	if !strings.Contains(s, "/") || !strings.Contains(s, " ") {
+	} else if m := reMixed.FindStringSubmatch(s); m != nil {
 		s = m[1] + "+" + m[2] + "/" + m[3]
 	}
 	// a cases/aligned system is a list of equations
-	if m := reCases.FindStringSubmatch(s); m != nil {
+	if !strings.Contains(s, `\begin`) {
+	} else if m := reCases.FindStringSubmatch(s); m != nil {
 		rows := strings.Split(strings.ReplaceAll(m[1], "&", ""), `\\`)
 		var keep []string
 		for _, r := range rows {
@@ -239,10 +257,10 @@ func parseValue(s string, depth int) (value, bool) {
 			return v, ok
 		}
 	}
-	// top-level lists
-	parts := splitTop(s, ',')
+	// top-level lists; ";" separates groups when both separators occur ("p=5,q=2; p=7,q=2")
+	parts := splitTop(s, ';')
 	if len(parts) == 1 {
-		parts = splitTop(s, ';') // "p=5,q=2; p=7,q=2" style separators
+		parts = splitTop(s, ',')
 	}
 	if len(parts) > 1 {
 		if len(parts) > maxItems {
@@ -270,6 +288,9 @@ func parseValue(s string, depth int) (value, bool) {
 		closeFor := map[byte]byte{'(': ')', '[': ']'}
 		if balancedOuter(string(s[0])+inner+string(closeFor[s[0]]), s[0], closeFor[s[0]]) {
 			parts := splitTop(inner, ',')
+			if len(parts) == 1 {
+				parts = splitTop(inner, ';') // "(0;-2;6)"
+			}
 			if len(parts) > 1 && len(parts) <= maxItems {
 				v.kind = vTuple
 				if (s[0] == '(') != (s[len(s)-1] == ')') {
@@ -291,6 +312,16 @@ func parseValue(s string, depth int) (value, bool) {
 				return value{}, false
 			}
 			return value{kind: vRel, rel: rel, lhs: &lhs, rhs: &rhs, source: s}, true
+		}
+	}
+	// "42 thousand", "5 million": a scale word multiplies
+	if !hasScaleWord(s) {
+	} else if m := reScaleTail.FindStringSubmatch(s); m != nil {
+		if e, err := ParseExpr(m[1]); err == nil && e.IsConst() {
+			sc := scaleWords[strings.ToLower(m[2])]
+			v.kind, v.expr = vExpr, &Expr{kind: nMul, a: e, b: &Expr{kind: nNum, val: sc}}
+			v.tol = precisionTol(m[1]) * sc
+			return v, true
 		}
 	}
 	// percent
@@ -328,11 +359,17 @@ func parseValue(s string, depth int) (value, bool) {
 		return v, true
 	}
 	// number or expression followed by a unit
+	if !strings.ContainsAny(s, "0123456789") && !strings.Contains(s, `\pi`) {
+		return value{}, false
+	}
 	if m := unitTail.FindStringSubmatch(s); m != nil {
 		num, unit := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
 		e, err := ParseExpr(num)
 		if err != nil || !e.IsConst() || strings.ContainsAny(unit, "0123456789") && !strings.Contains(unit, "^") {
 			return value{}, false // "5 ft 6 in" is not one number with an unknown unit
+		}
+		if _, _, known := parseUnit(unit); !known && !unitLike(unit) {
+			return value{}, false // "42 is not the answer": words, not a unit
 		}
 		v.kind, v.expr = vExpr, e
 		v.tol = precisionTol(num)
@@ -345,6 +382,45 @@ func parseValue(s string, depth int) (value, bool) {
 		return v, true
 	}
 	return value{}, false
+}
+
+// unitLike reports whether an unknown unit text could be a unit name ("widgets", "square
+// feet", "\text{apples}") rather than words of a sentence ("is not the answer").
+func unitLike(u string) bool {
+	ws := strings.Fields(normalizeLatex(u))
+	if len(ws) == 0 || len(ws) > 3 {
+		return false
+	}
+	for _, w := range ws {
+		if sentenceWords[strings.ToLower(strings.Trim(w, ".,;:!?()"))] {
+			return false
+		}
+	}
+	return true
+}
+
+var sentenceWords = map[string]bool{"is": true, "was": true, "are": true, "were": true, "not": true, "the": true,
+	"a": true, "an": true, "it": true, "this": true, "that": true, "answer": true, "or": true, "and": true,
+	"maybe": true, "possibly": true, "perhaps": true, "probably": true, "but": true, "be": true, "i": true,
+	"think": true, "no": true, "yes": true, "wrong": true, "correct": true, "right": true, "thousand": false}
+
+// hasScaleWord is a cheap prefilter for "thousand", "million" ...
+func hasScaleWord(s string) bool {
+	l := strings.ToLower(s)
+	return strings.Contains(l, "illion") || strings.Contains(l, "thousand") || strings.Contains(l, "hundred")
+}
+
+// hasOrdinalSuffix reports a digit followed by "st", "nd", "rd" or "th".
+func hasOrdinalSuffix(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			switch s[i+1 : i+3] {
+			case "st", "nd", "rd", "th":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasUnitChar reports whether s has a digit followed later by a letter or unit symbol (a
@@ -408,6 +484,8 @@ func indexTop(s, rel string) int {
 	}
 	return -1
 }
+
+var reScaleTail = regexp.MustCompile(`(?i)^(.*\d)\s*(hundred|thousand|million|billion|trillion)s?$`)
 
 var reSciTail = regexp.MustCompile(`^(?:\\times|\\cdot|×|\*|·)\s*10\s*\^\s*\{?\s*([-+−]?\d+)\s*\}?$|^[eE]([-+]?\d+)$`)
 
@@ -476,6 +554,9 @@ func numEqual(g, a, gtol, atol float64) bool {
 		return g == a
 	}
 	d := math.Abs(g - a)
+	if gtol == 0 && atol == 0 && g == math.Trunc(g) && a == math.Trunc(a) && math.Abs(g) < 1<<53 && math.Abs(a) < 1<<53 {
+		return g == a // two integers: 1450001 is not 1450000
+	}
 	if d <= 1e-6*math.Max(math.Abs(g), math.Abs(a)) || d <= 1e-12 {
 		return true
 	}
@@ -483,6 +564,12 @@ func numEqual(g, a, gtol, atol float64) bool {
 		return true
 	}
 	if atol > 0 && d <= atol*(1+1e-9) && math.Abs(a) >= atol*200 { // >= 3 significant digits
+		return true
+	}
+	// a truncated (not rounded) decimal of an exact gold with four or more significant digits:
+	// 125.663 for 40π = 125.6637...
+	if gtol == 0 && atol > 0 && math.Abs(a) >= atol*2000 && math.Signbit(g) == math.Signbit(a) &&
+		math.Abs(g)-math.Abs(a) > 0 && math.Abs(g)-math.Abs(a) < 2*atol*(1-1e-9) {
 		return true
 	}
 	return false
@@ -639,9 +726,25 @@ func withLog10(e *Expr) *Expr {
 
 // cmpCtx carries options for one comparison.
 type cmpCtx struct {
+	question string
+	qnums    []value
+	qdone    bool
+	negQ     bool // the question is itself negative ("when did the US not go"): negations echo it
 	allowPct bool
+	ordered  bool // the question asks for an order: bare lists compare in order
 	steps    int
 	deadline time.Time
+}
+
+// questionNumbers returns the numbers the question states (computed once).
+func (c *cmpCtx) questionNumbers() []value {
+	if !c.qdone {
+		c.qdone = true
+		for _, n := range proseNumbers(c.question) {
+			c.qnums = append(c.qnums, n.v)
+		}
+	}
+	return c.qnums
 }
 
 func (c *cmpCtx) tick() bool {
@@ -718,12 +821,24 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	case g.kind == vExpr || a.kind == vExpr:
 		return No
 	}
+	// "p=5, q=2" against "(5, 2)": a list of name = value equations is the tuple of the values
+	if t, ok := eqTuple(g); ok && a.kind == vTuple {
+		return compareValues(c, t, a)
+	}
+	if t, ok := eqTuple(a); ok && g.kind == vTuple {
+		return compareValues(c, g, t)
+	}
+	g, a = eqTupleItems(g, a), eqTupleItems(a, g)
 	// both structured
 	if g.kind == vUnion || a.kind == vUnion {
 		if g.kind != a.kind {
 			return No
 		}
 		return matchUnordered(c, g.items, a.items)
+	}
+	if len(g.items) != len(a.items) && (g.kind == vSet || a.kind == vSet || g.kind == vBare && a.kind == vBare && !c.ordered) {
+		// sets: a repeated member counts once
+		g.items, a.items = dedupe(c, g.items), dedupe(c, a.items)
 	}
 	if len(g.items) != len(a.items) {
 		return No
@@ -740,11 +855,70 @@ func compareValues(c *cmpCtx, g, a value) Outcome {
 	if (g.kind == vSet) != (a.kind == vSet) && g.kind != vBare && a.kind != vBare {
 		return No // a set is not a tuple or an interval
 	}
-	unordered := g.kind == vSet || a.kind == vSet || (g.kind == vBare && a.kind == vBare)
+	unordered := g.kind == vSet || a.kind == vSet || (g.kind == vBare && a.kind == vBare && !c.ordered)
 	if unordered && g.kind != vInterval && a.kind != vInterval {
 		return matchUnordered(c, g.items, a.items)
 	}
 	return ordered
+}
+
+// eqTuple turns a list of "name = value" equations (p = 5, q = 2) into the tuple of values.
+func eqTuple(v value) (value, bool) {
+	if v.kind != vBare || len(v.items) < 2 {
+		return value{}, false
+	}
+	t := value{kind: vTuple, open: '(', close: ')'}
+	for _, it := range v.items {
+		if it.kind != vRel || it.rel != "=" || !isNameLike(it.lhs) || it.rhs.kind == vRel {
+			return value{}, false
+		}
+		t.items = append(t.items, *it.rhs)
+	}
+	return t, true
+}
+
+// eqTupleItems rewrites the members of a list that are equation lists as tuples when the other
+// side's members are tuples ("p=5,q=2; p=7,q=2" against "(5,2), (7,2)").
+func eqTupleItems(v, other value) value {
+	if v.kind != vBare && v.kind != vSet || len(other.items) == 0 || other.items[0].kind != vTuple {
+		return v
+	}
+	var items []value
+	changed := false
+	for _, it := range v.items {
+		if t, ok := eqTuple(it); ok {
+			items = append(items, t)
+			changed = true
+		} else {
+			items = append(items, it)
+		}
+	}
+	if !changed {
+		return v
+	}
+	v.items = items
+	return v
+}
+
+// dedupe drops members equal to an earlier member.
+func dedupe(c *cmpCtx, items []value) []value {
+	if len(items) > maxItems {
+		return items
+	}
+	var out []value
+	for _, it := range items {
+		dup := false
+		for _, o := range out {
+			if compareValues(c, o, it) == Yes {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func isChain(v value) bool {
@@ -906,6 +1080,10 @@ func compareRel(c *cmpCtx, g, a value) Outcome {
 	if g.rel == "=" && compareValues(c, *g.lhs, *a.rhs) == Yes && compareValues(c, *g.rhs, *a.lhs) == Yes {
 		return Yes
 	}
+	// "y = 2x + 3" and "f(x) = 2x + 3" name the same function
+	if g.rel == "=" && isFuncName(g.lhs.source) && isFuncName(a.lhs.source) && compareValues(c, *g.rhs, *a.rhs) == Yes {
+		return Yes
+	}
 	if g.rel == "=" && g.lhs.kind == vExpr && g.rhs.kind == vExpr && a.lhs.kind == vExpr && a.rhs.kind == vExpr {
 		f := &Expr{kind: nSub, a: g.lhs.expr, b: g.rhs.expr}
 		h := &Expr{kind: nSub, a: a.lhs.expr, b: a.rhs.expr}
@@ -974,6 +1152,11 @@ func matchUnordered(c *cmpCtx, g, a []value) Outcome {
 	}
 	return No
 }
+
+var reFuncName = regexp.MustCompile(`^\s*(?:y|[a-zA-Z]\s*\(\s*x\s*\))\s*$`)
+
+// isFuncName reports whether an equation's left side is "y" or "f(x)".
+func isFuncName(s string) bool { return reFuncName.MatchString(s) }
 
 // compareScalar compares two expressions with their units and percent signs.
 func compareScalar(c *cmpCtx, g, a value) Outcome {

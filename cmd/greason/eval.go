@@ -62,6 +62,10 @@ items move to the others. The API key comes from GREASON_API_KEY or OPENAI_API_K
 				cfg.TopP = &topP
 			}
 			cfg.Timeout = harness.Duration(timeout)
+			if _, err := harness.NewJudge(cfg.Judge, harness.JudgeConfig{URL: cfg.JudgeURL, Model: cfg.JudgeModel,
+				VerifierURL: cfg.VerifierURL, VerifierModel: cfg.VerifierModel}); err != nil {
+				return asUserError(err) // before any request is sent
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			rec, err := harness.Eval(ctx, cfg, harness.Options{})

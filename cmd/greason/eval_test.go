@@ -201,10 +201,11 @@ func TestScoreCommandErrors(t *testing.T) {
 		return p
 	}
 	cases := map[string]string{
-		write("broken.jsonl", "{\"id\": \"70\", \"response\": \"x\"}\n{broken\n"):          "line 2: broken JSON",
-		write("noresp.jsonl", "{\"id\": \"70\", \"response\": \"x\"}\n{\"id\": \"71\"}\n"): "line 2: no response field",
-		write("noid.json", `[{"response": "x"}]`):                                          "record 1: no id field",
-		write("unknown.jsonl", "{\"id\": \"nope\", \"response\": \"x\"}\n"):                `no item with id "nope"`,
+		write("broken.jsonl", "{\"id\": \"70\", \"response\": \"x\"}\n{broken\n"):                   "line 2: broken JSON",
+		write("noresp.jsonl", "{\"id\": \"70\", \"response\": \"x\"}\n{\"id\": \"71\"}\n"):          "line 2: no response field",
+		write("noid.json", `[{"response": "x"}]`):                                                   "record 1: no id field",
+		write("unknown.jsonl", "{\"id\": \"nope\", \"response\": \"x\"}\n"):                         `no item with id "nope"`,
+		write("unmatched.jsonl", "{\"question\": \"Is this in MMLU-Pro?\", \"response\": \"x\"}\n"): "1 record(s) match no question",
 	}
 	for file, want := range cases {
 		out, err := greason("score", "--bench", "mmlu-pro", "--generations", file).CombinedOutput()

@@ -24,6 +24,8 @@ verify
   verify                judge answers: rules, baselines, General-Verifier, LLM equality judge
 data
   data                  DuckDB pipeline: pull, run (ingest ... export), stats, export, bench
+  sql                   query the pipeline database and run results with SQL (DuckDB built in)
+  tokenize | detokenize token ids and counts of JSONL rows or stdin lines (Qwen3 tokenizer)
 model
   model init | pull     write a random Qwen2/Qwen3 checkpoint, or download one from the HF hub
   serve                 OpenAI-compatible server for a local model (GoMLX)
@@ -36,6 +38,6 @@ train
 func main() {
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "greason:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }

@@ -1,21 +1,25 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/train/hub"
 	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/train/serve"
 )
 
 func init() {
 	modelCmd := &cobra.Command{
 		Use:   "model",
-		Short: "Qwen model files: write a random model (init) or download one from Hugging Face (pull)",
+		Short: "Qwen model files: write a random model (init), download one (pull), print logits (logits)",
 	}
 
 	var cfgFlag, out, dtype string
@@ -25,8 +29,10 @@ func init() {
 		Use:   "init --config CONFIG --out DIR",
 		Short: "Write a randomly initialised Qwen2/Qwen3 model (config.json + safetensors) in HF layout",
 		Long: `Write a randomly initialised model in the Hugging Face layout (config.json, model.safetensors or
-shards + model.safetensors.index.json). CONFIG is a config.json path or a preset: ` + presetNames() + `.
-Weights are drawn on the host from --seed, so the same seed gives the same files on every machine.`,
+shards + model.safetensors.index.json). CONFIG is a config.json path or a preset:
+` + presetHelp() + `
+Weights are drawn on the host from --seed, so the same seed gives the same files on every machine.
+Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 for bfloat16).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfgFlag == "" || out == "" {
@@ -96,15 +102,146 @@ or git blob sha1 of the listing. $HF_TOKEN is sent for gated repositories.`,
 	pullCmd.Flags().StringVar(&endpoint, "endpoint", "", "hub URL (default $HF_ENDPOINT or "+hub.DefaultEndpoint+")")
 	pullCmd.Flags().BoolVar(&weightsOnly, "weights-only", true, "only *.json, *.safetensors and *.txt files")
 
-	modelCmd.AddCommand(initCmd, pullCmd)
+	modelCmd.AddCommand(initCmd, pullCmd, newLogitsCmd())
 	rootCmd.AddCommand(modelCmd)
 }
 
-func presetNames() string {
-	var names []string
-	for k := range qwen.Presets() {
-		names = append(names, k)
+// presetHelp lists the presets with their shapes and sources, one per line.
+func presetHelp() string {
+	var b strings.Builder
+	for _, p := range qwen.PresetList() {
+		c := p.Config
+		fmt.Fprintf(&b, "  %-16s %s, %d layers, hidden %d, heads %d/%d, head_dim %d, ff %d, vocab %d, %.2fB params (%s)\n",
+			p.Name, c.ModelType, c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads,
+			c.HeadDimension(), c.IntermediateSize, c.VocabSize, float64(c.NumParameters())/1e9, p.Source)
 	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// logitsResult is the JSON that `model logits --out` writes: one logits row per position.
+type logitsResult struct {
+	IDs    []int       `json:"ids"`
+	Logits [][]float32 `json:"logits"`
+	Greedy []int       `json:"greedy"`
+}
+
+func newLogitsCmd() *cobra.Command {
+	var dir, idsFlag, text, out, dtype, tokPath string
+	var all bool
+	var top int
+	cmd := &cobra.Command{
+		Use:   "logits --model DIR (--ids 1,2,3 | --text T) [--all] [--out F.json]",
+		Short: "Print the logits and greedy next token of a prompt (to compare with another framework)",
+		Long: `Run the model in DIR (config.json + safetensors) on one prompt, given as token ids (--ids) or as
+text (--text, encoded with --tokenizer, DIR/tokenizer.json or the embedded Qwen3 tokenizer; no
+special tokens are added), and print, for the last position (every position with --all), the
+greedy next token and the --top best logits. --out writes JSON {"ids": [...], "logits": [[...],
+...], "greedy": [...]} with one full logits row (float32, vocab_size values) per position.
+Positions are 0..len(ids)-1, as in transformers' model(input_ids).logits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" {
+				return fmt.Errorf("--model is required")
+			}
+			if (idsFlag == "") == (text == "") {
+				return fmt.Errorf("give exactly one of --ids and --text")
+			}
+			dt, err := qwen.DTypeOf(dtype)
+			if err != nil {
+				return err
+			}
+			var ids []int
+			if idsFlag != "" {
+				for i, f := range strings.Split(idsFlag, ",") {
+					id, err := strconv.Atoi(strings.TrimSpace(f))
+					if err != nil {
+						return fmt.Errorf("--ids: element %d (%q) is not an integer", i, f)
+					}
+					ids = append(ids, id)
+				}
+			} else {
+				tok, _, err := serve.LoadTokenizer(dir, tokPath)
+				if err != nil {
+					return err
+				}
+				ids = tok.Encode(text)
+				if len(ids) == 0 {
+					return fmt.Errorf("--text encodes to no tokens")
+				}
+			}
+			backend, err := qwen.NewBackend()
+			if err != nil {
+				return err
+			}
+			m, err := qwen.Load(dir, backend, dt)
+			if err != nil {
+				return err
+			}
+			for i, id := range ids {
+				if id < 0 || id >= m.Config.VocabSize {
+					return fmt.Errorf("token %d (position %d) is outside the vocabulary [0, %d) of %s", id, i, m.Config.VocabSize, dir)
+				}
+			}
+			logits, err := m.Logits(qwen.LeftPad([][]int{ids}, 0, 0))
+			if err != nil {
+				return err
+			}
+			res := logitsResult{IDs: ids}
+			first := len(ids) - 1
+			if all {
+				first = 0
+			}
+			w := cmd.OutOrStdout()
+			for pos := first; pos < len(ids); pos++ {
+				row := logits[0][pos]
+				best := topK(row, max(top, 1))
+				res.Logits = append(res.Logits, row)
+				res.Greedy = append(res.Greedy, best[0])
+				fmt.Fprintf(w, "position %d (token %d): greedy %d (logit %.6g); top:", pos, ids[pos], best[0], row[best[0]])
+				for _, id := range best[:top] {
+					fmt.Fprintf(w, " %d:%.6g", id, row[id])
+				}
+				fmt.Fprintln(w)
+			}
+			if out != "" {
+				data, err := json.Marshal(res)
+				if err != nil {
+					return err
+				}
+				if err := atomicfile.WriteFile(out, append(data, '\n')); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "wrote %s (%d rows of %d logits)\n", out, len(res.Logits), m.Config.VocabSize)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "model", "", "model directory (config.json + safetensors)")
+	cmd.Flags().StringVar(&idsFlag, "ids", "", "comma-separated token ids")
+	cmd.Flags().StringVar(&text, "text", "", "prompt text (encoded without adding special tokens)")
+	cmd.Flags().StringVar(&tokPath, "tokenizer", "", "tokenizer.json for --text (default DIR/tokenizer.json, else the embedded Qwen3 tokenizer)")
+	cmd.Flags().BoolVar(&all, "all", false, "every position, not only the last")
+	cmd.Flags().StringVar(&out, "out", "", "write the logits as JSON to this file")
+	cmd.Flags().StringVar(&dtype, "dtype", "float32", "compute dtype: float32 or bfloat16")
+	cmd.Flags().IntVar(&top, "top", 5, "how many of the best logits to print per position")
+	return cmd
+}
+
+// topK returns the indices of the k largest values, best first (ties: lower index first).
+func topK(v []float32, k int) []int {
+	k = min(k, len(v))
+	idx := make([]int, 0, k+1)
+	for i, x := range v {
+		if len(idx) == k && x <= v[idx[k-1]] {
+			continue
+		}
+		j := sort.Search(len(idx), func(j int) bool { return v[idx[j]] < x })
+		idx = append(idx, 0)
+		copy(idx[j+1:], idx[j:])
+		idx[j] = i
+		if len(idx) > k {
+			idx = idx[:k]
+		}
+	}
+	return idx
 }

@@ -1,7 +1,15 @@
 package main
 
 import (
+	"compress/gzip"
 	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,5 +61,103 @@ func TestModelInitWritesLoadableModel(t *testing.T) {
 	}
 	if _, err := runCLI(t, "model", "pull", "bad"); err == nil || !strings.Contains(err.Error(), "ORG/NAME") {
 		t.Fatalf("bad repo: %v", err)
+	}
+}
+
+// `model logits` on a committed PyTorch golden checkpoint (Qwen3, attention_bias with o_proj
+// bias, untied, bfloat16, sharded; see tools/torchgold) gives the golden's logits and greedy tokens.
+func TestModelLogitsMatchesTorchGolden(t *testing.T) {
+	dir := filepath.Join("..", "..", "train", "qwen", "testdata", "golden", "qwen3-stress")
+	f, err := os.Open(filepath.Join(dir, "golden.json.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden struct {
+		Prompts []struct {
+			IDs    []int       `json:"ids"`
+			Logits [][]float64 `json:"logits"`
+			Greedy []int       `json:"greedy"`
+		} `json:"prompts"`
+	}
+	if err := json.NewDecoder(zr).Decode(&golden); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	p := golden.Prompts[2]
+	var ids []string
+	for _, id := range p.IDs {
+		ids = append(ids, strconv.Itoa(id))
+	}
+	outFile := filepath.Join(t.TempDir(), "logits.json")
+	out, err := runCLI(t, "model", "logits", "--model", dir, "--ids", strings.Join(ids, ","), "--all", "--out", outFile)
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var got struct {
+		IDs    []int       `json:"ids"`
+		Logits [][]float64 `json:"logits"`
+		Greedy []int       `json:"greedy"`
+	}
+	data, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.IDs, p.IDs) || len(got.Logits) != len(p.IDs) || len(got.Greedy) != len(p.IDs) {
+		t.Fatalf("shape: ids %v, %d rows, %d greedy", got.IDs, len(got.Logits), len(got.Greedy))
+	}
+	maxDiff := 0.0
+	for pos := range p.Logits {
+		if len(got.Logits[pos]) != len(p.Logits[pos]) {
+			t.Fatalf("position %d: %d logits, golden %d", pos, len(got.Logits[pos]), len(p.Logits[pos]))
+		}
+		best := 0
+		for v, w := range p.Logits[pos] {
+			maxDiff = math.Max(maxDiff, math.Abs(got.Logits[pos][v]-w))
+			if w > p.Logits[pos][best] {
+				best = v
+			}
+		}
+		if got.Greedy[pos] != best {
+			t.Errorf("position %d: greedy %d, torch argmax %d", pos, got.Greedy[pos], best)
+		}
+	}
+	if got.Greedy[len(p.IDs)-1] != p.Greedy[0] {
+		t.Errorf("next token %d, torch greedy %d", got.Greedy[len(p.IDs)-1], p.Greedy[0])
+	}
+	t.Logf("model logits vs torch: max abs diff %.2e over %d positions", maxDiff, len(p.IDs))
+	if maxDiff > 1e-4 {
+		t.Fatalf("max abs logit diff %.3g > 1e-4", maxDiff)
+	}
+	if !strings.Contains(out, fmt.Sprintf("greedy %d", p.Greedy[0])) {
+		t.Errorf("printed summary lacks the greedy token:\n%s", out)
+	}
+
+	// Without --all: only the last position.
+	out, err = runCLI(t, "model", "logits", "--model", dir, "--ids", strings.Join(ids, ","), "--out", outFile)
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	data, _ = os.ReadFile(outFile)
+	if err := json.Unmarshal(data, &got); err != nil || len(got.Logits) != 1 || got.Greedy[0] != p.Greedy[0] {
+		t.Fatalf("last position only: %v %d rows %v", err, len(got.Logits), got.Greedy)
+	}
+	// Bad input.
+	for _, args := range [][]string{
+		{"--ids", "1,2,999"}, // outside the 320-token vocabulary
+		{"--ids", "1,x"},     // not a number
+		{"--text", "hi"},     // the Qwen tokenizer's ids exceed this model's vocabulary
+		{"--ids", "1", "--text", "hi"},
+		{},
+	} {
+		if _, err := runCLI(t, append([]string{"model", "logits", "--model", dir}, args...)...); err == nil {
+			t.Errorf("%v: expected an error", args)
+		}
 	}
 }

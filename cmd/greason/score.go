@@ -14,21 +14,27 @@ import (
 
 func init() {
 	var (
-		bench, gens, protocol, out, judge string
-		jc                                harness.JudgeConfig
-		seed                              uint64
-		workers                           int
+		bench, gens, protocol, out, judge, predField string
+		jc                                           harness.JudgeConfig
+		seed                                         uint64
+		workers                                      int
 	)
 	cmd := &cobra.Command{
 		Use:   "score --bench NAME --generations FILE [--protocol P] --out OUT.jsonl",
 		Short: "Re-score a saved run or a foreign generations file, no model needed",
-		Long: `Reads FILE (JSONL or a JSON array) whose records hold an id (id, question_id, uuid,
-unique_id or idx) and a response (response, generated_text, model_outputs, output, completion
-or solution), scores each against the benchmark under the chosen protocol, writes one row per
-record to OUT (id, extracted, pred, gold, correct, ...) and prints the metrics as JSON.
+		Long: `Reads FILE (JSONL or a JSON array; .gz, or a .zip holding one file) whose records hold an
+id (id, question_id, uuid, unique_id or idx) and a response (response, generated_text,
+model_outputs, output, completion or solution), scores each against the benchmark under the
+chosen protocol, writes one row per record to OUT (id, extracted, pred, gold, correct, ...) and
+prints the metrics as JSON. Records without an id are matched to the benchmark's items by their
+question text (question, Question or problem; whitespace-normalised); a record that matches no
+item is an error.
 
 Protocols: paper (General-Reasoner's, the default); mmlu-pro-repo (MMLU-Pro repository's
-evaluate_from_local.py extraction, for its published per-model output files); theoremqa-repo.`,
+evaluate_from_local.py extraction, for its published per-model output files); theoremqa-repo
+(the TheoremQA repository's run.py extraction and compute_accuracy.py grading). With
+--pred-field, the answer that the file's own pipeline extracted is graded as it is (for the
+TheoremQA repository's outputs: --pred-field pred).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := benchmarks.Get(bench)
 			if err != nil {
@@ -38,18 +44,14 @@ evaluate_from_local.py extraction, for its published per-model output files); th
 			if err != nil {
 				return err
 			}
-			resps, err := harness.ReadGenerations(gens)
-			if err != nil {
-				return err
-			}
 			j, err := harness.NewJudge(judge, jc)
 			if err != nil {
-				return err
+				return asUserError(err)
 			}
-			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed}
-			res, err := harness.ScoreAll(context.Background(), b, items, resps, sc, workers)
+			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed, Extracted: predField != ""}
+			res, err := harness.ScoreFile(context.Background(), b, items, gens, harness.ReadOptions{TextField: predField}, sc, workers)
 			if err != nil {
-				return fmt.Errorf("%s: %w", gens, err)
+				return err
 			}
 			p := protocol
 			if p == "" {
@@ -75,6 +77,7 @@ evaluate_from_local.py extraction, for its published per-model output files); th
 	f.StringVar(&gens, "generations", "", "generations file (JSONL or JSON array)")
 	f.StringVar(&protocol, "protocol", "", "scoring protocol (default: paper)")
 	f.StringVar(&out, "out", "", "write per-item rows here (JSONL)")
+	f.StringVar(&predField, "pred-field", "", "grade the answer already extracted into this field (e.g. pred) instead of extracting it from the response")
 	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(harness.JudgeNames()))
 	f.StringVar(&jc.URL, "judge-url", "", "judge model base URL (llm-judge, cascade)")
 	f.StringVar(&jc.Model, "judge-model", "gpt-4o", "judge model name")

@@ -23,10 +23,16 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "serve --model DIR",
 		Short: "Serve a Qwen model over an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions)",
-		Long: `Serve a Qwen2/Qwen3 model directory (config.json + safetensors) over an OpenAI-compatible HTTP API.
-Chat templates are applied server-side; concurrent requests are decoded together in one batch.
+		Long: `Serve a Qwen2/Qwen3 model directory (config.json + safetensors) over an OpenAI-compatible HTTP API:
+GET /health, GET /v1/models[/ID], POST /v1/completions and /v1/chat/completions (chat template
+applied server-side) with stream (server-sent events, stream_options.include_usage), n, seed,
+stop, stop_token_ids, temperature, top_p, top_k, max_tokens, logprobs (completions: an integer;
+chat: logprobs + top_logprobs). Fields the server does not implement are 400 errors naming
+the field (tools, response_format, penalties, ...). Concurrent requests are decoded together in
+one batch; a client that disconnects stops its generation. See docs/model.md.
 The tokenizer is --tokenizer, else DIR/tokenizer.json, else the embedded Qwen3 tokenizer.
-The backend comes from $GOMLX_BACKEND (go:ops_sequential on CPU, xla:/abs/path/plugin.so on GPU).`,
+The backend comes from $GOMLX_BACKEND (go:ops_sequential on CPU, xla:/abs/path/plugin.so on GPU).
+--addr 127.0.0.1:0 picks a free port; the address is printed on stderr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
@@ -76,6 +82,8 @@ The backend comes from $GOMLX_BACKEND (go:ops_sequential on CPU, xla:/abs/path/p
 	f.StringVar(&tokPath, "tokenizer", "", "tokenizer.json path (default DIR/tokenizer.json, else the embedded Qwen3 tokenizer)")
 	f.IntVar(&opts.MaxBatch, "max-batch", 16, "most samples decoded together")
 	f.DurationVar(&opts.BatchWindow, "batch-window", 10*time.Millisecond, "how long a request waits for others to batch with")
-	f.IntVar(&opts.DefaultMaxTokens, "max-tokens", 256, "max_tokens when a request gives none")
+	f.IntVar(&opts.DefaultMaxTokens, "max-tokens", 256, "max_tokens when a request gives none (capped by the context length)")
+	f.IntVar(&opts.MaxN, "max-n", 16, "largest n a request may ask for")
+	f.IntVar(&opts.MaxLogprobs, "max-logprobs", 20, "largest logprobs (completions) / top_logprobs (chat)")
 	rootCmd.AddCommand(cmd)
 }

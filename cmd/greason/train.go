@@ -72,6 +72,6 @@ func init() {
 	}
 	grpoCmd.Flags().StringVar(&grpoCfg, "config", "", "JSON job (see configs/micro-grpo.json)")
 	_ = grpoCmd.MarkFlagRequired("config")
-	trainCmd.AddCommand(microCmd, sftCmd, grpoCmd)
+	trainCmd.AddCommand(microCmd, sftCmd, grpoCmd, newPlanCmd())
 	rootCmd.AddCommand(trainCmd)
 }

@@ -57,10 +57,11 @@ func init() {
 }
 
 func pickJudge() (verify.Judge, error) {
-	return harness.NewJudge(verifyFlags.judge, harness.JudgeConfig{
+	j, err := harness.NewJudge(verifyFlags.judge, harness.JudgeConfig{
 		URL: verifyFlags.judgeURL, Model: verifyFlags.judgeModel,
 		VerifierURL: verifyFlags.verifierURL, VerifierModel: verifyFlags.verifierModel,
 	})
+	return j, asUserError(err)
 }
 
 func runVerify(cmd *cobra.Command, _ []string) error {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/greason/greason/internal/atomicfile"
@@ -48,6 +50,50 @@ type GRPOConfig struct {
 	Bucket         int         `json:"bucket"`           // pad sequence lengths to a multiple (few compiled shapes)
 	PadToken       int         `json:"pad_token"`
 	StopTokens     []int       `json:"stop_tokens"`
+	// LossAgg is how token losses are averaged for an update: "token-mean" (default, "" too): the
+	// mean over all response tokens of the mini-batch; "micro-token-mean": the mean over the
+	// mini-batch's micro-batches (MicroBatch responses each) of each micro-batch's token-mean,
+	// which is what verl's dp_actor computes with gradient accumulation (loss / accumulation
+	// steps) and so what the paper's runs used (micro-batches of 8 responses per GPU).
+	LossAgg string `json:"loss_agg,omitempty"`
+	// MicroBatch splits each mini-batch into micro-batches of this many responses for the
+	// log-prob and gradient computations (gradient accumulation; one optimizer update per
+	// mini-batch): memory then scales with the micro-batch. 0: the whole mini-batch at once.
+	MicroBatch int `json:"micro_batch,omitempty"`
+	// SortByLength orders each mini-batch's responses by sequence length before cutting it into
+	// micro-batches, so each micro-batch is padded to its own (bucketed) length: length
+	// bucketing. Needs MicroBatch.
+	SortByLength bool `json:"sort_by_length,omitempty"`
+	// RolloutBatch generates the rollouts of this many prompts at a time (all N samples of each;
+	// the KV cache and the prefill scale with it). 0: every prompt of the step at once.
+	RolloutBatch int `json:"rollout_batch,omitempty"`
+	// Memory selects the memory-lean training paths (chunked LM head, recomputation, bfloat16).
+	Memory MemoryConfig `json:"memory,omitzero"`
+}
+
+// Loss aggregation modes (GRPOConfig.LossAgg).
+const (
+	AggTokenMean      = "token-mean"
+	AggMicroTokenMean = "micro-token-mean"
+)
+
+// Validate checks the fields that have no usable default.
+func (c GRPOConfig) Validate() error {
+	if c.N < 1 || c.PromptsPerStep < 1 || c.MiniBatches < 1 || (c.PromptsPerStep*c.N)%c.MiniBatches != 0 {
+		return fmt.Errorf("grpo: need n ≥ 1, prompts_per_step ≥ 1 and prompts_per_step·n divisible by mini_batches")
+	}
+	switch c.LossAgg {
+	case "", AggTokenMean, AggMicroTokenMean:
+	default:
+		return fmt.Errorf("grpo: loss_agg %q is not one of %q, %q", c.LossAgg, AggTokenMean, AggMicroTokenMean)
+	}
+	if c.MicroBatch < 0 || c.RolloutBatch < 0 {
+		return fmt.Errorf("grpo: micro_batch and rollout_batch must be ≥ 0, got %d and %d", c.MicroBatch, c.RolloutBatch)
+	}
+	if c.SortByLength && c.MicroBatch == 0 {
+		return fmt.Errorf("grpo: sort_by_length needs micro_batch > 0")
+	}
+	return c.Memory.Validate()
 }
 
 // DefaultGRPO is protocol.md §3 at micro scale (batch sizes and steps are the caller's).
@@ -58,22 +104,25 @@ func DefaultGRPO() GRPOConfig {
 
 // StepRecord is one line of the metrics JSONL (kind "train" or "eval").
 type StepRecord struct {
-	Kind         string             `json:"kind"`
-	Run          string             `json:"run,omitempty"`
-	Step         int                `json:"step"`
-	RewardMean   float64            `json:"reward_mean"`
-	RewardStd    float64            `json:"reward_std"`
-	Accuracy     float64            `json:"accuracy"` // train: fraction of rollouts judged correct; eval: held-out accuracy
-	KL           float64            `json:"kl"`
-	Entropy      float64            `json:"entropy"`
-	ClipFrac     float64            `json:"clip_frac"`
-	PGLoss       float64            `json:"pg_loss"`
-	GradNorm     float64            `json:"grad_norm"`
-	ResponseLen  float64            `json:"response_len"`
-	TokensPerSec float64            `json:"tokens_per_s"` // (prompt+response tokens of the step's rollouts) / step wall time
-	StepSeconds  float64            `json:"step_s"`
-	GenSeconds   float64            `json:"gen_s"` // of which rollout generation
-	ByDomain     map[string]float64 `json:"by_domain,omitempty"`
+	Kind         string  `json:"kind"`
+	Run          string  `json:"run,omitempty"`
+	Step         int     `json:"step"`
+	RewardMean   float64 `json:"reward_mean"`
+	RewardStd    float64 `json:"reward_std"`
+	Accuracy     float64 `json:"accuracy"` // train: fraction of rollouts judged correct; eval: held-out accuracy
+	KL           float64 `json:"kl"`
+	Entropy      float64 `json:"entropy"`
+	ClipFrac     float64 `json:"clip_frac"`
+	PGLoss       float64 `json:"pg_loss"`
+	GradNorm     float64 `json:"grad_norm"`
+	ResponseLen  float64 `json:"response_len"`
+	TokensPerSec float64 `json:"tokens_per_s"` // (prompt+response tokens of the step's rollouts) / step wall time
+	StepSeconds  float64 `json:"step_s"`
+	GenSeconds   float64 `json:"gen_s"` // of which rollout generation
+	// SkippedUpdates counts the step's optimizer updates skipped because their gradient norm was
+	// not finite (as verl does); the loss statistics and grad_norm average the other updates.
+	SkippedUpdates int                `json:"skipped_updates,omitempty"`
+	ByDomain       map[string]float64 `json:"by_domain,omitempty"`
 }
 
 // EvalFunc measures held-out accuracy (overall and per domain) of the current policy.
@@ -89,11 +138,15 @@ type loopState struct {
 // rollout sampling depend only on (seed, step), so a resumed run equals an uninterrupted one.
 func GRPO(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok Tokenizer, prompts []Prompt,
 	reward RewardFunc, eval EvalFunc, log io.Writer, runName string, progress func(StepRecord)) error {
-	if cfg.N < 1 || cfg.PromptsPerStep < 1 || cfg.MiniBatches < 1 || (cfg.PromptsPerStep*cfg.N)%cfg.MiniBatches != 0 {
-		return fmt.Errorf("grpo: need n ≥ 1, prompts_per_step ≥ 1 and prompts_per_step·n divisible by mini_batches")
+	if err := cfg.Validate(); err != nil {
+		return err
 	}
 	if len(prompts) == 0 {
 		return fmt.Errorf("grpo: no prompts")
+	}
+	p.Temperature, p.Memory = cfg.Temperature, cfg.Memory
+	if ref != nil {
+		ref.Temperature, ref.Memory = cfg.Temperature, cfg.Memory
 	}
 	enc := json.NewEncoder(log)
 	st := loopState{}
@@ -174,10 +227,25 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 			Temperature: cfg.Temperature, Seed: cfg.Seed*1_000_003 + uint64(step)*1009 + uint64(i),
 			MaxNewTokens: cfg.MaxNewTokens, StopTokens: cfg.StopTokens}}
 	}
-	samples, err := p.Model.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: cfg.PadToken})
-	if err != nil {
-		return StepRecord{}, err
+	gopts := qwen.GenerateOptions{PadToken: cfg.PadToken, WeightsAsInputs: cfg.Memory.RolloutWeightsAsInputs}
+	var samples [][]qwen.Sample
+	for lo := 0; lo < len(reqs); {
+		hi := len(reqs)
+		if cfg.RolloutBatch > 0 {
+			hi = min(lo+cfg.RolloutBatch, len(reqs))
+		}
+		part, err := p.Model.Generate(ctx, reqs[lo:hi], gopts)
+		if err != nil {
+			return StepRecord{}, err
+		}
+		samples = append(samples, part...)
+		lo = hi
 	}
+	// Drop the generation graphs now: on the Go backend they hold the weights as constants (a
+	// copy of the model) that the updates below do not need. They were rebuilt every step anyway
+	// (WeightsChanged after the updates), so this changes no result.
+	p.WeightsChanged()
+	phase("generate")
 	tGen := time.Since(t0).Seconds()
 	var promptToks, respToks [][]int
 	var batchPrompts []Prompt
@@ -205,6 +273,14 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	if err != nil {
 		return StepRecord{}, err
 	}
+	if len(rewards) != len(texts) || len(ok) != len(texts) {
+		return StepRecord{}, fmt.Errorf("reward function returned %d rewards and %d verdicts for %d responses", len(rewards), len(ok), len(texts))
+	}
+	for i, r := range rewards {
+		if !isFinite(r) {
+			return StepRecord{}, fmt.Errorf("reward %d (response %q to question %q) is %g: rewards must be finite", i, texts[i], batchPrompts[i].Question, r)
+		}
+	}
 	correct := 0
 	for _, c := range ok {
 		if c {
@@ -214,52 +290,157 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	adv := GroupAdvantages(rewards, cfg.N, cfg.AdvEps)
 	total := len(rewards)
 	mb := total / cfg.MiniBatches
-	// Old and reference log-probs for every mini-batch before any update.
-	type mini struct {
-		s        Seqs
-		adv      []float32
-		old, ref [][]float32
-	}
-	var minis []mini
+	// Old and reference log-probs for every (micro-)batch before any update.
+	var minis [][]micro
 	for b := 0; b < cfg.MiniBatches; b++ {
-		lo, hi := b*mb, (b+1)*mb
-		s := MakeSeqs(promptToks[lo:hi], respToks[lo:hi], cfg.Bucket, cfg.PadToken)
-		old, err := p.LogProbs(s)
-		if err != nil {
-			return StepRecord{}, err
-		}
-		var rl [][]float32
-		if ref != nil && cfg.Loss.KLCoef != 0 {
-			if rl, err = ref.LogProbs(s); err != nil {
+		var ms []micro
+		for _, rows := range microRows(b*mb, (b+1)*mb, cfg, promptToks, respToks) {
+			m, err := prepareMicro(cfg, p, ref, rows, promptToks, respToks, adv)
+			if err != nil {
 				return StepRecord{}, err
 			}
+			ms = append(ms, m)
 		}
-		a := make([]float32, hi-lo)
-		for i := range a {
-			a[i] = float32(adv[lo+i])
-		}
-		minis = append(minis, mini{s, a, old, rl})
+		minis = append(minis, ms)
 	}
-	var agg GRPOStats
-	for _, m := range minis {
-		st, err := p.GRPOUpdate(m.s, m.adv, m.old, m.ref, cfg.Optim.LR)
+	phase("old_ref_logprobs")
+	var stats []GRPOStats
+	skipped := 0
+	for _, ms := range minis {
+		var st GRPOStats
+		var err error
+		if len(ms) == 1 && cfg.MicroBatch == 0 {
+			st, err = p.GRPOUpdate(ms[0].s, ms[0].adv, ms[0].old, ms[0].ref, cfg.Optim.LR)
+		} else {
+			st, err = accumulatedUpdate(cfg, p, ms)
+		}
 		if err != nil {
 			return StepRecord{}, err
 		}
-		agg.Loss += st.Loss / float64(len(minis))
-		agg.PG += st.PG / float64(len(minis))
-		agg.KL += st.KL / float64(len(minis))
-		agg.Entropy += st.Entropy / float64(len(minis))
-		agg.ClipFrac += st.ClipFrac / float64(len(minis))
-		agg.GradNorm += st.GradNorm / float64(len(minis))
+		if st.Skipped() {
+			skipped++
+			continue
+		}
+		stats = append(stats, st)
 	}
+	var agg GRPOStats
+	for _, st := range stats {
+		n := float64(len(stats))
+		agg.Loss += st.Loss / n
+		agg.PG += st.PG / n
+		agg.KL += st.KL / n
+		agg.Entropy += st.Entropy / n
+		agg.ClipFrac += st.ClipFrac / n
+		agg.GradNorm += st.GradNorm / n
+	}
+	phase("update")
 	p.WeightsChanged()
 	mean, std := meanStd(rewards, 0)
 	dt := time.Since(t0).Seconds()
 	return StepRecord{Kind: "train", Step: step + 1, RewardMean: mean, RewardStd: std,
 		Accuracy: float64(correct) / float64(total), KL: agg.KL, Entropy: agg.Entropy, ClipFrac: agg.ClipFrac,
 		PGLoss: agg.PG, GradNorm: agg.GradNorm, ResponseLen: float64(nresp) / float64(total),
-		TokensPerSec: float64(ntok) / dt, StepSeconds: dt, GenSeconds: tGen}, nil
+		TokensPerSec: float64(ntok) / dt, StepSeconds: dt, GenSeconds: tGen, SkippedUpdates: skipped}, nil
+}
+
+// phaseHook, when set (by MeasureStep), is called at the end of each phase of a GRPO step.
+var phaseHook func(name string)
+
+func phase(name string) {
+	if phaseHook != nil {
+		phaseHook(name)
+	}
+}
+
+// micro is one micro-batch of a mini-batch with its old and reference log-probs.
+type micro struct {
+	s        Seqs
+	adv      []float32
+	old, ref [][]float32
+}
+
+// microRows splits the responses [lo, hi) of a mini-batch into micro-batches of
+// cfg.MicroBatch (all of them when 0), in order, or sorted by sequence length with
+// cfg.SortByLength (a stable sort: ties keep their order).
+func microRows(lo, hi int, cfg GRPOConfig, promptToks, respToks [][]int) [][]int {
+	rows := make([]int, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		rows = append(rows, i)
+	}
+	if cfg.SortByLength {
+		sort.SliceStable(rows, func(a, b int) bool {
+			return len(promptToks[rows[a]])+len(respToks[rows[a]]) < len(promptToks[rows[b]])+len(respToks[rows[b]])
+		})
+	}
+	size := cfg.MicroBatch
+	if size <= 0 || size > len(rows) {
+		size = len(rows)
+	}
+	var out [][]int
+	for i := 0; i < len(rows); i += size {
+		out = append(out, rows[i:min(i+size, len(rows))])
+	}
+	return out
+}
+
+// prepareMicro builds the padded sequences of rows and their old and reference log-probs.
+func prepareMicro(cfg GRPOConfig, p *Policy, ref *Reference, rows []int, promptToks, respToks [][]int, adv []float64) (micro, error) {
+	pr, rs := make([][]int, len(rows)), make([][]int, len(rows))
+	a := make([]float32, len(rows))
+	for i, r := range rows {
+		pr[i], rs[i], a[i] = promptToks[r], respToks[r], float32(adv[r])
+	}
+	s := MakeSeqs(pr, rs, cfg.Bucket, cfg.PadToken)
+	old, err := p.LogProbs(s)
+	if err != nil {
+		return micro{}, err
+	}
+	var rl [][]float32
+	if ref != nil && cfg.Loss.KLCoef != 0 {
+		if rl, err = ref.LogProbs(s); err != nil {
+			return micro{}, err
+		}
+	}
+	return micro{s, a, old, rl}, nil
+}
+
+// accumulatedUpdate is one optimizer update over the micro-batches of a mini-batch: their
+// gradients are accumulated with the weights of cfg.LossAgg, then clipped and applied once.
+func accumulatedUpdate(cfg GRPOConfig, p *Policy, ms []micro) (GRPOStats, error) {
+	tokens := 0.0
+	counts := make([]float64, len(ms))
+	for i, m := range ms {
+		for _, row := range m.s.LossMask {
+			for _, v := range row {
+				counts[i] += float64(v)
+			}
+		}
+		tokens += counts[i]
+	}
+	var st GRPOStats
+	for i, m := range ms {
+		// token-mean: Σ over the mini-batch / its tokens; micro-token-mean: mean over
+		// micro-batches of Σ over the micro-batch / its tokens. (max with 1e-8 as TokenMean.)
+		w := 1 / math.Max(tokens, 1e-8)
+		if cfg.LossAgg == AggMicroTokenMean {
+			w = 1 / (math.Max(counts[i], 1e-8) * float64(len(ms)))
+		}
+		sums, err := p.GRPOAccumulate(m.s, m.adv, m.old, m.ref, w)
+		if err != nil {
+			return GRPOStats{}, err
+		}
+		st.PG += sums.PG * w
+		st.KL += sums.KL * w
+		st.Entropy += sums.Entropy * w
+		st.ClipFrac += sums.ClipFrac * w
+	}
+	st.Loss = st.PG - cfg.Loss.EntropyCoef*st.Entropy + cfg.Loss.KLCoef*st.KL
+	norm, err := p.ApplyAccumulated(cfg.Optim.LR)
+	if err != nil {
+		return GRPOStats{}, err
+	}
+	st.GradNorm = norm
+	return st, nil
 }
 
 // SFTExample is one supervised pair (token ids).

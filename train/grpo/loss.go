@@ -129,3 +129,28 @@ func PolicyLoss(c LossConfig, logp, oldLogp, refLogp, entropy, adv, mask *Node) 
 	}
 	return t
 }
+
+// lossSums are the token sums of the GRPO actor loss terms over a micro-batch (see
+// Policy.GRPOAccumulate): Objective = PG − entropy_coef·Entropy + kl_coef·KL.
+type lossSums struct {
+	Objective, PG, KL, Entropy, ClipFrac, Count *Node
+}
+
+// policyLossSums is PolicyLoss with sums over the masked tokens instead of token-means, so that
+// micro-batches can be combined with any normalisation.
+func policyLossSums(c LossConfig, logp, oldLogp, refLogp, entropy, adv, mask *Node) lossSums {
+	if adv.Rank() == 1 {
+		adv = BroadcastToShape(InsertAxes(adv, -1), logp.Shape())
+	}
+	sum := func(x *Node) *Node { return ReduceAllSum(Mul(x, mask)) }
+	pg, clipped := PGLosses(c, logp, oldLogp, adv)
+	s := lossSums{PG: sum(pg), Entropy: sum(entropy), ClipFrac: sum(clipped), Count: ReduceAllSum(mask)}
+	s.Objective = Sub(s.PG, MulScalar(s.Entropy, c.EntropyCoef))
+	if c.KLCoef != 0 {
+		s.KL = sum(LowVarKL(logp, refLogp, c.KLClamp))
+		s.Objective = Add(s.Objective, MulScalar(s.KL, c.KLCoef))
+	} else {
+		s.KL = ScalarZero(logp.Graph(), dtypes.Float32)
+	}
+	return s
+}

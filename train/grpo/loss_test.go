@@ -198,7 +198,7 @@ func TestAdamW(t *testing.T) {
 		g := lrN.Graph()
 		scope.Store().SetTraining(g, true)
 		wn := w.NodeValue(g)
-		adamWUpdate(scope.Store(), c, []*model.Variable{w}, []*Node{wn}, lrN)
+		adamWUpdate(scope.Store(), c, []*model.Variable{w}, []*Node{wn}, lrN, Const(g, true), false)
 		return ReduceAllSum(wn)
 	})
 	host := []float64{0.5, -1, 2}

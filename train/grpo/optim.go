@@ -53,32 +53,55 @@ func ClipByGlobalNorm(grads []*Node, maxNorm float64) ([]*Node, *Node) {
 
 // optimizer state variable paths in the store.
 const (
-	optStepVar = "/optimizer/step"
-	optMPrefix = "/optimizer/m"
-	optVPrefix = "/optimizer/v"
+	optStepVar    = "/optimizer/step"
+	optMPrefix    = "/optimizer/m"
+	optVPrefix    = "/optimizer/v"
+	optGradPrefix = "/optimizer/grad" // gradient accumulators of micro-batched updates
 )
 
 // adamWUpdate applies one AdamW update to params given their gradients; lr is a scalar node so
 // the learning rate can change without recompiling. The step count and the moments live in the
 // store under /optimizer (so checkpoints include them).
-func adamWUpdate(store *model.Store, c OptimConfig, params []*model.Variable, grads []*Node, lr *Node) {
+//
+// finite (a scalar bool) guards the update, as verl skips optimizer.step() when the gradient
+// norm is not finite: when false, the weights, the moments and the step count keep their values
+// (the gradient is replaced by 0, the moment coefficients by (1, 0) and the learning rate by 0)
+// instead of being corrupted by NaN; when true every operation and value is the unguarded
+// update's.
+//
+// serial chains the weights' updates with scheduling barriers (same values), so that a backend
+// that schedules by dependencies (the Go backend) holds one weight's update temporaries at a time
+// instead of every weight's.
+func adamWUpdate(store *model.Store, c OptimConfig, params []*model.Variable, grads []*Node, lr, finite *Node, serial bool) {
 	g := lr.Graph()
+	sel := func(dt dtypes.DType, ok, skip float64) *Node {
+		return Where(finite, Scalar(g, dt, ok), Scalar(g, dt, skip))
+	}
 	stepVar := store.GetVariable(optStepVar)
 	step := AddScalar(stepVar.NodeValue(g), 1)
-	stepVar.SetNodeValue(step)
+	stepVar.SetNodeValue(Add(stepVar.NodeValue(g), sel(dtypes.Float32, 1, 0)))
 	bc1 := OneMinus(Pow(Scalar(g, dtypes.Float32, c.Beta1), step))
 	bc2 := OneMinus(Pow(Scalar(g, dtypes.Float32, c.Beta2), step))
+	lr = Where(finite, lr, ScalarZero(g, lr.DType()))
+	var prev []*Node
 	for i, p := range params {
 		mv := store.GetVariable(optMPrefix + p.Path())
 		vv := store.GetVariable(optVPrefix + p.Path())
-		gr := grads[i]
-		m := Add(MulScalar(mv.NodeValue(g), c.Beta1), MulScalar(gr, 1-c.Beta1))
-		v := Add(MulScalar(vv.NodeValue(g), c.Beta2), MulScalar(Square(gr), 1-c.Beta2))
+		dt := grads[i].DType()
+		gi := grads[i]
+		if serial && prev != nil {
+			gi = SchedulingBarrier(gi, prev...)
+		}
+		gr := Where(finite, gi, ScalarZero(g, dt))
+		m := Add(Mul(mv.NodeValue(g), sel(dt, c.Beta1, 1)), Mul(gr, sel(dt, 1-c.Beta1, 0)))
+		v := Add(Mul(vv.NodeValue(g), sel(dt, c.Beta2, 1)), Mul(Square(gr), sel(dt, 1-c.Beta2, 0)))
 		mv.SetNodeValue(m)
 		vv.SetNodeValue(v)
 		w := p.NodeValue(g)
 		w = Sub(w, Mul(lr, MulScalar(w, c.WeightDecay)))
 		upd := Div(Div(m, bc1), AddScalar(Sqrt(Div(v, bc2)), c.Eps))
-		p.SetNodeValue(Sub(w, Mul(lr, upd)))
+		wNew := Sub(w, Mul(lr, upd))
+		p.SetNodeValue(wNew)
+		prev = []*Node{wNew, m, v}
 	}
 }

@@ -2,9 +2,10 @@ package grpo
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strings"
 
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -15,12 +16,19 @@ import (
 // Policy is a trainable Qwen model: its weights, AdamW state (in the same store, under
 // /optimizer) and compiled training executors.
 type Policy struct {
-	Model  *qwen.Model
-	Optim  OptimConfig
-	Loss   LossConfig
+	Model *qwen.Model
+	Optim OptimConfig
+	Loss  LossConfig
+	// Temperature divides the logits before log-probabilities and entropies are taken, as verl
+	// does with the rollout temperature (GRPO sets it from GRPOConfig.Temperature); 0 or 1: no
+	// division.
+	Temperature float64
+	// Memory selects the memory-lean paths (GRPO sets it from GRPOConfig.Memory).
+	Memory MemoryConfig
 	params []*model.Variable
 
-	grpoExec, sftExec, lpExec *model.Exec
+	built                                         string // the options the executors were built with
+	grpoExec, sftExec, lpExec, accExec, applyExec *model.Exec
 }
 
 // NewPolicy wraps m for training and creates zeroed optimizer state for every weight.
@@ -46,6 +54,24 @@ func NewPolicy(m *qwen.Model, o OptimConfig, l LossConfig) (*Policy, error) {
 		}
 	}
 	return p, nil
+}
+
+// prepare validates the options and drops executors built with other ones.
+func (p *Policy) prepare() error {
+	if err := p.Memory.Validate(); err != nil {
+		return err
+	}
+	key := fmt.Sprint(p.Temperature, p.Memory)
+	if key != p.built {
+		for _, e := range []*model.Exec{p.grpoExec, p.sftExec, p.lpExec, p.accExec, p.applyExec} {
+			if e != nil {
+				e.Finalize()
+			}
+		}
+		p.grpoExec, p.sftExec, p.lpExec, p.accExec, p.applyExec = nil, nil, nil, nil, nil
+		p.built = key
+	}
+	return nil
 }
 
 // OptimizerStep returns how many optimizer updates were applied.
@@ -77,54 +103,87 @@ func MakeSeqs(prompts, responses [][]int, bucket, pad int) Seqs {
 		s.LossMask[i] = make([]float32, T-1)
 		off := T - len(rows[i])
 		// target at position t is token t+1; response tokens occupy [off+len(prompt), T).
-		for t := off + len(prompts[i]); t < T; t++ {
+		// The row's first token has no position before it to predict it: with an empty prompt the
+		// first response token is not a target.
+		for t := max(off+len(prompts[i]), off+1); t < T; t++ {
 			s.LossMask[i][t-1] = 1
 		}
 	}
 	return s
 }
 
-// tokenStats returns per-target log-probs [B,T-1] and entropies [B,T-1] of tokens.
-func tokenStats(scope *model.Scope, cfg *qwen.Config, tokens, positions, mask *Node) (logp, ent *Node) {
-	logits := qwen.Forward(scope, cfg, tokens, positions, mask)
-	T := tokens.Shape().Dim(1)
-	lsm := LogSoftmax(Slice(logits, AxisRange(), AxisRange(0, T-1)), -1)
-	targets := Slice(tokens, AxisRange(), AxisRange(1, T))
-	logp = ReduceSum(Mul(lsm, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
-	ent = Neg(ReduceSum(Mul(Exp(lsm), lsm), -1))
-	return logp, ent
-}
-
-// update differentiates loss w.r.t. every weight, clips and applies AdamW; returns the pre-clip
-// gradient norm.
-func (p *Policy) update(g *Graph, loss, lr *Node) *Node {
+// paramNodes returns the graph values of every trained weight.
+func (p *Policy) paramNodes(g *Graph) []*Node {
 	nodes := make([]*Node, len(p.params))
 	for i, v := range p.params {
 		nodes[i] = v.NodeValue(g)
 	}
-	grads := Gradient(loss, nodes...)
+	return nodes
+}
+
+// setupGraph makes g a training-mode graph (weights are parameters, so it does not recompile
+// when they change) with the forward-pass options of mem (recomputation only where train).
+func setupGraph(scope *model.Scope, g *Graph, mem MemoryConfig, train bool) {
+	scope.Store().SetTraining(g, true)
+	o := qwen.GraphOptions{ComputeDType: mem.computeDType()}
+	if train {
+		o.Recompute = mem.Recompute
+	}
+	if o != (qwen.GraphOptions{}) {
+		qwen.SetGraphOptions(scope, g, o)
+	}
+}
+
+// lossAndGrads runs the model on tokens, builds the loss outputs with lossFn from the per-target
+// log-probs and entropies [B,T-1] (outs[0] is the loss) and returns them with the loss's
+// gradient for every weight. With the chunked LM head (MemoryConfig.LogitChunk) the head's
+// backward pass is qwen.HeadInputs.Gradients instead of automatic differentiation through
+// [B,T,V] logits.
+func (p *Policy) lossAndGrads(scope *model.Scope, g *Graph, tokens, positions, mask *Node, lossFn func(logp, ent *Node) []*Node) (outs, grads []*Node) {
+	cfg := p.Model.Config
+	logp, ent, head := qwen.TargetStats(scope, cfg, tokens, positions, mask, p.Memory.chunkFor(cfg.VocabSize), p.Temperature)
+	outs = lossFn(logp, ent)
+	if !head.Chunked() {
+		return outs, Gradient(outs[0], p.paramNodes(g)...)
+	}
+	gs := Gradient(outs[0], logp, ent)
+	return outs, head.Gradients(gs[0], gs[1], p.paramNodes(g))
+}
+
+// applyGrads clips grads by their global norm and applies AdamW; an update whose norm is not
+// finite changes nothing (see adamWUpdate). It returns the pre-clip norm.
+func (p *Policy) applyGrads(g *Graph, grads []*Node, lr *Node) *Node {
 	grads, norm := ClipByGlobalNorm(grads, p.Optim.MaxGradNorm)
-	adamWUpdate(p.Model.Store, p.Optim, p.params, grads, lr)
+	adamWUpdate(p.Model.Store, p.Optim, p.params, grads, lr, IsFinite(norm), p.Memory.SerialUpdate)
 	return norm
 }
 
-// GRPOStats are the scalar results of one GRPO mini-batch update.
+// GRPOStats are the scalar results of one GRPO mini-batch update. GradNorm is not finite (NaN
+// or ±Inf) exactly when the update was skipped.
 type GRPOStats struct {
 	Loss, PG, KL, Entropy, ClipFrac, GradNorm float64
 }
 
+// Skipped reports whether the update was skipped because its gradient norm was not finite.
+func (s GRPOStats) Skipped() bool { return !isFinite(s.GradNorm) }
+
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
 // GRPOUpdate runs one optimizer update on a mini-batch: adv [B] advantages, old and ref [B][T-1]
 // log-probs (ref ignored when the KL coefficient is 0).
 func (p *Policy) GRPOUpdate(s Seqs, adv []float32, old, ref [][]float32, lr float64) (GRPOStats, error) {
+	if err := p.prepare(); err != nil {
+		return GRPOStats{}, err
+	}
 	if p.grpoExec == nil {
-		cfg := p.Model.Config
 		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, in []*Node) []*Node {
 			g := in[0].Graph()
-			scope.Store().SetTraining(g, true)
-			logp, ent := tokenStats(scope, cfg, in[0], in[1], in[2])
-			t := PolicyLoss(p.Loss, logp, in[5], in[6], ent, in[4], in[3])
-			norm := p.update(g, t.Loss, in[7])
-			return []*Node{t.Loss, t.PG, t.KL, t.Entropy, t.ClipFrac, norm}
+			setupGraph(scope, g, p.Memory, true)
+			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], func(logp, ent *Node) []*Node {
+				t := PolicyLoss(p.Loss, logp, in[5], in[6], ent, in[4], in[3])
+				return []*Node{t.Loss, t.PG, t.KL, t.Entropy, t.ClipFrac}
+			})
+			return append(outs, p.applyGrads(g, grads, in[7]))
 		})
 		if err != nil {
 			return GRPOStats{}, err
@@ -142,17 +201,125 @@ func (p *Policy) GRPOUpdate(s Seqs, adv []float32, old, ref [][]float32, lr floa
 	return GRPOStats{f[0], f[1], f[2], f[3], f[4], f[5]}, nil
 }
 
-// SFTUpdate runs one optimizer update minimising the token-mean negative log-likelihood of the
-// masked (response) targets; it returns the loss and the pre-clip gradient norm.
-func (p *Policy) SFTUpdate(s Seqs, lr float64) (loss, gradNorm float64, err error) {
-	if p.sftExec == nil {
-		cfg := p.Model.Config
+// GRPOSums are the token sums of one micro-batch (GRPOAccumulate): of the clipped
+// policy-gradient loss, the k3 KL, the entropy and the clipped indicator, over Count response
+// tokens.
+type GRPOSums struct {
+	PG, KL, Entropy, ClipFrac, Count float64
+}
+
+// GRPOAccumulate adds to the gradient accumulators the gradient of
+// weight · Σ_tokens (pg − entropy_coef·H + kl_coef·kl) over the response tokens of micro-batch s,
+// and returns the token sums. With weight = 1/(response tokens of the mini-batch) the
+// accumulated gradient over its micro-batches is that of the mini-batch's token-mean loss
+// (GRPOUpdate's); with weight = 1/(micro-batch tokens × micro-batches) it is verl's mean of
+// per-micro-batch token-means. ApplyAccumulated then updates the weights.
+func (p *Policy) GRPOAccumulate(s Seqs, adv []float32, old, ref [][]float32, weight float64) (GRPOSums, error) {
+	if err := p.prepare(); err != nil {
+		return GRPOSums{}, err
+	}
+	if err := p.ensureAccumulators(); err != nil {
+		return GRPOSums{}, err
+	}
+	if p.accExec == nil {
 		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, in []*Node) []*Node {
 			g := in[0].Graph()
+			setupGraph(scope, g, p.Memory, true)
+			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], func(logp, ent *Node) []*Node {
+				t := policyLossSums(p.Loss, logp, in[5], in[6], ent, in[4], in[3])
+				return []*Node{Mul(t.Objective, in[7]), t.PG, t.KL, t.Entropy, t.ClipFrac, t.Count}
+			})
+			st := p.Model.Store
+			for i, v := range p.params {
+				acc := st.GetVariable(optGradPrefix + v.Path())
+				acc.SetNodeValue(Add(acc.NodeValue(g), grads[i]))
+			}
+			return outs[1:]
+		})
+		if err != nil {
+			return GRPOSums{}, err
+		}
+		p.accExec = e
+	}
+	if ref == nil {
+		ref = old
+	}
+	out, err := p.accExec.Call(s.Tokens, s.Positions, s.Mask, s.LossMask, adv, old, ref, float32(weight))
+	if err != nil {
+		return GRPOSums{}, err
+	}
+	f := scalars(out)
+	return GRPOSums{f[0], f[1], f[2], f[3], f[4]}, nil
+}
+
+// ApplyAccumulated clips the accumulated gradient by its global norm, applies AdamW (nothing
+// changes when the norm is not finite: the update is skipped) and zeroes the accumulators; it
+// returns the pre-clip norm.
+func (p *Policy) ApplyAccumulated(lr float64) (float64, error) {
+	if err := p.prepare(); err != nil {
+		return 0, err
+	}
+	if err := p.ensureAccumulators(); err != nil {
+		return 0, err
+	}
+	if p.applyExec == nil {
+		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, lr *Node) *Node {
+			g := lr.Graph()
 			scope.Store().SetTraining(g, true)
-			logp, _ := tokenStats(scope, cfg, in[0], in[1], in[2])
-			l := TokenMean(Neg(logp), in[3])
-			return []*Node{l, p.update(g, l, in[4])}
+			st := p.Model.Store
+			grads := make([]*Node, len(p.params))
+			accs := make([]*model.Variable, len(p.params))
+			for i, v := range p.params {
+				accs[i] = st.GetVariable(optGradPrefix + v.Path())
+				grads[i] = accs[i].NodeValue(g)
+			}
+			norm := p.applyGrads(g, grads, lr)
+			for _, a := range accs {
+				a.SetNodeValue(ZerosLike(a.NodeValue(g)))
+			}
+			return norm
+		})
+		if err != nil {
+			return 0, err
+		}
+		p.applyExec = e
+	}
+	out, err := p.applyExec.Call(float32(lr))
+	if err != nil {
+		return 0, err
+	}
+	return scalars(out)[0], nil
+}
+
+// ensureAccumulators creates the zeroed gradient accumulators (not saved in checkpoints: they
+// are zero between optimizer updates).
+func (p *Policy) ensureAccumulators() error {
+	st := p.Model.Store
+	for _, v := range p.params {
+		if st.GetVariable(optGradPrefix+v.Path()) == nil {
+			if _, err := st.CreateVariable(optGradPrefix+v.Path(), tensors.FromShape(v.Shape())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SFTUpdate runs one optimizer update minimising the token-mean negative log-likelihood of the
+// masked (response) targets; it returns the loss and the pre-clip gradient norm (not finite
+// exactly when the update was skipped).
+func (p *Policy) SFTUpdate(s Seqs, lr float64) (loss, gradNorm float64, err error) {
+	if err := p.prepare(); err != nil {
+		return 0, 0, err
+	}
+	if p.sftExec == nil {
+		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, in []*Node) []*Node {
+			g := in[0].Graph()
+			setupGraph(scope, g, p.Memory, true)
+			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], func(logp, _ *Node) []*Node {
+				return []*Node{TokenMean(Neg(logp), in[3])}
+			})
+			return []*Node{outs[0], p.applyGrads(g, grads, in[4])}
 		})
 		if err != nil {
 			return 0, 0, err
@@ -167,18 +334,22 @@ func (p *Policy) SFTUpdate(s Seqs, lr float64) (loss, gradNorm float64, err erro
 	return f[0], f[1], nil
 }
 
-// LogProbs returns the per-target log-probabilities [B][T-1] of s under the current weights.
+// LogProbs returns the per-target log-probabilities [B][T-1] of s under the current weights
+// (at the policy's Temperature).
 // The graph takes the weights as parameters, so it does not recompile when they change.
 func (p *Policy) LogProbs(s Seqs) ([][]float32, error) {
-	return logProbs(&p.lpExec, p.Model, s)
+	if err := p.prepare(); err != nil {
+		return nil, err
+	}
+	return logProbs(&p.lpExec, p.Model, s, p.Temperature, p.Memory)
 }
 
-func logProbs(exec **model.Exec, m *qwen.Model, s Seqs) ([][]float32, error) {
+func logProbs(exec **model.Exec, m *qwen.Model, s Seqs, temperature float64, mem MemoryConfig) ([][]float32, error) {
 	if *exec == nil {
 		cfg := m.Config
 		e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, in []*Node) []*Node {
-			scope.Store().SetTraining(in[0].Graph(), true)
-			lp, _ := tokenStats(scope, cfg, in[0], in[1], in[2])
+			setupGraph(scope, in[0].Graph(), mem, false)
+			lp, _, _ := qwen.TargetStats(scope, cfg, in[0], in[1], in[2], mem.chunkFor(cfg.VocabSize), temperature)
 			return []*Node{lp}
 		})
 		if err != nil {
@@ -202,14 +373,28 @@ func logProbs(exec **model.Exec, m *qwen.Model, s Seqs) ([][]float32, error) {
 	return res, nil
 }
 
-// Reference is a frozen copy of a model for the KL term.
+// Reference is a frozen copy of a model for the KL term. Its log-probabilities are taken at
+// Temperature with the Memory options, like the policy's (GRPO sets both).
 type Reference struct {
-	Model *qwen.Model
-	exec  *model.Exec
+	Model       *qwen.Model
+	Temperature float64
+	Memory      MemoryConfig
+	built       string
+	exec        *model.Exec
 }
 
 // LogProbs of the frozen reference.
-func (r *Reference) LogProbs(s Seqs) ([][]float32, error) { return logProbs(&r.exec, r.Model, s) }
+func (r *Reference) LogProbs(s Seqs) ([][]float32, error) {
+	if err := r.Memory.Validate(); err != nil {
+		return nil, err
+	}
+	if key := fmt.Sprint(r.Temperature, r.Memory); key != r.built && r.exec != nil {
+		r.exec.Finalize()
+		r.exec = nil
+	}
+	r.built = fmt.Sprint(r.Temperature, r.Memory)
+	return logProbs(&r.exec, r.Model, s, r.Temperature, r.Memory)
+}
 
 // WeightsChanged must be called after updates so inference executors (Generate) see them.
 func (p *Policy) WeightsChanged() { p.Model.WeightsChanged() }
@@ -226,6 +411,9 @@ func scalars(ts []*tensors.Tensor) []float64 {
 func variableNames(s *model.Store) []string {
 	var names []string
 	for v := range s.IterVariables() {
+		if strings.HasPrefix(v.Path(), optGradPrefix) {
+			continue // gradient accumulators: zero between updates, not training state
+		}
 		names = append(names, v.Path())
 	}
 	sort.Strings(names)

@@ -21,7 +21,7 @@ func weight(scope *model.Scope, g *Graph, name string) *Node {
 	if v == nil {
 		panic(fmt.Errorf("qwen: variable %q missing from scope %q", name, scope.Scope()))
 	}
-	return v.NodeValue(g)
+	return castWeight(scope, g, v.NodeValue(g))
 }
 
 // rmsNorm is Qwen's RMSNorm: computed in float32, cast back, then scaled by w.
@@ -84,6 +84,7 @@ func decoder(scope *model.Scope, cfg *Config, tokens, positions, allowed *Node, 
 	scale := 1 / math.Sqrt(float64(hd))
 	mask5 := InsertAxes(allowed, 1, 1) // [B,1,1,T,S]
 	for l := 0; l < cfg.NumHiddenLayers; l++ {
+		x = layerStart(scope, g, x)
 		p := fmt.Sprintf("model.layers.%d.", l)
 		h := rmsNorm(x, weight(scope, g, p+"input_layernorm.weight"), eps)
 		q := Reshape(linear(scope, h, p+"self_attn.q_proj", cfg.QKVBias()), B, T, H, hd)
@@ -101,13 +102,14 @@ func decoder(scope *model.Scope, cfg *Config, tokens, positions, allowed *Node, 
 		scores = Where(BroadcastToDims(mask5, scores.Shape().Dimensions...), scores, Scalar(g, dtypes.Float32, maskedScore))
 		probs := ConvertDType(Softmax(scores, -1), dt)
 		attn := Reshape(Einsum("bkgts,bskd->btkgd", probs, vAll), B, T, H*hd)
-		x = Add(x, linear(scope, attn, p+"self_attn.o_proj", false))
+		x = Add(x, linear(scope, attn, p+"self_attn.o_proj", cfg.OProjBias()))
 
 		h = rmsNorm(x, weight(scope, g, p+"post_attention_layernorm.weight"), eps)
 		gate := linear(scope, h, p+"mlp.gate_proj", false)
 		up := linear(scope, h, p+"mlp.up_proj", false)
 		x = Add(x, linear(scope, Mul(Mul(gate, Logistic(gate)), up), p+"mlp.down_proj", false))
 	}
+	x = layersEnd(scope, g, x)
 	return rmsNorm(x, weight(scope, g, "model.norm.weight"), eps)
 }
 

@@ -30,13 +30,47 @@ type Request struct {
 	Prompt []int
 	N      int
 	Params SampleParams
+	// Ctx, when set, ends this request's samples as soon as it is done (say the client went
+	// away): they finish with reason "cancelled" at the next step and the rest of the batch goes on.
+	Ctx context.Context
+	// Logprobs records, for every generated token, its log-probability under the model (the
+	// raw logits' log-softmax, before temperature, top-k and top-p) and the TopLogprobs most
+	// likely tokens of that step.
+	Logprobs    bool
+	TopLogprobs int
+	// OnStep, when set, is called from the decoding loop after each step of each sample, in
+	// order; it must return quickly (it holds up the whole batch).
+	OnStep func(Step)
+}
+
+// Step is one decoding step of one sample of a Request.
+type Step struct {
+	Sample  int           // the sample's index in its request
+	Token   int           // the generated token; -1 when a stop token ended the sample (it is not output)
+	Logprob *TokenLogprob // with Request.Logprobs, when Token >= 0
+	Finish  string        // "" while the sample goes on, else its FinishReason
+	Text    string        // with Finish and GenerateOptions.Decode: the sample's final text
+}
+
+// TokenLogprob is a generated token's log-probability and the most likely tokens of its step.
+type TokenLogprob struct {
+	Token   int
+	Logprob float64
+	Top     []TokenProb // Request.TopLogprobs tokens, most likely first
+}
+
+// TokenProb is a token and its log-probability.
+type TokenProb struct {
+	Token   int
+	Logprob float64
 }
 
 // Sample is one completion.
 type Sample struct {
-	Tokens       []int  // generated tokens, without the stop token
-	Text         string // decoded text truncated before the stop string (only with GenerateOptions.Decode)
-	FinishReason string // "stop" (stop token or string) or "length"
+	Tokens       []int          // generated tokens, without the stop token
+	Text         string         // decoded text truncated before the stop string (only with GenerateOptions.Decode)
+	FinishReason string         // "stop" (stop token or string), "length", or "cancelled" (Request.Ctx done)
+	Logprobs     []TokenLogprob // one per token, with Request.Logprobs
 }
 
 // GenerateOptions are per-call options.
@@ -48,6 +82,11 @@ type GenerateOptions struct {
 	NoCache bool
 	// PadToken fills left padding (any valid id; it is masked out).
 	PadToken int
+	// WeightsAsInputs makes the decoding graph take the weights as inputs instead of embedding
+	// them as constants (what the Go backend prefers for inference): on the Go backend constants
+	// cost a copy of the weights in the graph and another in the variables' host tensors, for as
+	// long as the graph lives.
+	WeightsAsInputs bool
 }
 
 // roundUp rounds n up to a multiple of m, so a few shapes cover many requests (each new shape
@@ -57,9 +96,12 @@ func roundUp(n, m int) int { return (n + m - 1) / m * m }
 type row struct {
 	prompt []int
 	params SampleParams
+	req    *Request
+	sample int
 	rng    *rand.Rand
 	stop   map[int]bool
 	out    []int
+	lps    []TokenLogprob
 	text   string
 	done   bool
 	reason string
@@ -90,6 +132,9 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 		if p.TopK < 0 || p.TopP < 0 || p.Temperature < 0 || math.IsNaN(p.Temperature) || math.IsNaN(p.TopP) {
 			return nil, fmt.Errorf("request %d: invalid sampling parameters (temperature %g, top_p %g, top_k %d)", i, p.Temperature, p.TopP, p.TopK)
 		}
+		if r.TopLogprobs < 0 || r.TopLogprobs > m.Config.VocabSize {
+			return nil, fmt.Errorf("request %d: top logprobs %d outside [0, %d]", i, r.TopLogprobs, m.Config.VocabSize)
+		}
 		if len(p.StopStrings) > 0 && opts.Decode == nil {
 			return nil, fmt.Errorf("request %d: stop strings need a Decode function", i)
 		}
@@ -102,7 +147,7 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 			for _, id := range append(slices.Clone(p.StopTokens), eos...) {
 				stop[id] = true
 			}
-			rows = append(rows, &row{prompt: r.Prompt, params: p, rng: rand.New(rand.NewPCG(p.Seed, uint64(s))), stop: stop})
+			rows = append(rows, &row{prompt: r.Prompt, params: p, req: &reqs[i], sample: s, rng: rand.New(rand.NewPCG(p.Seed, uint64(s))), stop: stop})
 		}
 		maxPrompt = max(maxPrompt, len(r.Prompt))
 		maxNew = max(maxNew, p.MaxNewTokens)
@@ -128,7 +173,7 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 			if reason == "" {
 				reason = "length"
 			}
-			out[i] = append(out[i], Sample{Tokens: rw.out, Text: rw.text, FinishReason: reason})
+			out[i] = append(out[i], Sample{Tokens: rw.out, Text: rw.text, FinishReason: reason, Logprobs: rw.lps})
 		}
 	}
 	return out, nil
@@ -136,15 +181,20 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 
 // accept appends a sampled token to the row and updates its finished state. Text is decoded
 // once at the end, or at every step only when the row has stop strings.
-func (r *row) accept(tok int, decode func([]int) string) {
+func (r *row) accept(tok int, lp *TokenLogprob, decode func([]int) string) {
 	if r.done {
 		return
 	}
 	if r.stop[tok] {
 		r.finish("stop", decode)
+		r.report(-1, nil)
 		return
 	}
 	r.out = append(r.out, tok)
+	if lp != nil {
+		r.lps = append(r.lps, *lp)
+	}
+	defer r.report(tok, lp)
 	if decode != nil && len(r.params.StopStrings) > 0 {
 		text := decode(r.out)
 		for _, s := range r.params.StopStrings {
@@ -157,6 +207,18 @@ func (r *row) accept(tok int, decode func([]int) string) {
 	if len(r.out) >= r.params.MaxNewTokens {
 		r.finish("length", decode)
 	}
+}
+
+// report passes the step to the request's OnStep.
+func (r *row) report(tok int, lp *TokenLogprob) {
+	if r.req == nil || r.req.OnStep == nil {
+		return
+	}
+	st := Step{Sample: r.sample, Token: tok, Logprob: lp}
+	if r.done {
+		st.Finish, st.Text = r.reason, r.text
+	}
+	r.req.OnStep(st)
 }
 
 func (r *row) finish(reason string, decode func([]int) string) {
@@ -175,37 +237,97 @@ func allDone(rows []*row) bool {
 	return true
 }
 
-// sampleRows draws the next token of every unfinished row from logits [B*V] (flat).
+// sampleRows draws the next token of every unfinished row from logits [B*V] (flat). Rows
+// whose request context is done finish as "cancelled" instead.
 func (m *Model) sampleRows(rows []*row, flat []float32, opts GenerateOptions) {
 	V := m.Config.VocabSize
 	for b, r := range rows {
 		if r.done {
 			continue
 		}
-		r.accept(SampleToken(flat[b*V:(b+1)*V], r.params, r.rng), opts.Decode)
+		if r.req != nil && r.req.Ctx != nil && r.req.Ctx.Err() != nil {
+			r.finish("cancelled", opts.Decode)
+			r.report(-1, nil)
+			continue
+		}
+		logits := flat[b*V : (b+1)*V]
+		tok := SampleToken(logits, r.params, r.rng)
+		var lp *TokenLogprob
+		if r.req != nil && r.req.Logprobs {
+			x := TokenLogprobs(logits, tok, r.req.TopLogprobs)
+			lp = &x
+		}
+		r.accept(tok, lp, opts.Decode)
 	}
 }
 
-func (m *Model) stepExec() (*model.Exec, error) {
+// TokenLogprobs returns the log-softmax of logits at tok and the k most likely tokens (ties:
+// lower id first).
+func TokenLogprobs(logits []float32, tok, k int) TokenLogprob {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, float64(v))
+	}
+	sum := 0.0
+	for _, v := range logits {
+		sum += math.Exp(float64(v) - mx)
+	}
+	lse := mx + math.Log(sum)
+	out := TokenLogprob{Token: tok, Logprob: float64(logits[tok]) - lse}
+	if k <= 0 {
+		return out
+	}
+	// Keep the k best in a small sorted slice (k is at most a few tens).
+	top := make([]int, 0, k+1)
+	better := func(a, b int) bool { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b) }
+	for i := range logits {
+		if len(top) == k && !better(i, top[k-1]) {
+			continue
+		}
+		j := len(top)
+		top = append(top, i)
+		for ; j > 0 && better(i, top[j-1]); j-- {
+			top[j] = top[j-1]
+		}
+		top[j] = i
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	out.Top = make([]TokenProb, len(top))
+	for j, i := range top {
+		out.Top[j] = TokenProb{Token: i, Logprob: float64(logits[i]) - lse}
+	}
+	return out
+}
+
+func (m *Model) stepExec(weightsAsInputs bool) (*model.Exec, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.step == nil {
+	exec := &m.step
+	if weightsAsInputs {
+		exec = &m.stepInputs
+	}
+	if *exec == nil {
 		e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, in []*graph.Node) []*graph.Node {
+			if weightsAsInputs {
+				scope.Store().SetTraining(in[0].Graph(), true) // variables become graph parameters
+			}
 			return stepGraph(scope, m.Config, in[0], in[1], in[2], in[3], in[4:])
 		})
 		if err != nil {
 			return nil, err
 		}
 		e.SetMaxCache(64)
-		m.step = e
+		*exec = e
 	}
-	return m.step, nil
+	return *exec, nil
 }
 
 // decodeCached prefills left-padded prompts into a fixed-size KV cache, then decodes one token
 // per step for the whole batch.
 func (m *Model) decodeCached(ctx context.Context, rows []*row, maxPrompt, maxNew int, opts GenerateOptions) error {
-	exec, err := m.stepExec()
+	exec, err := m.stepExec(opts.WeightsAsInputs)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package qwen
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -58,9 +60,10 @@ type Model struct {
 	Backend compute.Backend
 	DType   dtypes.DType
 
-	mu      sync.Mutex
-	forward *model.Exec
-	step    *model.Exec
+	mu         sync.Mutex
+	forward    *model.Exec
+	step       *model.Exec
+	stepInputs *model.Exec // decoding with the weights as graph inputs (GenerateOptions.WeightsAsInputs)
 }
 
 func newModel(cfg *Config, backend compute.Backend, dt dtypes.DType) *Model {
@@ -68,7 +71,11 @@ func newModel(cfg *Config, backend compute.Backend, dt dtypes.DType) *Model {
 }
 
 // Load reads dir/config.json and the safetensors weights (single or sharded) as dtype dt
-// (float32 or bfloat16; weights are converted when the file's dtype differs).
+// (float32 or bfloat16; weights are converted when the file's dtype differs). Every tensor of
+// the checkpoint must be one the config uses: a tensor the model would ignore (an o_proj.bias
+// under a config without attention_bias, a layer beyond num_hidden_layers, ...) is an error
+// naming it. The one exception is lm_head.weight in a tied checkpoint when it equals
+// model.embed_tokens.weight bit for bit (some exporters write both).
 func Load(dir string, backend compute.Backend, dt dtypes.DType) (*Model, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
@@ -79,14 +86,24 @@ func Load(dir string, backend compute.Backend, dt dtypes.DType) (*Model, error) 
 		return nil, err
 	}
 	defer ck.Close()
-	m := newModel(cfg, backend, dt)
+	// Names and shapes first (headers only), so a mismatch fails before gigabytes are read.
 	for _, w := range cfg.Weights() {
-		info, raw, err := ck.Raw(w.Name)
-		if err != nil {
+		info, ok := ck.Info(w.Name)
+		if !ok {
 			return nil, fmt.Errorf("%s: missing tensor %q required by config.json (model_type %s)", dir, w.Name, cfg.ModelType)
 		}
 		if !sameShape(info.Shape, w.Shape) {
 			return nil, fmt.Errorf("%s: tensor %q has shape %v, config.json implies %v", dir, w.Name, info.Shape, w.Shape)
+		}
+	}
+	if err := checkUnused(dir, cfg, ck); err != nil {
+		return nil, err
+	}
+	m := newModel(cfg, backend, dt)
+	for _, w := range cfg.Weights() {
+		info, raw, err := ck.Raw(w.Name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dir, err)
 		}
 		want := stDType(dt)
 		if info.DType != want {
@@ -103,6 +120,64 @@ func Load(dir string, backend compute.Backend, dt dtypes.DType) (*Model, error) 
 		}
 	}
 	return m, nil
+}
+
+// maxNamed bounds how many unused tensor names an error lists.
+const maxNamed = 20
+
+// checkUnused fails when the checkpoint holds tensors that cfg does not use.
+func checkUnused(dir string, cfg *Config, ck *safetensors.Checkpoint) error {
+	used := map[string]bool{}
+	for _, w := range cfg.Weights() {
+		used[w.Name] = true
+	}
+	var unused []string
+	for _, n := range ck.Names() {
+		if used[n] {
+			continue
+		}
+		if n == "lm_head.weight" && cfg.TieWordEmbeddings {
+			same, err := sameTensor(ck, n, "model.embed_tokens.weight")
+			if err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
+			}
+			if same {
+				continue
+			}
+			return fmt.Errorf("%s: config.json has tie_word_embeddings=true but the checkpoint's lm_head.weight differs from model.embed_tokens.weight (it would be ignored); set tie_word_embeddings to false or remove lm_head.weight", dir)
+		}
+		unused = append(unused, n)
+	}
+	if len(unused) == 0 {
+		return nil
+	}
+	shown := unused
+	if len(shown) > maxNamed {
+		shown = shown[:maxNamed]
+	}
+	more := ""
+	if len(unused) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(unused)-len(shown))
+	}
+	bias := "q/k/v biases"
+	if cfg.ModelType == "qwen3" {
+		bias = fmt.Sprintf("attention_bias %v", cfg.AttentionBias != nil && *cfg.AttentionBias)
+	}
+	return fmt.Errorf("%s: %d checkpoint tensor(s) not used by config.json (model_type %s, %s, tie_word_embeddings %v, %d layers): %s%s",
+		dir, len(unused), cfg.ModelType, bias, cfg.TieWordEmbeddings, cfg.NumHiddenLayers, strings.Join(shown, ", "), more)
+}
+
+// sameTensor reports whether two tensors have the same dtype, shape and bytes.
+func sameTensor(ck *safetensors.Checkpoint, a, b string) (bool, error) {
+	ia, ra, err := ck.Raw(a)
+	if err != nil {
+		return false, err
+	}
+	ib, rb, err := ck.Raw(b)
+	if err != nil {
+		return false, err
+	}
+	return ia.DType == ib.DType && sameShape(ia.Shape, ib.Shape) && bytes.Equal(ra, rb), nil
 }
 
 func sameShape(a, b []int) bool {
@@ -222,12 +297,12 @@ func (m *Model) Save(dir string, maxShardBytes int64) error {
 func (m *Model) WeightsChanged() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, e := range []*model.Exec{m.forward, m.step} {
+	for _, e := range []*model.Exec{m.forward, m.step, m.stepInputs} {
 		if e != nil {
 			e.Finalize()
 		}
 	}
-	m.forward, m.step = nil, nil
+	m.forward, m.step, m.stepInputs = nil, nil, nil
 }
 
 // NumParameters counts the weights.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
+
+	"github.com/greason/greason/train/safetensors"
 )
 
 var testPrompts = [][]int{
@@ -174,7 +176,7 @@ func TestLoadErrors(t *testing.T) {
 	for field, js := range map[string]string{
 		"model_type":          `{"model_type":"llama"}`,
 		"num_key_value_heads": `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":0,"rms_norm_eps":1e-6,"rope_theta":1e4}`,
-		"rope_theta":          `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"rms_norm_eps":1e-6}`,
+		"rope_theta":          `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"rms_norm_eps":1e-6,"rope_theta":-1}`,
 		"eos_token_id":        `{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"rms_norm_eps":1e-6,"rope_theta":1e4,"eos_token_id":"x"}`,
 	} {
 		_, err := ParseConfig("config.json", []byte(js))
@@ -205,4 +207,83 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// copyWithTensors copies the golden checkpoint src into a new directory, adding extra tensors
+// to its single model.safetensors.
+func copyWithTensors(t *testing.T, src string, extra ...safetensors.Tensor) string {
+	t.Helper()
+	ck, err := safetensors.OpenDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	var ts []safetensors.Tensor
+	for _, n := range ck.Names() {
+		info, raw, err := ck.Raw(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, safetensors.Tensor{Name: n, DType: info.DType, Shape: info.Shape, Data: raw})
+	}
+	dir := t.TempDir()
+	if err := safetensors.WriteDir(dir, append(ts, extra...), 0); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(src, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A tensor the config does not use is an error naming it (transformers would drop it with a
+// warning: for a Qwen3 o_proj.bias under attention_bias=false that silently changes the model).
+func TestLoadRejectsUnusedTensors(t *testing.T) {
+	backend := testBackend(t)
+	src := filepath.Join("testdata", "golden", "qwen3-tiny") // attention_bias false, tied, 2 layers
+	if _, err := Load(src, backend, dtypes.Float32); err != nil {
+		t.Fatal(err)
+	}
+	f32 := func(name string, shape ...int) safetensors.Tensor {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		raw, _ := safetensors.FromFloat32("F32", make([]float32, n))
+		return safetensors.Tensor{Name: name, DType: "F32", Shape: shape, Data: raw}
+	}
+	for _, extra := range []safetensors.Tensor{
+		f32("model.layers.0.self_attn.o_proj.bias", 32),
+		f32("model.layers.2.mlp.up_proj.weight", 64, 32),
+		f32("model.layers.1.self_attn.rotary_emb.inv_freq", 64),
+	} {
+		_, err := Load(copyWithTensors(t, src, extra), backend, dtypes.Float32)
+		if err == nil || !strings.Contains(err.Error(), extra.Name) || !strings.Contains(err.Error(), "not used") {
+			t.Errorf("extra %s: want an error naming it, got %v", extra.Name, err)
+		}
+	}
+	// Tied checkpoint with lm_head.weight: accepted when it is the embedding, an error otherwise.
+	ck, err := safetensors.OpenDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, emb, err := ck.Raw("model.embed_tokens.weight")
+	ck.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := safetensors.Tensor{Name: "lm_head.weight", DType: info.DType, Shape: info.Shape, Data: emb}
+	if _, err := Load(copyWithTensors(t, src, same), backend, dtypes.Float32); err != nil {
+		t.Errorf("tied lm_head equal to the embedding: %v", err)
+	}
+	diff := same
+	diff.Data = append([]byte(nil), emb...)
+	diff.Data[0] ^= 1
+	if _, err := Load(copyWithTensors(t, src, diff), backend, dtypes.Float32); err == nil || !strings.Contains(err.Error(), "lm_head.weight differs") {
+		t.Errorf("tied lm_head different from the embedding: %v", err)
+	}
 }

@@ -222,6 +222,27 @@ func OpenDir(dir string) (*Checkpoint, error) {
 			}
 			c.where[name] = shard
 		}
+		// A safetensors file or a tensor that the index does not reference would be invisible:
+		// an error (transformers, for one, prefers model.safetensors over the index).
+		others, err := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		for _, p := range others {
+			if _, ok := c.files[filepath.Base(p)]; !ok {
+				c.Close()
+				return nil, fmt.Errorf("%s: %s is in the directory but weight_map references no tensor in it (remove it or the index)", idxPath, filepath.Base(p))
+			}
+		}
+		for shard, f := range c.files {
+			for _, n := range f.Names() {
+				if c.where[n] != shard {
+					c.Close()
+					return nil, fmt.Errorf("%s: %s holds tensor %q that weight_map does not list (or lists in %q)", idxPath, shard, n, c.where[n])
+				}
+			}
+		}
 	case os.IsNotExist(err):
 		f, err := Open(filepath.Join(dir, SingleFile))
 		if err != nil {

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -164,6 +165,40 @@ func TestCorruptFiles(t *testing.T) {
 	os.WriteFile(filepath.Join(d2, IndexFile), idx, 0o644)
 	if _, err := OpenDir(d2); err == nil || !strings.Contains(err.Error(), "model.missing.weight") {
 		t.Fatalf("expected an error naming the missing tensor, got %v", err)
+	}
+	// Index that omits a tensor stored in a shard: the tensor would be invisible.
+	d3 := t.TempDir()
+	if err := WriteDir(d3, ts, 300); err != nil {
+		t.Fatal(err)
+	}
+	var ix Index
+	data3, _ := os.ReadFile(filepath.Join(d3, IndexFile))
+	if err := json.Unmarshal(data3, &ix); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ hidden, want string }{
+		{"model.layers.0.self_attn.q_proj.bias", "does not list"},   // shares its shard with listed tensors
+		{"model.embed_tokens.weight", "references no tensor in it"}, // alone in its shard
+	} {
+		ix2 := Index{Metadata: ix.Metadata, WeightMap: map[string]string{}}
+		for k, v := range ix.WeightMap {
+			if k != tc.hidden {
+				ix2.WeightMap[k] = v
+			}
+		}
+		data, _ := json.Marshal(ix2)
+		os.WriteFile(filepath.Join(d3, IndexFile), data, 0o644)
+		if _, err := OpenDir(d3); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("index without %s: want an error %q, got %v", tc.hidden, tc.want, err)
+		}
+	}
+	// A model.safetensors next to an index is ambiguous.
+	os.WriteFile(filepath.Join(d3, IndexFile), data3, 0o644)
+	if err := WriteFile(filepath.Join(d3, SingleFile), ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenDir(d3); err == nil || !strings.Contains(err.Error(), SingleFile) {
+		t.Errorf("model.safetensors beside the index: got %v", err)
 	}
 	if _, err := OpenDir(t.TempDir()); err == nil {
 		t.Fatal("expected an error for an empty directory")

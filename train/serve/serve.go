@@ -1,19 +1,17 @@
 // Package serve is an OpenAI-compatible HTTP server for a qwen.Model: /v1/models,
-// /v1/completions and /v1/chat/completions (chat template applied server-side). Requests that
-// arrive within a short window are decoded together in one batch.
+// /v1/completions and /v1/chat/completions (chat template applied server-side), with
+// server-sent-event streaming, n > 1, stop strings, seeds, logprobs and /health. Requests
+// that arrive within a short window are decoded together in one batch; a request whose client
+// disconnects stops being decoded at the next step.
 package serve
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,16 +25,20 @@ type Options struct {
 	ModelName        string        // id in /v1/models; requests naming another model get 404 (default "greason")
 	MaxBatch         int           // most samples decoded together (default 16)
 	BatchWindow      time.Duration // how long the first request of a batch waits for others (default 10ms)
-	DefaultMaxTokens int           // max_tokens when a request gives none (default 256)
+	DefaultMaxTokens int           // max_tokens when a request gives none (default 256, capped by the context)
 	MaxN             int           // largest n per request (default 16)
+	MaxLogprobs      int           // largest logprobs (completions) / top_logprobs (chat) (default 20)
 	MaxBodyBytes     int64         // request body limit (default 4 MiB)
 }
 
-// Stats counts the batches run.
+// Stats counts what the server has done.
 type Stats struct {
 	Batches      int64 // Generate calls
-	Requests     int64 // requests served (successful or not)
+	Requests     int64 // requests submitted for generation (successful or not)
 	MaxBatchReqs int64 // most requests in one batch
+	Tokens       int64 // tokens generated, all requests
+	Cancelled    int64 // samples stopped because their client went away
+	Active       int64 // requests submitted and not yet finished
 }
 
 // Server implements http.Handler.
@@ -49,13 +51,12 @@ type Server struct {
 	mux   *http.ServeMux
 	done  chan struct{}
 	once  sync.Once
-	stats struct{ batches, requests, maxReqs atomic.Int64 }
+	stats struct{ batches, requests, maxReqs, tokens, cancelled, active atomic.Int64 }
 }
 
 type job struct {
 	req qwen.Request
 	res chan jobResult
-	ctx context.Context
 }
 
 type jobResult struct {
@@ -86,13 +87,21 @@ func NewServer(m *qwen.Model, tok *tokenizer.Tokenizer, opts Options) (*Server, 
 	if opts.MaxN <= 0 {
 		opts.MaxN = 16
 	}
+	if opts.MaxLogprobs <= 0 {
+		opts.MaxLogprobs = 20
+	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 4 << 20
 	}
 	s := &Server{m: m, tok: tok, opts: opts, stop: tok.EOSIDs(), jobs: make(chan *job, 256), mux: http.NewServeMux(), done: make(chan struct{})}
+	s.mux.HandleFunc("/health", s.handleHealth)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
+	s.mux.HandleFunc("/v1/models/{id...}", s.handleModel)
 	s.mux.HandleFunc("/v1/completions", s.handleCompletions)
 	s.mux.HandleFunc("/v1/chat/completions", s.handleChat)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &apiError{status: http.StatusNotFound, message: fmt.Sprintf("no route %s %s (routes: /health, /v1/models, /v1/completions, /v1/chat/completions)", r.Method, r.URL.Path)})
+	})
 	go s.loop()
 	return s, nil
 }
@@ -100,12 +109,13 @@ func NewServer(m *qwen.Model, tok *tokenizer.Tokenizer, opts Options) (*Server, 
 // ServeHTTP routes requests.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Close stops the batching loop; pending requests fail.
+// Close stops the batching loop; pending requests fail and /health answers 503.
 func (s *Server) Close() { s.once.Do(func() { close(s.done) }) }
 
-// Stats returns batching counters.
+// Stats returns the server's counters.
 func (s *Server) Stats() Stats {
-	return Stats{Batches: s.stats.batches.Load(), Requests: s.stats.requests.Load(), MaxBatchReqs: s.stats.maxReqs.Load()}
+	return Stats{Batches: s.stats.batches.Load(), Requests: s.stats.requests.Load(), MaxBatchReqs: s.stats.maxReqs.Load(),
+		Tokens: s.stats.tokens.Load(), Cancelled: s.stats.cancelled.Load(), Active: s.stats.active.Load()}
 }
 
 func samples(j *job) int { return max(j.req.N, 1) }
@@ -141,7 +151,7 @@ func (s *Server) loop() {
 			case <-s.done:
 				timer.Stop()
 				for _, j := range batch {
-					j.res <- jobResult{err: errors.New("server closed")}
+					s.finish(j, jobResult{err: errors.New("server closed")})
 				}
 				return
 			}
@@ -151,11 +161,17 @@ func (s *Server) loop() {
 	}
 }
 
+func (s *Server) finish(j *job, r jobResult) {
+	s.stats.active.Add(-1)
+	j.res <- r
+}
+
 func (s *Server) run(batch []*job) {
 	var live []*job
 	for _, j := range batch {
-		if j.ctx.Err() != nil {
-			j.res <- jobResult{err: j.ctx.Err()}
+		if err := j.req.Ctx.Err(); err != nil {
+			s.stats.cancelled.Add(int64(samples(j)))
+			s.finish(j, jobResult{err: err})
 			continue
 		}
 		live = append(live, j)
@@ -177,10 +193,16 @@ func (s *Server) run(batch []*job) {
 	})
 	for i, j := range live {
 		if err != nil {
-			j.res <- jobResult{err: err}
-		} else {
-			j.res <- jobResult{samples: out[i]}
+			s.finish(j, jobResult{err: err})
+			continue
 		}
+		for _, x := range out[i] {
+			s.stats.tokens.Add(int64(len(x.Tokens)))
+			if x.FinishReason == "cancelled" {
+				s.stats.cancelled.Add(1)
+			}
+		}
+		s.finish(j, jobResult{samples: out[i]})
 	}
 }
 
@@ -191,295 +213,22 @@ func (s *Server) pad() int {
 	return 0
 }
 
-// apiError is an OpenAI-style error response.
-type apiError struct {
-	status  int
-	message string
-	param   string
-}
-
-func (e *apiError) Error() string { return e.message }
-
-func badRequest(param, format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, message: fmt.Sprintf(format, args...), param: param}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, err error) {
-	var ae *apiError
-	if !errors.As(err, &ae) {
-		ae = &apiError{status: http.StatusInternalServerError, message: err.Error()}
-	}
-	typ := "invalid_request_error"
-	if ae.status >= 500 {
-		typ = "server_error"
-	}
-	var param any
-	if ae.param != "" {
-		param = ae.param
-	}
-	writeJSON(w, ae.status, map[string]any{"error": map[string]any{"message": ae.message, "type": typ, "param": param, "code": nil}})
-}
-
-func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		writeError(w, &apiError{status: http.StatusMethodNotAllowed, message: "use GET /v1/models"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []any{map[string]any{
-		"id": s.opts.ModelName, "object": "model", "created": 0, "owned_by": "greason",
-		"max_model_len": s.m.Config.MaxPositionEmbeddings,
-	}}})
-}
-
-// common holds the sampling fields shared by both endpoints.
-type common struct {
-	Model        string          `json:"model"`
-	MaxTokens    *int            `json:"max_tokens"`
-	MaxCompl     *int            `json:"max_completion_tokens"`
-	Temperature  *float64        `json:"temperature"`
-	TopP         *float64        `json:"top_p"`
-	TopK         *int            `json:"top_k"`
-	N            *int            `json:"n"`
-	Seed         *int64          `json:"seed"`
-	Stop         json.RawMessage `json:"stop"`
-	StopTokenIDs []int           `json:"stop_token_ids"`
-	Stream       bool            `json:"stream"`
-}
-
-func (s *Server) params(c *common, promptLen int) (qwen.SampleParams, int, error) {
-	var p qwen.SampleParams
-	if c.Model != "" && c.Model != s.opts.ModelName {
-		return p, 0, &apiError{status: http.StatusNotFound, message: fmt.Sprintf("model %q not found (this server serves %q)", c.Model, s.opts.ModelName), param: "model"}
-	}
-	if c.Stream {
-		return p, 0, badRequest("stream", "stream=true is not supported")
-	}
-	p.MaxNewTokens = s.opts.DefaultMaxTokens
-	if c.MaxCompl != nil {
-		p.MaxNewTokens = *c.MaxCompl
-	}
-	if c.MaxTokens != nil {
-		p.MaxNewTokens = *c.MaxTokens
-	}
-	if p.MaxNewTokens <= 0 {
-		return p, 0, badRequest("max_tokens", "max_tokens must be > 0, got %d", p.MaxNewTokens)
-	}
-	if limit := s.m.Config.MaxPositionEmbeddings; limit > 0 && promptLen+p.MaxNewTokens > limit {
-		return p, 0, badRequest("max_tokens", "prompt (%d tokens) + max_tokens (%d) exceeds the context length %d", promptLen, p.MaxNewTokens, limit)
-	}
-	p.Temperature = 1
-	if c.Temperature != nil {
-		p.Temperature = *c.Temperature
-	}
-	if p.Temperature < 0 || p.Temperature > 100 {
-		return p, 0, badRequest("temperature", "temperature must be in [0, 100], got %g", p.Temperature)
-	}
-	if c.TopP != nil {
-		if *c.TopP <= 0 || *c.TopP > 1 {
-			return p, 0, badRequest("top_p", "top_p must be in (0, 1], got %g", *c.TopP)
-		}
-		p.TopP = *c.TopP
-	}
-	if c.TopK != nil {
-		if *c.TopK < -1 {
-			return p, 0, badRequest("top_k", "top_k must be >= -1, got %d", *c.TopK)
-		}
-		p.TopK = max(*c.TopK, 0)
-	}
-	n := 1
-	if c.N != nil {
-		n = *c.N
-	}
-	if n < 1 || n > s.opts.MaxN {
-		return p, 0, badRequest("n", "n must be in [1, %d], got %d", s.opts.MaxN, n)
-	}
-	if c.Seed != nil {
-		p.Seed = uint64(*c.Seed)
-	} else {
-		p.Seed = rand.Uint64()
-	}
-	if len(c.Stop) > 0 && string(c.Stop) != "null" {
-		var one string
-		if err := json.Unmarshal(c.Stop, &one); err == nil {
-			p.StopStrings = []string{one}
-		} else if err := json.Unmarshal(c.Stop, &p.StopStrings); err != nil {
-			return p, 0, badRequest("stop", "stop must be a string or a list of strings")
-		}
-		if len(p.StopStrings) > 4 {
-			return p, 0, badRequest("stop", "at most 4 stop strings, got %d", len(p.StopStrings))
-		}
-	}
-	for _, id := range c.StopTokenIDs {
-		if id < 0 || id >= s.m.Config.VocabSize {
-			return p, 0, badRequest("stop_token_ids", "token id %d outside the vocabulary", id)
-		}
-	}
-	p.StopTokens = append(append([]int(nil), c.StopTokenIDs...), s.stop...)
-	return p, n, nil
-}
-
-func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.Method != http.MethodPost {
-		return &apiError{status: http.StatusMethodNotAllowed, message: "use POST"}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return &apiError{status: http.StatusRequestEntityTooLarge, message: fmt.Sprintf("request body larger than %d bytes", s.opts.MaxBodyBytes)}
-		}
-		return badRequest("", "reading body: %v", err)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return badRequest("", "request body is not valid JSON: %v", err)
-	}
-	return nil
-}
-
-// generate submits one request and waits for its samples.
-func (s *Server) generate(ctx context.Context, prompt []int, p qwen.SampleParams, n int) ([]qwen.Sample, error) {
-	if len(prompt) == 0 {
-		return nil, badRequest("prompt", "prompt is empty")
-	}
+// submit queues a request for the batching loop; its result arrives on the returned job's res.
+func (s *Server) submit(ctx context.Context, req qwen.Request) (*job, error) {
+	req.Ctx = ctx
+	j := &job{req: req, res: make(chan jobResult, 1)}
 	s.stats.requests.Add(1)
-	j := &job{req: qwen.Request{Prompt: prompt, N: n, Params: p}, res: make(chan jobResult, 1), ctx: ctx}
+	s.stats.active.Add(1)
 	select {
 	case s.jobs <- j:
+		return j, nil
 	case <-s.done:
-		return nil, errors.New("server closed")
+		s.stats.active.Add(-1)
+		return nil, &apiError{status: http.StatusServiceUnavailable, message: "server is shutting down"}
 	case <-ctx.Done():
+		s.stats.active.Add(-1)
 		return nil, ctx.Err()
 	}
-	select {
-	case r := <-j.res:
-		return r.samples, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func usage(prompt int, ss []qwen.Sample) map[string]int {
-	c := 0
-	for _, s := range ss {
-		c += len(s.Tokens)
-	}
-	return map[string]int{"prompt_tokens": prompt, "completion_tokens": c, "total_tokens": prompt + c}
-}
-
-func newID(prefix string) string { return fmt.Sprintf("%s-%016x", prefix, rand.Uint64()) }
-
-func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		common
-		Prompt json.RawMessage `json:"prompt"`
-	}
-	if err := s.decodeBody(w, r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	var prompt string
-	if err := json.Unmarshal(req.Prompt, &prompt); err != nil {
-		var list []string
-		if err2 := json.Unmarshal(req.Prompt, &list); err2 != nil || len(list) != 1 {
-			writeError(w, badRequest("prompt", "prompt must be a string (or a list of one string)"))
-			return
-		}
-		prompt = list[0]
-	}
-	if prompt == "" {
-		writeError(w, badRequest("prompt", "prompt is empty"))
-		return
-	}
-	s.complete(w, r, &req.common, s.tok.Encode(prompt), "cmpl", "text_completion", func(i int, x qwen.Sample) any {
-		return map[string]any{"index": i, "text": x.Text, "finish_reason": x.FinishReason, "logprobs": nil}
-	})
-}
-
-// complete validates the sampling fields, generates and writes the response; choice renders
-// one sample in the endpoint's format.
-func (s *Server) complete(w http.ResponseWriter, r *http.Request, c *common, ids []int, idPrefix, object string, choice func(int, qwen.Sample) any) {
-	p, n, err := s.params(c, len(ids))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	ss, err := s.generate(r.Context(), ids, p, n)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	choices := make([]any, len(ss))
-	for i, x := range ss {
-		choices[i] = choice(i, x)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": newID(idPrefix), "object": object, "created": time.Now().Unix(),
-		"model": s.opts.ModelName, "choices": choices, "usage": usage(len(ids), ss)})
-}
-
-func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		common
-		Messages []struct {
-			Role    string          `json:"role"`
-			Content json.RawMessage `json:"content"`
-		} `json:"messages"`
-	}
-	if err := s.decodeBody(w, r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if len(req.Messages) == 0 {
-		writeError(w, badRequest("messages", "messages must be a non-empty list"))
-		return
-	}
-	msgs := make([]tokenizer.Message, len(req.Messages))
-	for i, m := range req.Messages {
-		switch m.Role {
-		case "system", "user", "assistant":
-		default:
-			writeError(w, badRequest(fmt.Sprintf("messages[%d].role", i), "role %q is not supported (system, user, assistant)", m.Role))
-			return
-		}
-		text, err := contentText(m.Content)
-		if err != nil {
-			writeError(w, badRequest(fmt.Sprintf("messages[%d].content", i), "%v", err))
-			return
-		}
-		msgs[i] = tokenizer.Message{Role: m.Role, Content: text}
-	}
-	ids := s.tok.Encode(s.tok.ApplyChatTemplate(msgs, true))
-	s.complete(w, r, &req.common, ids, "chatcmpl", "chat.completion", func(i int, x qwen.Sample) any {
-		return map[string]any{"index": i, "message": map[string]string{"role": "assistant", "content": x.Text}, "finish_reason": x.FinishReason}
-	})
-}
-
-// contentText accepts a string or a list of {"type":"text","text":...} parts.
-func contentText(raw json.RawMessage) (string, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, nil
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", errors.New("content must be a string or a list of text parts")
-	}
-	var sb strings.Builder
-	for _, p := range parts {
-		if p.Type != "text" {
-			return "", fmt.Errorf("content part type %q is not supported", p.Type)
-		}
-		sb.WriteString(p.Text)
-	}
-	return sb.String(), nil
 }
 
 // LoadTokenizer returns the tokenizer for a model directory: path if given, else

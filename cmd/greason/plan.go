@@ -1,0 +1,265 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/spf13/cobra"
+
+	"github.com/greason/greason/train/grpo"
+	"github.com/greason/greason/train/qwen"
+)
+
+// planOptions are the flags of `greason train plan`.
+type planOptions struct {
+	config, dtype, computeDType string
+	shape                       grpo.StepShape
+	logitChunk                  int
+	recompute, measure, asJSON  bool
+	rolloutInputs, serialUpdate bool
+	gcPercent, steps            int
+	klCoef, peakTFLOPs          float64
+	devices                     string
+}
+
+func newPlanCmd() *cobra.Command {
+	o := planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan --config FILE|PRESET [--batch N --n N --prompt-len N --gen-len N] [--device cpu|gpu:GIB ...] [--measure]",
+		Short: "Predict the peak memory and FLOPs of one GRPO step per device; --measure runs the step here",
+		Long: `Predict the peak memory (weights, gradients, optimizer state, reference, activations, KV cache,
+logits) and the FLOPs of one GRPO step of a Qwen model (config.json path or preset) for each --device:
+"cpu" is this machine with the pure-Go backend (its memory from /proc/meminfo), "gpu:GIB" a GPU of that
+many GiB with the XLA backend. A device the step does not fit gets the cheapest change of options that
+fits. --measure also runs the step here on a model with random weights and prints the measured time and
+peak RSS per phase beside the prediction (docs/training.md, "Memory plan").`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd.OutOrStdout(), cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "model: config.json path or preset name")
+	f.IntVar(&o.shape.Prompts, "batch", 2, "prompts per step")
+	f.IntVar(&o.shape.N, "n", 2, "rollouts per prompt")
+	f.IntVar(&o.shape.PromptLen, "prompt-len", 32, "prompt tokens")
+	f.IntVar(&o.shape.GenLen, "gen-len", 64, "generated tokens per rollout")
+	f.IntVar(&o.shape.MiniBatches, "mini-batches", 1, "optimizer updates per step")
+	f.IntVar(&o.shape.MicroBatch, "micro-batch", 0, "responses per forward/backward (gradient accumulation); 0: the whole mini-batch")
+	f.IntVar(&o.shape.RolloutBatch, "rollout-batch", 0, "prompts generated at a time (0: all)")
+	f.IntVar(&o.shape.Bucket, "bucket", 8, "sequence lengths are padded to a multiple of this")
+	f.StringVar(&o.dtype, "dtype", "float32", "stored weights and AdamW state: float32 or bfloat16")
+	f.StringVar(&o.computeDType, "compute-dtype", "", "bfloat16: bfloat16 weights and activations in the step, float32 master weights")
+	f.IntVar(&o.logitChunk, "logit-chunk", 0, "vocabulary chunk of the LM-head log-probs (0: automatic, -1: never)")
+	f.BoolVar(&o.recompute, "recompute", false, "recompute each layer's activations in the backward pass")
+	f.BoolVar(&o.rolloutInputs, "rollout-weights-as-inputs", false, "rollout graphs take the weights as inputs (no constant copies on the Go backend)")
+	f.BoolVar(&o.serialUpdate, "serial-update", false, "apply AdamW one weight at a time (fewer temporaries on the Go backend)")
+	f.IntVar(&o.gcPercent, "gogc", 10, "Go GC percent during --measure (lower keeps the heap closer to live memory; -1: leave $GOGC or 100)")
+	f.Float64Var(&o.klCoef, "kl-coef", grpo.DefaultLoss().KLCoef, "KL coefficient (0: no reference model)")
+	f.StringVar(&o.devices, "device", "cpu,gpu:80,gpu:141", "comma-separated devices: cpu (this machine, Go backend) or gpu:GIB (XLA)")
+	f.Float64Var(&o.peakTFLOPs, "peak-tflops", 0, "dense peak of the GPU in TFLOP/s, for the MFU of --measure runs on a GPU backend")
+	f.BoolVar(&o.measure, "measure", false, "run the step here (random weights) and print measured time and peak RSS per phase")
+	f.IntVar(&o.steps, "steps", 1, "--measure runs this many steps and reports the last (the first compiles the graphs)")
+	f.BoolVar(&o.asJSON, "json", false, "print JSON")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+
+// parseDevice turns "cpu" or "gpu:GIB" into a device.
+func parseDevice(s string) (grpo.Device, error) {
+	if s == "cpu" {
+		total, err := memTotal()
+		if err != nil {
+			return grpo.Device{}, err
+		}
+		return grpo.Device{Name: "cpu", Bytes: total, GoBackend: true}, nil
+	}
+	if g, ok := strings.CutPrefix(s, "gpu:"); ok {
+		v, err := strconv.ParseFloat(g, 64)
+		if err != nil || v <= 0 {
+			return grpo.Device{}, fmt.Errorf("--device %q: want gpu:GIB with GIB > 0", s)
+		}
+		return grpo.Device{Name: s, Bytes: int64(v * (1 << 30))}, nil
+	}
+	return grpo.Device{}, fmt.Errorf("--device %q: want cpu or gpu:GIB", s)
+}
+
+// memTotal reads this machine's memory from /proc/meminfo.
+func memTotal() (int64, error) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, fmt.Errorf("--device cpu needs /proc/meminfo: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			kb, err := strconv.ParseInt(f[0], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("/proc/meminfo has no MemTotal")
+}
+
+func gib(b int64) string { return fmt.Sprintf("%.2f", float64(b)/(1<<30)) }
+
+func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
+	cfg, err := qwen.ConfigFromFlag(o.config)
+	if err != nil {
+		return err
+	}
+	dt, err := qwen.DTypeOf(o.dtype)
+	if err != nil {
+		return err
+	}
+	in := grpo.PlanInput{Config: cfg, DType: dt, Shape: o.shape, KL: o.klCoef != 0,
+		Memory: grpo.MemoryConfig{LogitChunk: o.logitChunk, Recompute: o.recompute, ComputeDType: o.computeDType,
+			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate}}
+	type out struct {
+		Plans       []grpo.Plan       `json:"plans"`
+		Advice      map[string]string `json:"advice,omitempty"`
+		Measurement *grpo.Measurement `json:"measurement,omitempty"`
+	}
+	res := out{Advice: map[string]string{}}
+	for _, d := range strings.Split(o.devices, ",") {
+		dev, err := parseDevice(d)
+		if err != nil {
+			return err
+		}
+		pl, err := grpo.PlanStep(in, dev)
+		if err != nil {
+			return err
+		}
+		res.Plans = append(res.Plans, pl)
+		if !pl.Fits {
+			res.Advice[dev.Name] = grpo.Advice(in, dev)
+		}
+	}
+	if !o.asJSON {
+		printPlans(w, in, res.Plans, res.Advice)
+	}
+	if o.measure {
+		loss := grpo.DefaultLoss()
+		loss.KLCoef = o.klCoef
+		var progress io.Writer = w
+		if o.asJSON {
+			progress = cmd.ErrOrStderr()
+		}
+		if o.gcPercent >= 0 {
+			debug.SetGCPercent(o.gcPercent)
+		}
+		fmt.Fprintf(progress, "measuring one step here (backend %s) ...\n", backendName())
+		m, err := grpo.MeasureStep(cmd.Context(), cfg, dt, o.shape, in.Memory, loss, o.steps, progress)
+		if err != nil {
+			return err
+		}
+		res.Measurement = &m
+		if !o.asJSON {
+			printMeasurement(w, in, m, o.peakTFLOPs)
+		}
+	}
+	if o.asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return nil
+}
+
+func backendName() string {
+	if b := os.Getenv("GOMLX_BACKEND"); b != "" {
+		return b
+	}
+	return qwen.DefaultBackendConfig
+}
+
+func printPlans(w io.Writer, in grpo.PlanInput, plans []grpo.Plan, advice map[string]string) {
+	s := in.Shape
+	micro := s.Prompts * s.N / max(s.MiniBatches, 1)
+	if s.MicroBatch > 0 && s.MicroBatch < micro {
+		micro = s.MicroBatch
+	}
+	chunk := "none"
+	if c := in.Memory.LogitChunk; c > 0 || (c == 0 && in.Config.VocabSize > grpo.AutoChunkVocab) {
+		chunk = fmt.Sprint(max(c, grpo.AutoChunk))
+		if c > 0 {
+			chunk = fmt.Sprint(c)
+		}
+	}
+	fmt.Fprintf(w, "%s: %.1f M parameters (%s weights and AdamW state, compute %s), vocabulary %d\n",
+		in.Config.ModelType, float64(plans[0].Params)/1e6, dtypeName(in.DType), orDefault(in.Memory.ComputeDType, "the same"), in.Config.VocabSize)
+	fmt.Fprintf(w, "step: %d prompts × %d rollouts, prompt %d + %d new tokens, %d mini-batch(es) of %d, micro-batch %d; logit chunk %s, recompute %v, reference %v\n",
+		s.Prompts, s.N, s.PromptLen, s.GenLen, s.MiniBatches, s.Prompts*s.N/max(s.MiniBatches, 1), micro, chunk, in.Memory.Recompute, in.KL)
+	f := plans[0].FLOPs
+	fmt.Fprintf(w, "FLOPs per step: generation %.3g, old/ref log-probs %.3g, updates %.3g, total %.3g\n", f.Generate, f.LogProbs, f.Update, f.Total)
+	for _, pl := range plans {
+		verdict := "fits"
+		if !pl.Fits {
+			verdict = "does NOT fit"
+			if a := advice[pl.Device.Name]; a != "" {
+				verdict += "; fits with " + a
+			} else {
+				verdict += "; no option tried fits (needs more devices or a smaller batch)"
+			}
+		}
+		backend := "XLA"
+		if pl.Device.GoBackend {
+			backend = "Go backend"
+		}
+		fmt.Fprintf(w, "\n%s (%s GiB, %s): predicted peak %s GiB in %s — %s\n", pl.Device.Name, gib(pl.Device.Bytes), backend, gib(pl.Peak), pl.PeakPhase, verdict)
+		var parts []string
+		for _, it := range pl.Persistent {
+			parts = append(parts, fmt.Sprintf("%s %s", it.Name, gib(it.Bytes)))
+		}
+		fmt.Fprintf(w, "  persistent: %s\n", strings.Join(parts, ", "))
+		for _, ph := range pl.Phases {
+			parts = parts[:0]
+			for _, it := range ph.Items {
+				parts = append(parts, fmt.Sprintf("%s %s", it.Name, gib(it.Bytes)))
+			}
+			fmt.Fprintf(w, "  %-16s %6s GiB = persistent + %s\n", ph.Name, gib(ph.Total), strings.Join(parts, ", "))
+		}
+	}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func printMeasurement(w io.Writer, in grpo.PlanInput, m grpo.Measurement, peakTFLOPs float64) {
+	dev := grpo.Device{Name: "cpu", GoBackend: !strings.HasPrefix(backendName(), "xla")}
+	pl, err := grpo.PlanStep(in, dev)
+	if err != nil {
+		fmt.Fprintln(w, err)
+		return
+	}
+	pred := map[string]int64{}
+	for _, ph := range pl.Phases {
+		name, _, _ := strings.Cut(ph.Name, " ") // "update (backward)", "update (optimizer)": the measured "update"
+		pred[name] = max(pred[name], ph.Total)
+	}
+	fmt.Fprintf(w, "\nmeasured (%s, step %d of %d, GOGC %d): resident before the step %s GiB\n", backendName(), m.Steps, m.Steps, m.GCPercent, gib(m.BaseRSS))
+	fmt.Fprintf(w, "  %-18s %9s %12s %12s %7s\n", "phase", "seconds", "peak RSS", "predicted", "ratio")
+	for _, ph := range m.Phases {
+		fmt.Fprintf(w, "  %-18s %9.1f %12s %12s %7.3f\n", ph.Name, ph.Seconds, gib(ph.PeakRSS)+" GiB", gib(pred[ph.Name])+" GiB", float64(pred[ph.Name])/float64(ph.PeakRSS))
+	}
+	fmt.Fprintf(w, "  %-18s %9.1f %12s %12s %7.3f\n", "step", m.StepSeconds, gib(m.PeakRSS)+" GiB", gib(pl.Peak)+" GiB", float64(pl.Peak)/float64(m.PeakRSS))
+	fmt.Fprintf(w, "tokens/s %.1f (%d prompt + generated tokens); %.3g FLOP/s", float64(m.Tokens)/m.StepSeconds, m.Tokens, pl.FLOPs.Total/m.StepSeconds)
+	if peakTFLOPs > 0 {
+		fmt.Fprintf(w, ", MFU %.2f%% of %.0f TFLOP/s", 100*pl.FLOPs.Total/m.StepSeconds/(peakTFLOPs*1e12), peakTFLOPs)
+	}
+	fmt.Fprintln(w)
+}
+
+func dtypeName(dt dtypes.DType) string {
+	if dt == dtypes.BFloat16 {
+		return "bfloat16"
+	}
+	return "float32"
+}

@@ -1,0 +1,217 @@
+package qwen
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// This file computes per-token log-probabilities and entropies of the LM head without the
+// [N, V] logits: the vocabulary is processed in chunks of C rows of the head weight, so at most
+// [N, C] logits exist at a time, and the backward pass (HeadStatsVJP) recomputes each chunk's
+// logits instead of keeping them. With V = 151,936 (Qwen) and N = batch × length tokens, the
+// unchunked float32 logits and their gradient are what dominates a training step's memory.
+
+// Hidden returns the final-norm hidden states [B,T,D] of tokens (Forward without the LM head).
+func Hidden(scope *model.Scope, cfg *Config, tokens, positions, mask *Node) *Node {
+	return decoder(scope, cfg, tokens, positions, causalAllowed(mask), func(_ int, k, v *Node) (*Node, *Node) { return k, v })
+}
+
+// HeadWeightName is the HF name of the LM head weight [V,D] (the embedding when tied).
+func HeadWeightName(cfg *Config) string {
+	if cfg.TieWordEmbeddings {
+		return "model.embed_tokens.weight"
+	}
+	return "lm_head.weight"
+}
+
+// HeadStats are per-token statistics of softmax(h·Wᵀ/τ), each float32 [N].
+type HeadStats struct {
+	LogP    *Node // log p(target)
+	Entropy *Node // −Σ p log p
+	LSE     *Node // log Σ exp(z), z = h·Wᵀ/τ
+}
+
+// headChunks splits [0, V) into chunks of at most c rows (c <= 0: one chunk).
+func headChunks(V, c int) [][2]int {
+	if c <= 0 || c > V {
+		c = V
+	}
+	var out [][2]int
+	for lo := 0; lo < V; lo += c {
+		out = append(out, [2]int{lo, min(lo+c, V)})
+	}
+	return out
+}
+
+// chunkLogits returns z = h·W[lo:hi]ᵀ/τ as float32 [N, hi-lo] for h [N,D] and w [V,D] (in h's
+// dtype; the product is computed in that dtype, like the unchunked head). after (optional) are
+// nodes the chunk must wait for, so that chunks are computed one after another.
+func chunkLogits(h, w *Node, lo, hi int, temperature float64, after []*Node) *Node {
+	wc := Slice(w, AxisRange(lo, hi))
+	if len(after) > 0 {
+		wc = SchedulingBarrier(wc, after...)
+	}
+	z := ConvertDType(Einsum("nd,vd->nv", h, wc), dtypes.Float32)
+	if temperature != 0 && temperature != 1 {
+		z = Div(z, Scalar(z.Graph(), dtypes.Float32, temperature))
+	}
+	return z
+}
+
+// targetInChunk returns, for targets [N] (int32), the 0/1 float32 one-hot [N, hi-lo] of the
+// targets that fall in [lo, hi).
+func targetInChunk(targets *Node, lo, hi int) *Node {
+	g := targets.Graph()
+	N := targets.Shape().Dim(0)
+	ids := AddScalar(Iota(g, shapes.Make(dtypes.Int32, N, hi-lo), 1), lo)
+	return ConvertDType(Equal(ids, BroadcastToDims(InsertAxes(targets, -1), N, hi-lo)), dtypes.Float32)
+}
+
+// ChunkedHeadStats computes HeadStats for hidden states h [N,D], head weight w [V,D] and targets
+// [N] (int32) in vocabulary chunks of `chunk` rows (<= 0: one chunk), with an online
+// log-sum-exp: for each chunk, m = max z, s = Σ exp(z − m), u = Σ exp(z − m)·z; the running
+// (M, S, U) are rescaled to the new maximum; then lse = M + log S and entropy = lse − U/S.
+// temperature divides the logits (0 or 1: none). Do not differentiate through the outputs: use
+// HeadStatsVJP for the backward pass. (No StopGradient is inserted: on the Go backend it copies
+// its input, here the whole head weight.)
+func ChunkedHeadStats(h, w, targets *Node, chunk int, temperature float64) HeadStats {
+	var M, S, U, zy *Node
+	var prev []*Node
+	for _, c := range headChunks(w.Shape().Dim(0), chunk) {
+		z := chunkLogits(h, w, c[0], c[1], temperature, prev)
+		m := ReduceMax(z, -1)
+		e := Exp(Sub(z, InsertAxes(m, -1)))
+		s := ReduceSum(e, -1)
+		u := ReduceSum(Mul(e, z), -1)
+		t := ReduceSum(Mul(z, targetInChunk(targets, c[0], c[1])), -1)
+		if M == nil {
+			M, S, U, zy = m, s, u, t
+		} else {
+			M2 := Max(M, m)
+			a, b := Exp(Sub(M, M2)), Exp(Sub(m, M2))
+			S = Add(Mul(S, a), Mul(s, b))
+			U = Add(Mul(U, a), Mul(u, b))
+			zy = Add(zy, t)
+			M = M2
+		}
+		prev = []*Node{M, S, U, zy}
+	}
+	lse := Add(M, Log(S))
+	return HeadStats{LogP: Sub(zy, lse), Entropy: Sub(lse, Div(U, S)), LSE: lse}
+}
+
+// HeadStatsVJP returns the gradients dh [N,D] (h's dtype) and dw [V,D] (w's dtype) of a loss
+// whose gradients with respect to st.LogP and st.Entropy are gLogP and gEnt [N] (float32),
+// recomputing each chunk's logits z: with p = exp(z − lse),
+// ∂logp/∂z_v = 1[v = target] − p_v and ∂H/∂z_v = −p_v (z_v − lse + H), and ∂z/∂(h·Wᵀ) = 1/τ;
+// dh = Σ_chunks G·W_c and dW_c = Gᵀ·h. The results are values, not differentiable functions of
+// their inputs (see HeadInputs.Gradients).
+func HeadStatsVJP(h, w, targets *Node, st HeadStats, gLogP, gEnt *Node, chunk int, temperature float64) (dh, dw *Node) {
+	lse, H := InsertAxes(st.LSE, -1), InsertAxes(st.Entropy, -1)
+	gL, gH := InsertAxes(gLogP, -1), InsertAxes(gEnt, -1)
+	inv := 1.0
+	if temperature != 0 && temperature != 1 {
+		inv = 1 / temperature
+	}
+	var dws []*Node
+	var prev []*Node
+	for _, c := range headChunks(w.Shape().Dim(0), chunk) {
+		z := chunkLogits(h, w, c[0], c[1], temperature, prev)
+		p := Exp(Sub(z, lse))
+		gz := Sub(Mul(gL, Sub(targetInChunk(targets, c[0], c[1]), p)), Mul(gH, Mul(p, Add(Sub(z, lse), H))))
+		if inv != 1 {
+			gz = Mul(gz, Scalar(gz.Graph(), dtypes.Float32, inv))
+		}
+		gz = ConvertDType(gz, h.DType())
+		wc := Slice(w, AxisRange(c[0], c[1]))
+		dhc := Einsum("nv,vd->nd", gz, ConvertDType(wc, h.DType()))
+		dwc := ConvertDType(Einsum("nv,nd->vd", gz, h), w.DType())
+		if dh == nil {
+			dh = dhc
+		} else {
+			dh = Add(dh, dhc)
+		}
+		dws = append(dws, dwc)
+		prev = []*Node{dh, dwc}
+	}
+	if len(dws) == 1 {
+		return dh, dws[0]
+	}
+	return dh, Concatenate(dws, 0)
+}
+
+// headWeight returns the graph value of the LM head weight variable (not cast to the compute
+// dtype) and the cast value used for the products.
+func headWeight(scope *model.Scope, cfg *Config, g *Graph) (variable, cast *Node) {
+	name := HeadWeightName(cfg)
+	v := scope.GetVariable(name)
+	if v == nil {
+		panic(fmt.Errorf("qwen: variable %q missing from scope %q", name, scope.Scope()))
+	}
+	return v.NodeValue(g), weight(scope, g, name)
+}
+
+// TargetStats runs the model on tokens [B,T] and returns, for every next-token target
+// (positions 1..T-1), its log-probability and the entropy of the predicted distribution, both
+// float32 [B,T-1], and the final hidden states [B*(T-1), D] that produced them. temperature
+// divides the logits (verl's log-prob and entropy at the rollout temperature); chunk > 0 computes
+// the LM head in vocabulary chunks (ChunkedHeadStats; the outputs then carry no gradient, see
+// HeadStatsVJP), chunk <= 0 computes the full logits (differentiable).
+func TargetStats(scope *model.Scope, cfg *Config, tokens, positions, mask *Node, chunk int, temperature float64) (logp, ent *Node, head HeadInputs) {
+	g := tokens.Graph()
+	B, T := tokens.Shape().Dim(0), tokens.Shape().Dim(1)
+	if chunk <= 0 {
+		logits := Forward(scope, cfg, tokens, positions, mask)
+		if temperature != 0 && temperature != 1 {
+			logits = Div(logits, Scalar(g, dtypes.Float32, temperature))
+		}
+		lsm := LogSoftmax(Slice(logits, AxisRange(), AxisRange(0, T-1)), -1)
+		targets := Slice(tokens, AxisRange(), AxisRange(1, T))
+		logp = ReduceSum(Mul(lsm, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
+		ent = Neg(ReduceSum(Mul(Exp(lsm), lsm), -1))
+		return logp, ent, HeadInputs{}
+	}
+	targets := Slice(tokens, AxisRange(), AxisRange(1, T))
+	hid := Hidden(scope, cfg, tokens, positions, mask)
+	D := hid.Shape().Dim(2)
+	h := Reshape(Slice(hid, AxisRange(), AxisRange(0, T-1)), B*(T-1), D)
+	wv, wc := headWeight(scope, cfg, g)
+	tg := Reshape(targets, B*(T-1))
+	st := ChunkedHeadStats(h, wc, tg, chunk, temperature)
+	head = HeadInputs{H: h, W: wc, WVar: wv, Targets: tg, Stats: st, Chunk: chunk, Temperature: temperature}
+	return Reshape(st.LogP, B, T-1), Reshape(st.Entropy, B, T-1), head
+}
+
+// HeadInputs are what the backward pass of a chunked LM head needs (see TargetStats).
+type HeadInputs struct {
+	H, W, WVar, Targets *Node
+	Stats               HeadStats
+	Chunk               int
+	Temperature         float64
+}
+
+// Chunked reports whether the stats came from the chunked head.
+func (hi HeadInputs) Chunked() bool { return hi.H != nil }
+
+// Gradients returns the gradient of a loss with respect to params (variable value nodes),
+// given the loss's gradients gLogP and gEnt [B,T-1] with respect to TargetStats' outputs: the
+// chunked head's backward (HeadStatsVJP) gives dL/dh and dL/dW_head, and the decoder's gradient is
+// that of the surrogate Σ h·stop_gradient(dL/dh). headVar is the head weight's variable node
+// among params (its head gradient is added to what the decoder gives it, e.g. the embedding
+// lookup's when tied).
+func (hi HeadInputs) Gradients(gLogP, gEnt *Node, params []*Node) []*Node {
+	N := hi.H.Shape().Dim(0)
+	dh, dw := HeadStatsVJP(hi.H, hi.W, hi.Targets, hi.Stats, Reshape(gLogP, N), Reshape(gEnt, N), hi.Chunk, hi.Temperature)
+	sur := ReduceAllSum(ConvertDType(Mul(hi.H, StopGradient(dh)), dtypes.Float32))
+	grads := Gradient(sur, params...)
+	for i, p := range params {
+		if p == hi.WVar {
+			grads[i] = Add(grads[i], ConvertDType(dw, p.DType()))
+		}
+	}
+	return grads
+}
