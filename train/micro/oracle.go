@@ -33,24 +33,25 @@ type Meaning struct {
 
 func ratString(num, den int64) string { return big.NewRat(num, den).RatString() }
 
-// OracleExtract reads the answer of a response in the generator's grammar, `\boxed{ANSWER}`
-// (then <|im_end|> or nothing): the response must start with the box and contain exactly one;
-// the answer is its brace-balanced content, trimmed. Text after the box is not part of the
-// answer and is ignored. Anything else has no answer.
+// OracleExtract reads the answer of a response in the generator's grammar, `\boxed{ANSWER}`: the
+// response must hold exactly one box; the answer is its brace-balanced content, trimmed. Text
+// around the box (a stray brace, <|im_end|>) is not part of the answer and is ignored. A response
+// without a box, with two, or whose box never closes has no answer.
 func OracleExtract(response string) (string, bool) {
 	const open = `\boxed{`
-	if !strings.HasPrefix(response, open) || strings.Count(response, `\boxed`) != 1 {
+	i := strings.Index(response, open)
+	if i < 0 || strings.Count(response, `\boxed`) != 1 {
 		return "", false
 	}
 	depth := 1
-	for i := len(open); i < len(response); i++ {
-		switch response[i] {
+	for j := i + len(open); j < len(response); j++ {
+		switch response[j] {
 		case '{':
 			depth++
 		case '}':
 			depth--
 			if depth == 0 {
-				return strings.TrimSpace(response[len(open):i]), true
+				return strings.TrimSpace(response[i+len(open) : j]), true
 			}
 		}
 	}

@@ -58,10 +58,14 @@ func TestOracleGarbage(t *testing.T) {
 				}
 			}
 			f := it.Forms[0]
-			for _, resp := range []string{f, "so " + f, " " + Response(f), Response(f) + Response(f), "\\boxed{" + f, "x\\boxed{" + f + "}",
-				"\\\\boxed{" + f + "}", "\\boxed " + f} {
+			for _, resp := range []string{f, "so " + f, Response(f) + Response(f), "\\boxed{" + f, "\\boxed " + f, Response(f) + "\\boxed"} {
 				if OracleCorrect(it, resp) {
 					t.Errorf("%s: response %q outside the grammar accepted", d, resp)
+				}
+			}
+			for _, resp := range []string{" " + Response(f), "so " + Response(f) + "}", "\\\\boxed{" + f + "}<|im_end|>"} {
+				if !OracleCorrect(it, resp) {
+					t.Errorf("%s: text around the box changed the verdict of %q", d, resp)
 				}
 			}
 		}

@@ -85,8 +85,43 @@ func Aggregate(sum *Summary) map[string]RunStats {
 	return out
 }
 
-func writeCSV(path string, rows [][]string) error {
-	return atomicfile.Write(path, func(w io.Writer) error { return csv.NewWriter(w).WriteAll(rows) })
+func runByName(cols []RunSpec, reward string) string {
+	for _, c := range cols {
+		if c.Reward == reward {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+func writeCSV(path string, rows [][]string) error { return writeCSVNotes(path, nil, rows) }
+
+// writeCSVNotes writes notes as "# " lines (findings computed from the numbers; `greason tables`
+// shows them under the table), then the rows.
+func writeCSVNotes(path string, notes []string, rows [][]string) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		for _, n := range notes {
+			if _, err := fmt.Fprintf(w, "# %s\n", n); err != nil {
+				return err
+			}
+		}
+		return csv.NewWriter(w).WriteAll(rows)
+	})
+}
+
+// compare states whether run a beats run b (mean after GRPO, all held-out) by more than the
+// larger of their seed standard deviations.
+func compare(agg map[string]RunStats, a, b string) string {
+	x, y := agg[a].After[""], agg[b].After[""]
+	sd := math.Max(x.Std, y.Std)
+	verdict := "beats"
+	if x.Mean-y.Mean <= sd {
+		verdict = "does not beat"
+		if y.Mean-x.Mean > sd {
+			verdict = "is beaten by"
+		}
+	}
+	return fmt.Sprintf("`%s` %s `%s` by more than the larger seed sd: %.1f vs %.1f (difference %+.1f, larger sd %.1f).", a, verdict, b, x.Mean, y.Mean, x.Mean-y.Mean, sd)
 }
 
 func f1(x float64) string { return fmt.Sprintf("%.1f", x) }
@@ -148,34 +183,51 @@ func WriteResults(outDir string, sum *Summary) error {
 		add("gain", func(a RunStats) string { return pm(a.Gain[""]) })
 		add("reward agreement with the oracle (%)", func(a RunStats) string { return pm(pct(a.Agreement)) })
 		add("hack rate (% of rewarded samples the oracle rejects)", func(a RunStats) string { return pm(pct(a.HackRate)) })
-		if err := writeCSV(filepath.Join(outDir, "ablation_verifier.csv"), rows); err != nil {
+		var notes []string
+		for _, x := range []struct{ a, b string }{{RewardModel, RewardMathRules}, {RewardModel, RewardString}, {RewardModel, RewardRules}, {RewardRules, RewardMathRules}} {
+			if agg[runByName(cols, x.a)].After != nil && agg[runByName(cols, x.b)].After != nil {
+				notes = append(notes, compare(agg, runByName(cols, x.a), runByName(cols, x.b)))
+			}
+		}
+		for _, c := range cols {
+			a := agg[c.Name]
+			notes = append(notes, fmt.Sprintf("`%s`: gain %+.1f ± %.1f (%s 3 seed sd); final hack rate %.1f%% (max over seeds %.1f%%).", c.Name,
+				a.Gain[""].Mean, a.Gain[""].Std, map[bool]string{true: "more than", false: "not more than"}[a.Gain[""].Mean > 3*a.Gain[""].Std],
+				100*a.HackRate.Mean, 100*a.HackRate.Max))
+		}
+		if err := writeCSVNotes(filepath.Join(outDir, "ablation_verifier.csv"), notes, rows); err != nil {
 			return err
 		}
 	}
 	// Data ablation (paper Table 4): the same reward on full and on math-only data.
-	var full, math RunSpec
+	var full, mathOnly RunSpec
 	for _, r := range cfg.Runs {
-		if r.Data == "math" && math.Name == "" {
-			math = r
+		if r.Data == "math" && mathOnly.Name == "" {
+			mathOnly = r
 		}
 	}
 	for _, r := range cfg.Runs {
-		if r.Data == "full" && r.Reward == math.Reward {
+		if r.Data == "full" && r.Reward == mathOnly.Reward {
 			full = r
 		}
 	}
-	if full.Name != "" && math.Name != "" {
+	if full.Name != "" && mathOnly.Name != "" {
 		rows := [][]string{{"reward", "data", "all", "non-math", "physics", "other", "math"}}
 		for _, x := range []struct {
 			spec  RunSpec
 			label string
-		}{{full, "full (all domains)"}, {math, "math only"}} {
+		}{{full, "full (all domains)"}, {mathOnly, "math only"}} {
 			a := agg[x.spec.Name].After
 			rows = append(rows, []string{x.spec.Reward, x.label, pm(a[""]), pm(a["non-math"]), pm(a["physics"]), pm(a["other"]), pm(a["math"])})
 		}
 		b := agg[full.Name].Before
 		rows = append(rows, []string{"-", "warm start (before GRPO)", f1(b[""].Mean), f1(b["non-math"].Mean), f1(b["physics"].Mean), f1(b["other"].Mean), f1(b["math"].Mean)})
-		if err := writeCSV(filepath.Join(outDir, "ablation_data.csv"), rows); err != nil {
+		var notes []string
+		for _, g := range []struct{ key, label string }{{"non-math", "non-math"}, {"math", "math"}, {"", "all"}} {
+			x, y := agg[full.Name].After[g.key], agg[mathOnly.Name].After[g.key]
+			notes = append(notes, fmt.Sprintf("%s: full data %.1f ± %.1f vs math-only %.1f ± %.1f (difference %+.1f).", g.label, x.Mean, x.Std, y.Mean, y.Std, x.Mean-y.Mean))
+		}
+		if err := writeCSVNotes(filepath.Join(outDir, "ablation_data.csv"), notes, rows); err != nil {
 			return err
 		}
 	}

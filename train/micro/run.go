@@ -9,13 +9,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
+	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/train/qwen"
 	"github.com/greason/greason/verify"
@@ -455,26 +455,6 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 	}
 	sum.SFTSeconds = time.Since(ts).Seconds()
 	out := &lockedWriter{w: progress}
-	sem := make(chan struct{}, max(cfg.Parallel, 1))
-	// The micro verifier learns from pairs labelled by the oracle, part of them the warm start's
-	// own answers and the answers of mining GRPO runs (as the paper labelled real responses with
-	// Gemini). It trains beside the runs that do not need it.
-	verifierDone := make(chan struct{})
-	var tv *TrainedVerifier
-	var vErr error
-	if needModel {
-		warm, err := grpo.CloneModel(m)
-		if err != nil {
-			return nil, err
-		}
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; close(verifierDone) }()
-			tv, sum.Verifier, vErr = TrainVerifier(ctx, backend, cfg.Verifier, cfg, data, warm, filepath.Join(outDir, "logs"), out)
-		}()
-	} else {
-		close(verifierDone)
-	}
 	before, err := Evaluate(ctx, m, data.HeldOut, cfg.GRPO.MaxNewTokens, cfg.EvalSamples, cfg.GRPO.Temperature, cfg.DataSeed)
 	if err != nil {
 		return nil, err
@@ -485,41 +465,94 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 		seed uint64
 	}
 	var jobs []job
-	for _, model := range []bool{false, true} { // runs that need the verifier last
-		for _, seed := range cfg.Seeds {
-			for _, spec := range cfg.Runs {
-				if needsModel(spec.Reward) == model {
-					jobs = append(jobs, job{spec, seed})
-				}
-			}
+	for _, seed := range cfg.Seeds {
+		for _, spec := range cfg.Runs {
+			jobs = append(jobs, job{spec, seed})
 		}
+	}
+	// Scheduling (wall time only; every run's numbers are independent of it): cfg.Parallel
+	// workers, one run each at a time (the Go backend runs it on about one core). The micro
+	// verifier, when a run needs it, trains first on one worker while the others take the runs
+	// that do not need it; once it is trained, the runs that need it go first (they are the
+	// longest).
+	var mu sync.Mutex
+	verifierReady := !needModel
+	verifierDone := make(chan struct{})
+	if !needModel {
+		close(verifierDone)
+	}
+	var tv *TrainedVerifier
+	var vErr error
+	var plain, model []int
+	for i, jb := range jobs {
+		if needsModel(jb.spec.Reward) {
+			model = append(model, i)
+		} else {
+			plain = append(plain, i)
+		}
+	}
+	next := func() (i int, wait, ok bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case verifierReady && len(model) > 0:
+			i, model = model[0], model[1:]
+		case len(plain) > 0:
+			i, plain = plain[0], plain[1:]
+		case len(model) > 0:
+			return 0, true, true
+		default:
+			return 0, false, false
+		}
+		return i, false, true
 	}
 	results := make([]Result, len(jobs))
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
-	for i, jb := range jobs {
+	for w := 0; w < max(cfg.Parallel, 1); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var v *TrainedVerifier
-			if needsModel(jb.spec.Reward) {
-				<-verifierDone
-				if vErr != nil {
-					errs[i] = vErr
+			if w == 0 && needModel {
+				// The micro verifier learns from pairs labelled by the oracle, part of them the warm
+				// start's own answers and the answers of mining GRPO runs (as the paper labelled real
+				// responses with Gemini).
+				warm, err := grpo.CloneModel(m)
+				if err == nil {
+					tv, sum.Verifier, err = TrainVerifier(ctx, backend, cfg.Verifier, cfg, data, warm, filepath.Join(outDir, "logs"), out)
+				}
+				if err == nil && cfg.Verifier.Load == "" {
+					err = tv.Model.Save(filepath.Join(outDir, "verifier"), 0)
+				}
+				mu.Lock()
+				vErr, verifierReady = err, true
+				mu.Unlock()
+				close(verifierDone)
+			}
+			for {
+				i, wait, ok := next()
+				if !ok {
 					return
 				}
-				v = tv
-			}
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i], errs[i] = runOne(ctx, cfg, jb.spec, jb.seed, m, data, v, outDir, out, before)
-			if errs[i] != nil {
-				errs[i] = fmt.Errorf("run %s seed %d: %w", jb.spec.Name, jb.seed, errs[i])
+				if wait {
+					<-verifierDone
+					continue
+				}
+				jb := jobs[i]
+				var v *TrainedVerifier
+				if needsModel(jb.spec.Reward) { // handed out only once the verifier is ready (next holds mu)
+					if vErr != nil {
+						errs[i] = fmt.Errorf("micro verifier: %w", vErr)
+						continue
+					}
+					v = tv
+				}
+				results[i], errs[i] = runOne(ctx, cfg, jb.spec, jb.seed, m, data, v, outDir, out, before)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("run %s seed %d: %w", jb.spec.Name, jb.seed, errs[i])
+				}
 			}
 		}()
-		if i == 0 {
-			time.Sleep(10 * time.Millisecond) // let the first run take its slot first (wall time only)
-		}
 	}
 	wg.Wait()
 	<-verifierDone
@@ -531,18 +564,7 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 			return nil, e
 		}
 	}
-	// Results in the config's order: seed, then run.
-	order := map[string]int{}
-	for i, r := range cfg.Runs {
-		order[r.Name] = i
-	}
-	sort.SliceStable(results, func(a, b int) bool {
-		if results[a].Seed != results[b].Seed {
-			return results[a].Seed < results[b].Seed
-		}
-		return order[results[a].Run] < order[results[b].Run]
-	})
-	sum.Results = results
+	sum.Results = results // in the config's order: seed, then run
 	sum.WallSeconds = time.Since(t0).Seconds()
 	if err := WriteResults(outDir, sum); err != nil {
 		return sum, err
@@ -595,6 +617,27 @@ type Sample struct {
 	Answer   string `json:"answer"`   // the reward's extraction (ExtractReward); empty if none
 	Correct  bool   `json:"correct"`  // the oracle
 	Rewarded bool   `json:"rewarded"` // the run's reward judge said yes
+}
+
+// writeDisagreements writes every held-out sample whose reward verdict differs from the oracle's
+// (logs/RUN_sSEED_disagreements.jsonl, at the last evaluation): rewarded=true rows are what the
+// reward pays for wrongly (the hack rate's numerator), rewarded=false rows the credit it withholds.
+func writeDisagreements(path string, step int, items []Item, resp [][]string, rewarded [][]bool) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for i, it := range items {
+			for k, r := range resp[i] {
+				if c := OracleCorrect(it, r); c != rewarded[i][k] {
+					a, _ := verify.ExtractReward(r)
+					if err := enc.Encode(Sample{Step: step, Domain: it.Domain, Question: it.Question, Gold: it.Gold, Response: r, Answer: a,
+						Correct: c, Rewarded: rewarded[i][k]}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // samplesPerEval is how many held-out questions (the first ones, their first sample) are logged
@@ -719,6 +762,11 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 			return 0, nil, err
 		}
 		fmt.Fprintf(progress, "%s step %d agreement %.3f hack rate %.3f (train %.3f) rewarded %.3f\n", name, step, pt.Agreement, pt.HackRate, pt.TrainHackRate, pt.Rewarded)
+		if step == gc.Steps { // every held-out sample where the reward and the oracle disagree
+			if err := writeDisagreements(filepath.Join(outDir, "logs", name+"_disagreements.jsonl"), step, data.HeldOut, ev.Responses, rewarded); err != nil {
+				return 0, nil, err
+			}
+		}
 		if step > 0 {
 			for i, it := range data.HeldOut[:min(samplesPerEval, len(data.HeldOut))] {
 				r := ev.Responses[i][0]

@@ -79,7 +79,7 @@ func TestMicroPipeline(t *testing.T) {
 		}
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "ablation_data.csv"))
-	if !strings.HasPrefix(string(b), "reward,data,all,non-math,physics,other,math\nmodel,full (all domains),") {
+	if !strings.Contains(string(b), "# non-math: full data ") || !strings.Contains(string(b), "\nreward,data,all,non-math,physics,other,math\nmodel,full (all domains),") {
 		t.Errorf("ablation_data.csv:\n%s", b)
 	}
 	b, _ = os.ReadFile(filepath.Join(dir, "ablation_verifier.csv"))

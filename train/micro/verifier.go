@@ -39,6 +39,10 @@ type VerifierConfig struct {
 	// InitFromPolicy starts the verifier from the warm-start policy's weights (Model must then
 	// have its shape), as the paper's verifier starts from a pretrained language model.
 	InitFromPolicy bool `json:"init_from_policy"`
+	// Load, when set, is a trained verifier (HF layout, e.g. OUT/verifier of an earlier run with
+	// the same data and warm start) used instead of training one; its training pairs are drawn
+	// again for the runs' refreshes (without the mined ones).
+	Load string `json:"load,omitempty"`
 	// Mining hardens the verifier against what GRPO climbs, before the runs.
 	Mining MiningConfig `json:"mining"`
 	// Refresh keeps each model-reward run's own copy of the verifier honest while the policy
@@ -48,9 +52,9 @@ type VerifierConfig struct {
 
 // RefreshConfig: every Every GRPO steps of a run rewarded by the micro verifier, its copy of the
 // verifier trains Steps SFT steps on what the run's rollouts since the start taught (every
-// false positive: an answer it accepted and the oracle rejects; every false negative; as many
-// rollouts it judged right) mixed half and half with its own training pairs (replay), labels
-// from the oracle; its verdict cache is then cleared.
+// false positive: an answer it accepted and the oracle rejects; every false negative; both
+// twice, and as many rollouts it judged right) mixed with as many of its own training pairs
+// (replay), labels from the oracle; its verdict cache is then cleared.
 type RefreshConfig struct {
 	Every int     `json:"every"`
 	Steps int     `json:"steps"`
@@ -177,9 +181,11 @@ func generatorPair(r *rand.Rand, it *Item) pair {
 const editChars = "0123456789{}()*/.,:% abcdefgmnoprstxyACBTFNY"
 
 // nearMiss edits a correct form once or twice: delete, insert, substitute, duplicate or swap
-// characters, wrap it in braces, or splice it with another form or a wrong answer.
+// characters, wrap it in braces, splice it with another form or a wrong answer, or glue one to
+// it (Truecorrect, 0ercent, {35}: the shapes GRPO climbs when a verifier only looks at shapes).
 func nearMiss(r *rand.Rand, it *Item) pair {
 	s := it.Forms[r.IntN(len(it.Forms))]
+	others := append(append([]string(nil), it.Forms...), it.Wrong...)
 	for n := 1 + r.IntN(2); n > 0; n-- {
 		b := []byte(s)
 		i := r.IntN(len(b) + 1)
@@ -187,7 +193,8 @@ func nearMiss(r *rand.Rand, it *Item) pair {
 		if r.IntN(2) == 0 && len(it.Gold) > 0 {
 			c = it.Gold[r.IntN(len(it.Gold))] // characters of the gold: the hardest substitutions
 		}
-		switch k := r.IntN(7); {
+		o := others[r.IntN(len(others))]
+		switch k := r.IntN(9); {
 		case k == 0 && len(b) > 1 && i < len(b):
 			s = string(b[:i]) + string(b[i+1:])
 		case k == 1:
@@ -202,12 +209,12 @@ func nearMiss(r *rand.Rand, it *Item) pair {
 			s = string(b)
 		case k == 5:
 			s = "{" + s + "}"
+		case k == 6:
+			s += o[r.IntN(len(o)):]
+		case k == 7:
+			s = o[:1+r.IntN(len(o))] + s[min(i, len(s)):]
 		default:
-			o := append(append([]string(nil), it.Forms...), it.Wrong...)[r.IntN(len(it.Forms)+len(it.Wrong))]
-			if len(o) > 0 {
-				j := r.IntN(len(o))
-				s = string(b[:min(i, len(b))]) + o[j:]
-			}
+			s = string(b[:min(i, len(b))]) + o[r.IntN(len(o)):]
 		}
 		if s == "" {
 			s = it.Forms[0][:1]
@@ -301,7 +308,9 @@ func verifierExamples(ps []pair) []grpo.SFTExample {
 func DefaultVerifier() *VerifierConfig {
 	return &VerifierConfig{Model: ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
 		Pairs: 20000, HeldOutPairs: 1000, Seed: 11, PolicyShare: 0.3, NearMissShare: 0.3, InitFromPolicy: true,
-		SFT: grpo.SFTConfig{Steps: 800, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100}}
+		SFT:     grpo.SFTConfig{Steps: 1400, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100},
+		Mining:  MiningConfig{Rounds: 2, Steps: 32, SFTSteps: 240},
+		Refresh: RefreshConfig{Every: 8, Steps: 20}}
 }
 
 // ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding; Yes iff its
@@ -441,6 +450,18 @@ func TrainVerifier(ctx context.Context, backend compute.Backend, cfg *VerifierCo
 		return nil, nil, err
 	}
 	var m *qwen.Model
+	if cfg.Load != "" {
+		if m, err = qwen.Load(cfg.Load, backend, dtypes.Float32); err != nil {
+			return nil, nil, fmt.Errorf("verifier load: %w", err)
+		}
+		fmt.Fprintf(progress, "verifier loaded from %s (no training)\n", cfg.Load)
+		res := &VerifierResult{TrainPairs: len(train), HeldOutPairs: len(held)}
+		if err := measureJudges(ctx, m, held, res); err != nil {
+			return nil, nil, err
+		}
+		res.Seconds = time.Since(t0).Seconds()
+		return &TrainedVerifier{Model: m, pairs: train}, res, nil
+	}
 	if cfg.InitFromPolicy {
 		if policy == nil {
 			return nil, nil, fmt.Errorf("verifier: init_from_policy needs a policy")
@@ -771,7 +792,7 @@ func (f *refresher) refresh(ctx context.Context) error {
 			rec.FalsePositives++
 		}
 	}
-	ex := append([]pair(nil), f.errors...)
+	ex := append(append([]pair(nil), f.errors...), f.errors...) // the errors twice
 	for _, i := range f.r.Perm(len(f.right))[:min(len(f.right), len(f.errors))] {
 		ex = append(ex, f.right[i])
 	}
