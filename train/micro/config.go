@@ -11,8 +11,8 @@ import (
 
 // DefaultConfig is the embedded default micro run (`just micro`): one warm start, the micro
 // model verifier, then GRPO with four rewards on all domains (string, math-rules, rules, model)
-// and the strong rule verifier on math-only data, 3 seeds each, every accuracy judged by the
-// oracle; sized to finish in under 20 minutes on 2 CPU cores with the GOEXPERIMENT=simd build.
+// and the model verifier on math-only data, 3 seeds each, every accuracy judged by the oracle;
+// sized to finish in under 20 minutes on 2 CPU cores with the GOEXPERIMENT=simd build.
 func DefaultConfig() *Config {
 	g := grpo.DefaultGRPO()
 	g.Steps = 64
@@ -43,7 +43,7 @@ func DefaultConfig() *Config {
 			{Name: RewardMathRules, Reward: RewardMathRules, Data: "full"},
 			{Name: RewardRules, Reward: RewardRules, Data: "full"},
 			{Name: RewardModel, Reward: RewardModel, Data: "full"},
-			{Name: "rules-math", Reward: RewardRules, Data: "math"},
+			{Name: "model-math", Reward: RewardModel, Data: "math"},
 		},
 		Verifier: DefaultVerifier(),
 	}

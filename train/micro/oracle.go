@@ -329,13 +329,18 @@ func parseMonomial(s string) (coef *big.Rat, v string, power int, ok bool) {
 	return nil, "", 0, false
 }
 
-// unitScale is each unit's dimension and size in the dimension's base unit (metre, gram).
+// unitScale is each unit's dimension and size in the dimension's base unit (metre, gram): the
+// generator's units (mm, cm, m, km; mg, g, kg) and the other SI prefixes from milli to kilo, which
+// mean what they mean even though the generator never writes them (255000 cg is 2550 g).
 var unitScale = map[string]struct {
 	dim   string
 	scale *big.Rat
 }{
-	"mm": {"length", big.NewRat(1, 1000)}, "cm": {"length", big.NewRat(1, 100)}, "m": {"length", big.NewRat(1, 1)},
-	"km": {"length", big.NewRat(1000, 1)}, "mg": {"mass", big.NewRat(1, 1000)}, "g": {"mass", big.NewRat(1, 1)},
+	"mm": {"length", big.NewRat(1, 1000)}, "cm": {"length", big.NewRat(1, 100)}, "dm": {"length", big.NewRat(1, 10)},
+	"m": {"length", big.NewRat(1, 1)}, "dam": {"length", big.NewRat(10, 1)}, "hm": {"length", big.NewRat(100, 1)},
+	"km": {"length", big.NewRat(1000, 1)},
+	"mg": {"mass", big.NewRat(1, 1000)}, "cg": {"mass", big.NewRat(1, 100)}, "dg": {"mass", big.NewRat(1, 10)},
+	"g": {"mass", big.NewRat(1, 1)}, "dag": {"mass", big.NewRat(10, 1)}, "hg": {"mass", big.NewRat(100, 1)},
 	"kg": {"mass", big.NewRat(1000, 1)},
 }
 

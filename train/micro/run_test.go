@@ -124,3 +124,45 @@ func TestMicroPipeline(t *testing.T) {
 		t.Errorf("warm start of another shape: %v", err)
 	}
 }
+
+// TestMicroDeterministic runs a toy experiment with every reward (the verifier trained beside the
+// other runs, mined, refreshed in its runs; two runs at a time) twice: every number must be equal.
+func TestMicroDeterministic(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Model = ModelSize{Hidden: 16, Layers: 1, Heads: 2, KVHeads: 1, HeadDim: 8, FF: 32}
+	cfg.TrainPrompts, cfg.HeldOut, cfg.SFTExamples, cfg.EvalSamples = 60, 16, 64, 2
+	cfg.SFT.Steps, cfg.SFT.BatchSize = 20, 8
+	cfg.GRPO.Steps, cfg.GRPO.PromptsPerStep, cfg.GRPO.N, cfg.GRPO.MaxNewTokens, cfg.GRPO.EvalEvery = 4, 2, 4, 10, 2
+	cfg.Seeds, cfg.Parallel = []uint64{1, 2}, 2
+	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3, PolicyShare: 0.5, NearMissShare: 0.25, InitFromPolicy: true,
+		SFT: grpo.SFTConfig{Steps: 4, BatchSize: 8, LR: 1e-3, Bucket: 8}, Mining: MiningConfig{Rounds: 1, Steps: 2, SFTSteps: 2},
+		Refresh: RefreshConfig{Every: 1, Steps: 1}}
+	var sums []*Summary
+	for k := 0; k < 2; k++ {
+		var progress bytes.Buffer
+		sum, err := Run(context.Background(), cfg, t.TempDir(), "test", &progress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, sum)
+	}
+	strip := func(s *Summary) string {
+		rs := append([]Result(nil), s.Results...)
+		for i := range rs {
+			rs[i].Seconds = 0
+		}
+		v := *s.Verifier
+		v.Seconds, v.Rounds = 0, append([]MiningRound(nil), v.Rounds...)
+		for i := range v.Rounds {
+			v.Rounds[i].Seconds = 0
+		}
+		b, _ := json.Marshal(struct {
+			R []Result
+			V VerifierResult
+		}{rs, v})
+		return string(b)
+	}
+	if a, b := strip(sums[0]), strip(sums[1]); a != b {
+		t.Fatalf("two identical runs differ:\n%s\n%s", a, b)
+	}
+}

@@ -308,8 +308,8 @@ func verifierExamples(ps []pair) []grpo.SFTExample {
 func DefaultVerifier() *VerifierConfig {
 	return &VerifierConfig{Model: ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
 		Pairs: 20000, HeldOutPairs: 1000, Seed: 11, PolicyShare: 0.3, NearMissShare: 0.3, InitFromPolicy: true,
-		SFT:     grpo.SFTConfig{Steps: 1400, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100},
-		Mining:  MiningConfig{Rounds: 2, Steps: 32, SFTSteps: 240},
+		SFT:     grpo.SFTConfig{Steps: 1300, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100},
+		Mining:  MiningConfig{Rounds: 1, Steps: 32, SFTSteps: 240},
 		Refresh: RefreshConfig{Every: 8, Steps: 20}}
 }
 
