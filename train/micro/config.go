@@ -11,7 +11,7 @@ import (
 
 // DefaultConfig is the embedded default micro run (`just micro`): one warm start, the micro
 // model verifier, then GRPO with four rewards on all domains (string, math-rules, rules, model)
-// and the model verifier on math-only data, 3 seeds each, every accuracy judged by the oracle;
+// and the strong rule verifier on math-only data, 3 seeds each, every accuracy judged by the oracle;
 // sized to finish in under 20 minutes on 2 CPU cores with the GOEXPERIMENT=simd build.
 func DefaultConfig() *Config {
 	g := grpo.DefaultGRPO()
@@ -43,7 +43,7 @@ func DefaultConfig() *Config {
 			{Name: RewardMathRules, Reward: RewardMathRules, Data: "full"},
 			{Name: RewardRules, Reward: RewardRules, Data: "full"},
 			{Name: RewardModel, Reward: RewardModel, Data: "full"},
-			{Name: "model-math", Reward: RewardModel, Data: "math"},
+			{Name: "rules-math", Reward: RewardRules, Data: "math"},
 		},
 		Verifier: DefaultVerifier(),
 	}

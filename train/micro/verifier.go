@@ -50,15 +50,20 @@ type VerifierConfig struct {
 	Refresh RefreshConfig `json:"refresh"`
 }
 
-// RefreshConfig: every Every GRPO steps of a run rewarded by the micro verifier, its copy of the
-// verifier trains Steps SFT steps on what the run's rollouts since the start taught (every
-// false positive: an answer it accepted and the oracle rejects; every false negative; both
-// twice, and as many rollouts it judged right) mixed with as many of its own training pairs
-// (replay), labels from the oracle; its verdict cache is then cleared.
+// RefreshConfig keeps a run's own copy of the verifier honest while the policy moves: before the
+// rewards of a step, when MinNew false positives (answers it accepted and the oracle rejects) have
+// appeared in the run's rollouts since its last refresh (and at least 2 steps have passed), or
+// Every steps after it, the copy trains Steps SFT steps (batches of Batch) on what the run's
+// rollouts taught so far (every false positive and false negative, twice, and as many rollouts
+// it judged right) mixed with as many of its own training pairs (replay), labels from the
+// oracle; its verdict cache is then cleared. A refresh thus comes soon after GRPO starts climbing
+// a false positive, and rarely while there is none.
 type RefreshConfig struct {
-	Every int     `json:"every"`
-	Steps int     `json:"steps"`
-	LR    float64 `json:"lr"` // 0: a third of the verifier's SFT rate
+	Every  int     `json:"every"`
+	MinNew int     `json:"min_new"` // 0: only every Every steps
+	Steps  int     `json:"steps"`
+	Batch  int     `json:"batch"` // 0: the verifier's SFT batch size
+	LR     float64 `json:"lr"`    // 0: a third of the verifier's SFT rate
 }
 
 // MiningConfig: Rounds times, a GRPO run from the warm start rewarded by the current verifier
@@ -308,9 +313,9 @@ func verifierExamples(ps []pair) []grpo.SFTExample {
 func DefaultVerifier() *VerifierConfig {
 	return &VerifierConfig{Model: ModelSize{Hidden: 64, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 16, FF: 192},
 		Pairs: 20000, HeldOutPairs: 1000, Seed: 11, PolicyShare: 0.3, NearMissShare: 0.3, InitFromPolicy: true,
-		SFT:     grpo.SFTConfig{Steps: 1300, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100},
-		Mining:  MiningConfig{Rounds: 1, Steps: 32, SFTSteps: 240},
-		Refresh: RefreshConfig{Every: 8, Steps: 20}}
+		SFT:     grpo.SFTConfig{Steps: 1400, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100},
+		Mining:  MiningConfig{Rounds: 2, Steps: 32, SFTSteps: 240},
+		Refresh: RefreshConfig{Every: 16, MinNew: 12, Steps: 16, Batch: 32}}
 }
 
 // ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding; Yes iff its
@@ -725,6 +730,8 @@ type refresher struct {
 	right   []pair // rollouts it judged right so far (deduplicated)
 	seen    map[string]bool
 	step    int // reward calls so far
+	last    int // step of the last refresh
+	newFP   int // distinct false positives since the last refresh
 	r       *rand.Rand
 	Refresh []RefreshRecord
 }
@@ -732,7 +739,8 @@ type refresher struct {
 // RefreshRecord is one refresh of a run's verifier.
 type RefreshRecord struct {
 	Step           int `json:"step"`
-	FalsePositives int `json:"false_positives"` // distinct ones seen so far
+	NewFP          int `json:"new_false_positives"` // since the previous refresh
+	FalsePositives int `json:"false_positives"`     // distinct ones seen so far
 	FalseNegatives int `json:"false_negatives"`
 	Examples       int `json:"examples"`
 }
@@ -764,6 +772,9 @@ func (f *refresher) observe(d Data, ps []grpo.Prompt, answers []string, extracte
 		f.seen[key] = true
 		if rewarded[i] != p.label {
 			f.errors = append(f.errors, p)
+			if rewarded[i] {
+				f.newFP++
+			}
 		} else {
 			f.right = append(f.right, p)
 		}
@@ -773,7 +784,9 @@ func (f *refresher) observe(d Data, ps []grpo.Prompt, answers []string, extracte
 // wrap refreshes the verifier before the rewards of every Every-th step.
 func (f *refresher) wrap(reward grpo.RewardFunc) grpo.RewardFunc {
 	return func(ctx context.Context, ps []grpo.Prompt, rs []string) ([]float64, []bool, error) {
-		if f.step > 0 && f.step%f.cfg.Every == 0 && len(f.errors) > 0 {
+		since := f.step - f.last
+		due := since >= f.cfg.Every || (f.cfg.MinNew > 0 && f.newFP >= f.cfg.MinNew && since >= 2)
+		if f.step > 0 && due && len(f.errors) > 0 {
 			if err := f.refresh(ctx); err != nil {
 				return nil, nil, fmt.Errorf("verifier refresh: %w", err)
 			}
@@ -784,7 +797,8 @@ func (f *refresher) wrap(reward grpo.RewardFunc) grpo.RewardFunc {
 }
 
 func (f *refresher) refresh(ctx context.Context) error {
-	rec := RefreshRecord{Step: f.step}
+	rec := RefreshRecord{Step: f.step, NewFP: f.newFP}
+	f.last, f.newFP = f.step, 0
 	for _, p := range f.errors {
 		if p.label {
 			rec.FalseNegatives++
@@ -802,6 +816,9 @@ func (f *refresher) refresh(ctx context.Context) error {
 	rec.Examples = len(ex)
 	sc := f.vc.SFT
 	sc.Steps, sc.Seed, sc.LogEvery, sc.LR = f.cfg.Steps, f.vc.Seed+7919*uint64(f.step), 0, f.cfg.LR
+	if f.cfg.Batch > 0 {
+		sc.BatchSize = f.cfg.Batch
+	}
 	if sc.LR == 0 {
 		sc.LR = f.vc.SFT.LR / 3
 	}
