@@ -674,7 +674,11 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 		mj = &ModelJudge{Model: tv.Model}
 		if rc := cfg.Verifier.Refresh; rc.Every > 0 && rc.Steps > 0 {
 			var err error
-			if fresh, err = newRefresher(cfg.Verifier, tv.Model, tv.pairs, seed); err != nil {
+			trainItems := data.Train
+			if spec.Data == "math" {
+				trainItems = data.TrainMath
+			}
+			if fresh, err = newRefresher(cfg.Verifier, tv.Model, tv.pairs, trainItems, seed); err != nil {
 				return Result{}, err
 			}
 			mj = fresh.judge

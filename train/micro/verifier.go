@@ -54,10 +54,11 @@ type VerifierConfig struct {
 // rewards of a step, when MinNew false positives (answers it accepted and the oracle rejects) have
 // appeared in the run's rollouts since its last refresh (and at least 2 steps have passed), or
 // Every steps after it, the copy trains Steps SFT steps (batches of Batch) on what the run's
-// rollouts taught so far (every false positive and false negative, twice, and as many rollouts
-// it judged right) mixed with as many of its own training pairs (replay), labels from the
-// oracle; its verdict cache is then cleared. A refresh thus comes soon after GRPO starts climbing
-// a false positive, and rarely while there is none.
+// rollouts taught so far (every false positive and false negative, twice, as many rollouts it
+// judged right, and as many fresh pairs of other training items in the errors' domains) mixed
+// with as many of its own training pairs (replay), labels from the oracle; its verdict cache is
+// then cleared. A refresh thus comes soon after GRPO starts climbing a false positive, and
+// rarely while there is none.
 type RefreshConfig struct {
 	Every  int     `json:"every"`
 	MinNew int     `json:"min_new"` // 0: only every Every steps
@@ -315,7 +316,7 @@ func DefaultVerifier() *VerifierConfig {
 		Pairs: 20000, HeldOutPairs: 1000, Seed: 11, PolicyShare: 0.3, NearMissShare: 0.3, InitFromPolicy: true,
 		SFT:     grpo.SFTConfig{Steps: 1400, BatchSize: 64, LR: 3e-3, Bucket: 8, LogEvery: 100},
 		Mining:  MiningConfig{Rounds: 2, Steps: 32, SFTSteps: 240},
-		Refresh: RefreshConfig{Every: 16, MinNew: 12, Steps: 16, Batch: 32}}
+		Refresh: RefreshConfig{Every: 16, MinNew: 8, Steps: 24, Batch: 32}}
 }
 
 // ModelJudge is a verify.Judge backed by a micro verifier model (greedy decoding; Yes iff its
@@ -721,19 +722,20 @@ func measureJudges(ctx context.Context, m *qwen.Model, held []pair, res *Verifie
 
 // refresher is RefreshConfig at work in one run: it owns the run's copy of the verifier.
 type refresher struct {
-	cfg     RefreshConfig
-	vc      *VerifierConfig
-	judge   *ModelJudge
-	pol     *grpo.Policy
-	replay  []pair
-	errors  []pair // false positives and negatives so far (deduplicated)
-	right   []pair // rollouts it judged right so far (deduplicated)
-	seen    map[string]bool
-	step    int // reward calls so far
-	last    int // step of the last refresh
-	newFP   int // distinct false positives since the last refresh
-	r       *rand.Rand
-	Refresh []RefreshRecord
+	cfg      RefreshConfig
+	vc       *VerifierConfig
+	judge    *ModelJudge
+	pol      *grpo.Policy
+	replay   []pair
+	byDomain map[string][]*Item // the run's training items, for fresh pairs in the domains of its errors
+	errors   []pair             // false positives and negatives so far (deduplicated)
+	right    []pair             // rollouts it judged right so far (deduplicated)
+	seen     map[string]bool
+	step     int // reward calls so far
+	last     int // step of the last refresh
+	newFP    int // distinct false positives since the last refresh
+	r        *rand.Rand
+	Refresh  []RefreshRecord
 }
 
 // RefreshRecord is one refresh of a run's verifier.
@@ -745,7 +747,7 @@ type RefreshRecord struct {
 	Examples       int `json:"examples"`
 }
 
-func newRefresher(vc *VerifierConfig, base *qwen.Model, replay []pair, seed uint64) (*refresher, error) {
+func newRefresher(vc *VerifierConfig, base *qwen.Model, replay []pair, items []Item, seed uint64) (*refresher, error) {
 	m, err := grpo.CloneModel(base)
 	if err != nil {
 		return nil, err
@@ -754,8 +756,12 @@ func newRefresher(vc *VerifierConfig, base *qwen.Model, replay []pair, seed uint
 	if err != nil {
 		return nil, err
 	}
-	return &refresher{cfg: vc.Refresh, vc: vc, judge: &ModelJudge{Model: m}, pol: pol, replay: replay, seen: map[string]bool{},
-		r: rand.New(rand.NewPCG(seed, 0x4ef5))}, nil
+	byDomain := map[string][]*Item{}
+	for i := range items {
+		byDomain[items[i].Domain] = append(byDomain[items[i].Domain], &items[i])
+	}
+	return &refresher{cfg: vc.Refresh, vc: vc, judge: &ModelJudge{Model: m}, pol: pol, replay: replay, byDomain: byDomain,
+		seen: map[string]bool{}, r: rand.New(rand.NewPCG(seed, 0x4ef5))}, nil
 }
 
 // observe records a step's rollouts (the answers the reward extracted and judged).
@@ -809,6 +815,19 @@ func (f *refresher) refresh(ctx context.Context) error {
 	ex := append(append([]pair(nil), f.errors...), f.errors...) // the errors twice
 	for _, i := range f.r.Perm(len(f.right))[:min(len(f.right), len(f.errors))] {
 		ex = append(ex, f.right[i])
+	}
+	// As many fresh pairs as errors, each in the domain of an error (another item: a near miss or a
+	// generator answer), so that the verifier learns the domain's rule rather than the items the
+	// run happened to climb; then as many pairs of its own training as all of these.
+	for _, e := range f.errors {
+		if its := f.byDomain[e.it.Domain]; len(its) > 0 {
+			it := its[f.r.IntN(len(its))]
+			if f.r.IntN(2) == 0 {
+				ex = append(ex, nearMiss(f.r, it))
+			} else {
+				ex = append(ex, generatorPair(f.r, it))
+			}
+		}
 	}
 	for n := len(ex); n > 0; n-- {
 		ex = append(ex, f.replay[f.r.IntN(len(f.replay))])
