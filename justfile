@@ -68,18 +68,12 @@ data:
 data-bench rows="1000000":
     go run -tags noxla ./cmd/greason data bench --rows {{rows}}
 
-# The micro reproduction (the project's end-to-end main job, <= 15 min on 2 CPU cores): warm-start
-# SFT of a micro Qwen3 policy, then GRPO with string-match vs strong-verifier reward (paper Table 5)
-# and full vs math-only data (Table 4), 3 seeds each; results under results/micro/, then the tables.
-# GOEXPERIMENT=simd builds the Go backend's AVX2/AVX-512 kernels (4-6x faster here, same numbers);
-# MICRO_GOEXPERIMENT= (empty) builds without them.
+# The micro reproduction (the project's end-to-end main job, <= 20 min on 2 CPU cores): warm-start SFT
+# of a micro Qwen3 policy, the micro model verifier (SFT on oracle-labelled pairs, mining rounds), then
+# GRPO with four rewards (string, math-rules, rules, model: paper Table 5) and one on math-only data
+# (Table 4), 3 seeds each, every accuracy judged by the oracle; results under results/micro/, then the
+# tables. GOEXPERIMENT=simd builds the Go backend's AVX2/AVX-512 kernels (4-6x faster here, same
+# numbers); MICRO_GOEXPERIMENT= (empty) builds without them.
 micro:
     GOEXPERIMENT={{micro_goexperiment}} go run -tags noxla ./cmd/greason train micro --out results/micro
-    just tables
-
-# The micro model verifier (SFT on rule-labelled pairs) as the GRPO reward, alone and in the
-# cascade (rule Yes, else the verifier), on `just micro`'s committed warm start and seeds:
-# results under results/micro-full/.
-micro-full:
-    GOEXPERIMENT={{micro_goexperiment}} go run -tags noxla ./cmd/greason train micro --config configs/micro-full.json --out results/micro-full
     just tables

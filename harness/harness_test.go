@@ -106,13 +106,13 @@ func TestTablesPaperBesideOurs(t *testing.T) {
 	other := Record{Config: EvalConfig{Run: "o", Model: "my/model"}, Metrics: map[string]benchmarks.Metrics{"bbeh": {N: 4520, Items: 4520, Score: 25}}}
 	WriteJSONAtomic(filepath.Join(res, "runs", "o", "record.json"), other)
 	os.MkdirAll(filepath.Join(res, "micro"), 0o755)
-	os.WriteFile(filepath.Join(res, "micro", "ablation_verifier.csv"), []byte("dataset,model_based,rule_based\nheld-out,41.0,33.0\n"), 0o644)
+	os.WriteFile(filepath.Join(res, "micro", "ablation_verifier.csv"), []byte("# model beats math-rules\nheld-out,model,math-rules\nall,41.0 ± 1.0,33.0 ± 2.0\n"), 0o644)
 
 	ts, runs, err := BuildTables(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 2 || len(ts) != 6 {
+	if len(runs) != 2 || len(ts) != 7 {
 		t.Fatalf("%d runs %d tables", len(runs), len(ts))
 	}
 	out := t.TempDir()
@@ -133,7 +133,11 @@ func TestTablesPaperBesideOurs(t *testing.T) {
 	if m := read("mmlu_pro_categories.md"); !strings.Contains(m, "| GR-4B (ours)") && !strings.Contains(m, "General-Reasoner-4B (ours) | – / 60.0 | – | – / 80.0") {
 		t.Fatalf("categories:\n%s", m)
 	}
-	if a := read("ablation_verifier.md"); !strings.Contains(a, "| held-out (micro) | 41.0 | 33.0 |") {
+	if a := read("ablation_verifier_micro.md"); !strings.Contains(a, "| held-out | model | math-rules |") || !strings.Contains(a, "| all | 41.0 ± 1.0 | 33.0 ± 2.0 |") ||
+		!strings.Contains(a, "model beats math-rules") || !strings.Contains(a, "paper's model_based column") {
+		t.Fatalf("ablation:\n%s", a)
+	}
+	if a := read("ablation_verifier.md"); !strings.Contains(a, "| MMLU-Pro | 60.1 | 58.1 |") || !strings.Contains(a, "ablation_verifier_micro") {
 		t.Fatalf("ablation:\n%s", a)
 	}
 	if x := read("general.tex"); !strings.Contains(x, `62.8 / 60.0 (-2.8)`) || !strings.Contains(x, `\begin{tabular}`) {

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"embed"
 	"encoding/csv"
 	"encoding/json"
@@ -452,16 +451,23 @@ func parseNumAt(s []string, i int) float64 {
 	return parseNum(s[i])
 }
 
-// microLegend says what the paper's columns hold in the micro rows.
-var microLegend = map[string]string{
-	"ablation_verifier": " Micro columns: model_based = GRPO rewarded by the strong rule verifier, rule_based = by normalised string match;" +
-		" rows = held-out groups, avg@4 accuracy (%) after GRPO, mean of the seeds.",
-	"ablation_data": " Micro columns: mmlu_pro = all held-out questions, gpqa = physics (units), supergpqa = other" +
-		" (percent, list, boolean, choice), math_related = math; avg@4 accuracy (%), mean of the seeds.",
+// microTables names the micro reproduction's version of each ablation table and says how its
+// columns map to the paper's.
+var microTables = map[string]struct{ name, title, legend string }{
+	"ablation_verifier": {"ablation_verifier_micro", "Micro reproduction of paper Table 5: GRPO rewards compared",
+		"Columns are the GRPO rewards that ran, from one shared warm start with the same budget and seeds:" +
+			" `model` = the micro model verifier (the paper's model_based column), `math-rules` = a math-only rule verifier" +
+			" (the role math-verify plays in the paper's rule_based column), `string` = normalised string match and `rules` =" +
+			" the strong rule verifier (extra rows of ours, not in the paper). Accuracies are held-out avg@k judged by the oracle" +
+			" (the generator's meaning of every answer; it shares no code with any reward), mean ± sample sd over seeds; the" +
+			" last rows say how each reward judged the same held-out samples at the last evaluation."},
+	"ablation_data": {"ablation_data_micro", "Micro reproduction of paper Table 4: diverse vs math-only data",
+		"One reward (first column) on all domains vs on the math domains only, same warm start, budget and seeds; held-out" +
+			" avg@k judged by the oracle, mean ± sample sd over seeds. Paper columns: MMLU-Pro ~ all, GPQA ~ physics (units)," +
+			" SuperGPQA ~ other (percent, list, boolean, choice), Math-Related ~ math; non-math = physics and other together."},
 }
 
-// paperOnlyTable shows a paper CSV as it is (ablations), plus micro-reproduction rows found in
-// results/micro/<name>.csv (same columns, first column the row name).
+// paperOnlyTable shows a paper CSV as it is (ablations).
 func paperOnlyTable(name, title, file, resultsDir string) (Table, error) {
 	recs, err := readPaperCSV(file)
 	if err != nil {
@@ -472,21 +478,49 @@ func paperOnlyTable(name, title, file, resultsDir string) (Table, error) {
 		t.Rows = append(t.Rows, r)
 		t.CSV = append(t.CSV, append([]string{"paper"}, r...))
 	}
-	micro := filepath.Join(resultsDir, "micro", name+".csv")
-	if b, err := os.ReadFile(micro); err == nil {
-		mr, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-		if err != nil {
-			return t, fmt.Errorf("%s: %w", micro, err)
-		}
-		if len(mr) > 1 {
-			t.Note = "Rows marked (micro) come from " + micro + ": the CPU micro reproduction, not the paper's scale." + microLegend[name]
-			for _, r := range mr[1:] {
-				row := append([]string{r[0] + " (micro)"}, r[1:]...)
-				t.Rows = append(t.Rows, row)
-				t.CSV = append(t.CSV, append([]string{"micro"}, row...))
-			}
+	if mt, ok := microTables[name]; ok {
+		if _, err := os.Stat(filepath.Join(resultsDir, "micro", name+".csv")); err == nil {
+			t.Note = "The paper's numbers. The CPU micro reproduction is the next table (" + mt.name + ")."
 		}
 	}
+	return t, nil
+}
+
+// microTable is the micro reproduction's version of an ablation table: results/micro/<name>.csv
+// as written by `greason train micro` (its own header; lines starting with "# " are findings
+// computed from the numbers and join the note). Without the file the table is empty (no Name)
+// and left out.
+func microTable(name, resultsDir string) (Table, error) {
+	mt := microTables[name]
+	path := filepath.Join(resultsDir, "micro", name+".csv")
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return Table{}, nil
+	}
+	if err != nil {
+		return Table{}, err
+	}
+	var findings, lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if f, ok := strings.CutPrefix(l, "# "); ok {
+			findings = append(findings, f)
+		} else if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.Join(lines, "\n"))).ReadAll()
+	if err != nil {
+		return Table{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) < 2 {
+		return Table{}, fmt.Errorf("%s: no rows", path)
+	}
+	t := Table{Name: mt.name, Title: mt.title, Header: recs[0], CSV: recs,
+		Note: "From " + path + " (`just micro`): the CPU micro reproduction, not the paper's scale. " + mt.legend}
+	if len(findings) > 0 {
+		t.Note += "\n\n" + strings.Join(findings, "\n")
+	}
+	t.Rows = recs[1:]
 	return t, nil
 }
 
@@ -507,9 +541,11 @@ func BuildTables(resultsDir string) ([]Table, []RunSummary, error) {
 		func() (Table, error) {
 			return paperOnlyTable("ablation_verifier", "Model-based vs rule-based verifier (paper Table 5)", "ablation_verifier.csv", resultsDir)
 		},
+		func() (Table, error) { return microTable("ablation_verifier", resultsDir) },
 		func() (Table, error) {
 			return paperOnlyTable("ablation_data", "Diverse-domain vs math-only data (paper Table 4)", "ablation_data.csv", resultsDir)
 		},
+		func() (Table, error) { return microTable("ablation_data", resultsDir) },
 		func() (Table, error) {
 			return perGroupTable("mmlu_pro_categories", "MMLU-Pro accuracy per category (preprint Table 4)", "mmlu_pro_categories.csv", "mmlu-pro", runs)
 		},
@@ -521,7 +557,9 @@ func BuildTables(resultsDir string) ([]Table, []RunSummary, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		ts = append(ts, t)
+		if t.Name != "" {
+			ts = append(ts, t)
+		}
 	}
 	return ts, runs, nil
 }

@@ -9,18 +9,18 @@ import (
 	"github.com/greason/greason/train/grpo"
 )
 
-// DefaultConfig is the embedded default micro run (`just micro`): one warm start, then GRPO with
-// string-match vs strong-verifier reward on all domains and the strong verifier on math-only
-// data, 3 seeds each; sized to finish in well under 15 minutes on 2 CPU cores with the
-// GOEXPERIMENT=simd build.
+// DefaultConfig is the embedded default micro run (`just micro`): one warm start, the micro
+// model verifier, then GRPO with four rewards on all domains (string, math-rules, rules, model)
+// and the strong rule verifier on math-only data, 3 seeds each, every accuracy judged by the oracle;
+// sized to finish in under 20 minutes on 2 CPU cores with the GOEXPERIMENT=simd build.
 func DefaultConfig() *Config {
 	g := grpo.DefaultGRPO()
-	g.Steps = 80
+	g.Steps = 64
 	g.PromptsPerStep = 16
 	g.N = 8
 	g.MiniBatches = 2
 	g.MaxNewTokens = 28
-	g.EvalEvery = 20
+	g.EvalEvery = 16
 	g.Optim.LR = 5e-4
 	g.Bucket = 8
 	return &Config{
@@ -39,10 +39,13 @@ func DefaultConfig() *Config {
 		SFTSeed:      1,
 		Parallel:     2,
 		Runs: []RunSpec{
-			{Name: "string", Reward: "string", Data: "full"},
-			{Name: "rule", Reward: "rule", Data: "full"},
-			{Name: "math", Reward: "rule", Data: "math"},
+			{Name: RewardString, Reward: RewardString, Data: "full"},
+			{Name: RewardMathRules, Reward: RewardMathRules, Data: "full"},
+			{Name: RewardRules, Reward: RewardRules, Data: "full"},
+			{Name: RewardModel, Reward: RewardModel, Data: "full"},
+			{Name: "rules-math", Reward: RewardRules, Data: "math"},
 		},
+		Verifier: DefaultVerifier(),
 	}
 }
 

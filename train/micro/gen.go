@@ -7,16 +7,14 @@ package micro
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/greason/greason/verify"
 )
 
-var rule = verify.RuleVerifier{}
-
 // Item is one generated question with its gold answer, the equivalent correct forms of that
-// answer (Gold is one of them) and plausible wrong answers.
+// answer (Gold is one of them), plausible wrong answers and what the answer means (the
+// oracle's ground truth, set from the numbers drawn, never parsed from a string).
 type Item struct {
 	Domain   string   `json:"domain"`
 	Group    string   `json:"group"` // "math", "physics" or "other" (ablation columns)
@@ -24,6 +22,7 @@ type Item struct {
 	Gold     string   `json:"gold"`
 	Forms    []string `json:"forms"`
 	Wrong    []string `json:"wrong"`
+	Meaning  Meaning  `json:"meaning"`
 }
 
 // Domains lists the generator's domains; MathDomains are those of the math-only ablation.
@@ -57,8 +56,8 @@ func dec(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 //
 // The gold answer is one of the equivalent forms drawn at random, as in WebInstruct, where each
 // source writes its reference answer its own way (\frac{1}{2}, 0.5, 50%; 2.35 m or 235 cm) and
-// nothing in the question says which: a string-match reward can only credit a correct answer
-// that happens to be written in the gold's form, the strong verifier credits every form.
+// nothing in the question says which. Wrong answers that happen to mean the answer are dropped
+// (judged by the oracle).
 func Generate(r *rand.Rand, domain string) Item {
 	it := Item{Domain: domain, Group: GroupOf(domain)}
 	switch domain {
@@ -72,6 +71,7 @@ func Generate(r *rand.Rand, domain string) Item {
 		}
 		it.Forms = []string{itoa(ans), itoa(ans) + ".0", dec(float64(ans)/10) + " \\times 10"}
 		it.Wrong = []string{itoa(100*h + 10*u + t), itoa(ans + 10), itoa(10 * ans)}
+		it.Meaning = Meaning{Kind: "number", Value: ratString(int64(ans), 1)}
 	case "fraction": // a decimal point shift: 347/100 = 3.47
 		n := 11 + r.IntN(989)
 		if n%10 == 0 {
@@ -81,6 +81,7 @@ func Generate(r *rand.Rand, domain string) Item {
 		it.Question = fmt.Sprintf("Divide %d by %d", n, d)
 		it.Forms = []string{dec(float64(n) / float64(d)), fmt.Sprintf("%d/%d", n, d), fmt.Sprintf("\\frac{%d}{%d}", n, d)}
 		it.Wrong = []string{dec(float64(n) / float64(10*d)), dec(float64(n) * 10 / float64(d))}
+		it.Meaning = Meaning{Kind: "number", Value: ratString(int64(n), int64(d))}
 	case "algebra": // like terms: 3x+4x = 7x
 		a, b := 1+r.IntN(9), 1+r.IntN(9)
 		v := string(rune('a' + r.IntN(26)))
@@ -91,13 +92,14 @@ func Generate(r *rand.Rand, domain string) Item {
 		s := a + b
 		it.Forms = []string{fmt.Sprintf("%d%s", s, v), fmt.Sprintf("%d*%s", s, v), fmt.Sprintf("%s*%d", v, s)}
 		it.Wrong = []string{fmt.Sprintf("%d%s", a*b, v), fmt.Sprintf("%d%s^2", s, v)}
+		it.Meaning = Meaning{Kind: "monomial", Value: ratString(int64(s), 1), Var: v, Power: 1}
 	case "units": // mixed units: 2 m + 35 cm = 2.35 m = 235 cm
 		big, small := 1+r.IntN(9), 1+r.IntN(99)
 		type pair struct {
-			b, s, fine string
-			ratio      int
+			b, s, fine, dim string
+			ratio, base     int // small units per big unit; small units per base unit (metre, gram)
 		}
-		p := []pair{{"m", "cm", "mm", 100}, {"kg", "g", "mg", 1000}, {"km", "m", "cm", 1000}}[r.IntN(3)]
+		p := []pair{{"m", "cm", "mm", "length", 100, 100}, {"kg", "g", "mg", "mass", 1000, 1}, {"km", "m", "cm", "length", 1000, 1}}[r.IntN(3)]
 		if p.ratio == 1000 {
 			small = 10 * small // 350 g, 350 m: whole tens keep the answers short
 		}
@@ -106,19 +108,23 @@ func Generate(r *rand.Rand, domain string) Item {
 		fineScale := map[string]int{"mm": 10, "mg": 1000, "cm": 100}[p.fine]
 		it.Forms = []string{dec(float64(total)/float64(p.ratio)) + " " + p.b, itoa(total) + " " + p.s, itoa(total*fineScale) + " " + p.fine}
 		it.Wrong = []string{itoa(big+small) + " " + p.b, dec(float64(total)/float64(p.ratio)) + " " + p.s}
+		it.Meaning = Meaning{Kind: "quantity", Dim: p.dim, Value: ratString(int64(total), int64(p.base))}
 	case "percent": // a price change read as a percentage: 100 → 137 is 37%
 		pct := 1 + r.IntN(99)
 		base := []int{100, 1000}[r.IntN(2)]
 		it.Question = fmt.Sprintf("Price rose from %d to %d. Change?", base, base+pct*base/100)
 		it.Forms = []string{fmt.Sprintf("%d%%", pct), dec(float64(pct) / 100), fmt.Sprintf("%d percent", pct)}
 		it.Wrong = []string{fmt.Sprintf("%d%%", 100+pct), fmt.Sprintf("%d%%", 100-pct)}
+		it.Meaning = Meaning{Kind: "number", Value: ratString(int64(pct), 100)}
 	case "list": // filter: the odd numbers of a list, in any order
 		var nums, odd, even []string
+		var oddSet []int
 		for _, v := range r.Perm(49)[:4+r.IntN(2)] {
 			v++
 			nums = append(nums, itoa(v))
 			if v%2 == 1 {
 				odd = append(odd, itoa(v))
+				oddSet = append(oddSet, v)
 			} else {
 				even = append(even, itoa(v))
 			}
@@ -136,6 +142,8 @@ func Generate(r *rand.Rand, domain string) Item {
 		if len(odd) > 1 {
 			it.Wrong = append(it.Wrong, strings.Join(odd[1:], ", "))
 		}
+		slices.Sort(oddSet)
+		it.Meaning = Meaning{Kind: "set", Set: oddSet}
 	case "boolean":
 		a, b := 1+r.IntN(99), 1+r.IntN(99)
 		if a == b {
@@ -149,6 +157,7 @@ func Generate(r *rand.Rand, domain string) Item {
 			it.Forms = []string{"False", "No", "incorrect"}
 			it.Wrong = []string{"True", "Yes"}
 		}
+		it.Meaning = Meaning{Kind: "truth", Truth: a > b}
 	case "choice":
 		vals := r.Perm(100)[:3]
 		best := 0
@@ -162,14 +171,15 @@ func Generate(r *rand.Rand, domain string) Item {
 		L := string(letters[best])
 		it.Forms = []string{L, "(" + L + ")", L + ": " + itoa(vals[best])}
 		it.Wrong = []string{string(letters[(best+1)%3]), string(letters[(best+2)%3])}
+		it.Meaning = Meaning{Kind: "choice", Choice: L, Options: vals}
 	default:
 		panic("micro: unknown domain " + domain)
 	}
 	it.Gold = it.Forms[r.IntN(len(it.Forms))]
-	// Drop "wrong" answers that happen to be equivalent to the gold.
+	// Drop "wrong" answers that happen to mean the answer.
 	var wrong []string
 	for _, w := range it.Wrong {
-		if rule.Check(it.Question, it.Gold, w).Outcome != verify.Yes {
+		if !OracleAnswer(it.Meaning, w) {
 			wrong = append(wrong, w)
 		}
 	}

@@ -4,54 +4,48 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/greason/greason/verify"
 )
 
-// TestFormsJudged checks the generator's contract: every form is judged correct by the strong
-// rule verifier, string match accepts the gold's own form but (almost) never another, and
-// wrong answers are accepted by neither. Gold forms are spread over the equivalent forms.
-func TestFormsJudged(t *testing.T) {
+// TestGenerator checks the generator's data: at least three correct forms and one wrong answer
+// per item, every gold one of the forms, and gold forms spread over the forms (the gold is drawn
+// at random, as WebInstruct's sources write their reference answers each their own way). How the
+// rewards judge the forms is logged, not required: that is what the experiment measures.
+func TestGenerator(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
-	rule := verify.RuleVerifier{}
+	judges := map[string]int{}
 	for _, d := range Domains {
-		strHits, n := 0, 0
 		goldAt := map[int]int{}
+		others := 0
+		accepted := map[string]int{}
 		for k := 0; k < 300; k++ {
 			it := Generate(r, d)
 			if len(it.Forms) < 3 || len(it.Wrong) == 0 {
 				t.Fatalf("%s: %q: %d forms, %d wrong answers", d, it.Question, len(it.Forms), len(it.Wrong))
 			}
+			isGold := false
 			for i, f := range it.Forms {
 				if f == it.Gold {
 					goldAt[i]++
-					if s, _ := (verify.StringJudge{}).Judge(ctx, it.Question, it.Gold, f); !s.Correct {
-						t.Errorf("%s: string match rejects the gold itself %q", d, f)
-					}
+					isGold = true
 					continue
 				}
-				v, _ := rule.Judge(ctx, it.Question, it.Gold, f)
-				if !v.Correct {
-					t.Errorf("%s: %q: form %q of gold %q rejected by the rule verifier: %s", d, it.Question, f, it.Gold, v.Reason)
-				}
-				s, _ := verify.StringJudge{}.Judge(ctx, it.Question, it.Gold, f)
-				n++
-				if s.Correct {
-					strHits++
+				others++
+				for _, name := range []string{RewardString, RewardMathRules, RewardRules} {
+					j, _ := newJudge(name, nil)
+					if v, _ := j.Judge(ctx, it.Question, it.Gold, f); v.Correct {
+						accepted[name]++
+					}
 				}
 			}
-			for _, w := range it.Wrong {
-				v, _ := rule.Judge(ctx, it.Question, it.Gold, w)
-				if v.Correct {
-					t.Errorf("%s: %q: wrong %q accepted for gold %q: %s", d, it.Question, w, it.Gold, v.Reason)
-				}
+			if !isGold {
+				t.Fatalf("%s: gold %q is none of the forms %q", d, it.Gold, it.Forms)
 			}
 		}
-		t.Logf("%s: string match accepts %d/%d other forms; gold form index counts %v", d, strHits, n, goldAt)
-		if strHits*10 > n {
-			t.Errorf("%s: string match accepts %d/%d forms other than the gold's", d, strHits, n)
+		for name, n := range accepted {
+			judges[name] += n
 		}
+		t.Logf("%s: gold form index counts %v; forms other than the gold's accepted (of %d): %v", d, goldAt, others, accepted)
 		for i := 0; i < 3; i++ {
 			if goldAt[i] < 60 {
 				t.Errorf("%s: gold written in form %d only %d/300 times", d, i, goldAt[i])

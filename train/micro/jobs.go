@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/train/qwen"
-	"github.com/greason/greason/verify"
 )
 
 // SFTJob is `greason train sft --config F`: supervised fine-tuning on the generator's data,
@@ -36,7 +34,7 @@ type SFTJob struct {
 type GRPOJob struct {
 	Init        string          `json:"init"`               // warm-start model dir (e.g. an SFTJob's out/model)
 	Verifier    string          `json:"verifier,omitempty"` // micro verifier model dir (reward "model" or "cascade")
-	Reward      string          `json:"reward"`             // string, rule, model, cascade
+	Reward      string          `json:"reward"`             // string, math-rules, rules, model, cascade
 	Data        string          `json:"data"`               // full or math
 	Out         string          `json:"out"`
 	DataConfig  *Config         `json:"data_config,omitempty"`
@@ -81,29 +79,48 @@ func LoadSFTJob(path string) (*SFTJob, error) {
 	return j, readJSON(path, j)
 }
 
-// RunSFT runs an SFT job and saves the model in HF layout under out/model.
+// RunSFT runs an SFT job and saves the model in HF layout under out/model. Task "verifier"
+// trains the micro verifier as `greason train micro` does (pairs labelled by the oracle, part of
+// them sampled from the policy, then the mining rounds, whose GRPO runs start from the policy).
 func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 	dcfg, data := jobData(j.Data)
-	ex := data.SFT
-	if j.Task == "verifier" {
+	if err := os.MkdirAll(j.Out, 0o755); err != nil {
+		return err
+	}
+	switch j.Task {
+	case "verifier":
 		vc := j.Verifier
 		if vc == nil {
 			vc = DefaultVerifier()
 		}
+		vc = ptr(*vc)
+		vc.Seed, vc.SFT = j.Seed, j.SFT
 		var policy *qwen.Model
 		if j.Policy != "" {
 			var err error
 			if policy, err = openModel(j.Policy, ModelSize{}, 0); err != nil {
 				return fmt.Errorf("policy: %w", err)
 			}
+		} else if vc.InitFromPolicy || vc.Mining.Rounds > 0 {
+			return fmt.Errorf("sft: task verifier with init_from_policy or mining needs a policy")
 		}
-		r := rand.New(rand.NewPCG(j.Seed, 0x7e7))
-		ps, err := verifierPairs(ctx, vc, policy, r, data.Train, vc.Pairs, dcfg.GRPO.MaxNewTokens)
+		if j.Init != "" {
+			return fmt.Errorf("sft: task verifier starts from its config (init_from_policy), not from init")
+		}
+		backend, err := qwen.NewBackend()
 		if err != nil {
 			return err
 		}
-		ex = verifierExamples(ps)
-	} else if j.Task != "policy" {
+		tv, res, err := TrainVerifier(ctx, backend, vc, dcfg, data, policy, j.Out, progress)
+		if err != nil {
+			return err
+		}
+		if err := grpo.WriteJSON(filepath.Join(j.Out, "verifier.json"), res); err != nil {
+			return err
+		}
+		return tv.Model.Save(filepath.Join(j.Out, "model"), 0)
+	case "policy":
+	default:
 		return fmt.Errorf("sft: task %q (want policy or verifier)", j.Task)
 	}
 	m, err := openModel(j.Init, j.Model, j.Seed)
@@ -114,9 +131,6 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(j.Out, 0o755); err != nil {
-		return err
-	}
 	f, err := os.Create(filepath.Join(j.Out, "metrics.jsonl"))
 	if err != nil {
 		return err
@@ -124,7 +138,7 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 	defer f.Close()
 	sc := j.SFT
 	sc.Seed = j.Seed
-	if err := grpo.SFT(ctx, sc, pol, ex, f, j.Task, func(r grpo.SFTRecord) {
+	if err := grpo.SFT(ctx, sc, pol, data.SFT, f, j.Task, func(r grpo.SFTRecord) {
 		fmt.Fprintf(progress, "sft step %d/%d loss %.3f (%.0f tok/s)\n", r.Step, sc.Steps, r.Loss, r.TokensPerSec)
 	}); err != nil {
 		return err
@@ -132,10 +146,12 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 	return m.Save(filepath.Join(j.Out, "model"), 0)
 }
 
+func ptr[T any](v T) *T { return &v }
+
 // LoadGRPOJob reads a GRPO job over defaults.
 func LoadGRPOJob(path string) (*GRPOJob, error) {
 	d := DefaultConfig()
-	j := &GRPOJob{Reward: "rule", Data: "full", Out: "runs/grpo", EvalSamples: d.EvalSamples, GRPO: d.GRPO}
+	j := &GRPOJob{Reward: RewardRules, Data: "full", Out: "runs/grpo", EvalSamples: d.EvalSamples, GRPO: d.GRPO}
 	j.GRPO.Seed = 1
 	return j, readJSON(path, j)
 }
@@ -152,23 +168,17 @@ func RunGRPO(ctx context.Context, j *GRPOJob, progress io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var judge verify.Judge
-	switch j.Reward {
-	case "string":
-		judge = verify.StringJudge{}
-	case "rule":
-		judge = rule
-	case "model", "cascade":
+	var mj *ModelJudge
+	if needsModel(j.Reward) {
 		vm, err := openModel(j.Verifier, ModelSize{}, 0)
 		if err != nil {
 			return fmt.Errorf("verifier model: %w", err)
 		}
-		judge = &ModelJudge{Model: vm}
-		if j.Reward == "cascade" {
-			judge = &verify.Cascade{Rules: rule, Model: judge}
-		}
-	default:
-		return fmt.Errorf("reward %q (want string, rule, model or cascade)", j.Reward)
+		mj = &ModelJudge{Model: vm}
+	}
+	judge, err := newJudge(j.Reward, mj)
+	if err != nil {
+		return err
 	}
 	items := data.Train
 	if j.Data == "math" {
@@ -194,9 +204,13 @@ func RunGRPO(ctx context.Context, j *GRPOJob, progress io.Writer) error {
 		gc.CheckpointEvry = 10
 	}
 	eval := func(ctx context.Context, step int) (float64, map[string]float64, error) {
-		return Evaluate(ctx, m, data.HeldOut, gc.MaxNewTokens, j.EvalSamples, gc.Temperature, cfg.DataSeed)
+		ev, err := Evaluate(ctx, m, data.HeldOut, gc.MaxNewTokens, j.EvalSamples, gc.Temperature, cfg.DataSeed)
+		if err != nil {
+			return 0, nil, err
+		}
+		return ev.Accuracy, ev.ByDomain, nil
 	}
-	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), rewardFor(judge), eval, f, j.Reward,
+	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), rewardFor(judge, data, nil), eval, f, j.Reward,
 		func(r grpo.StepRecord) {
 			if r.Kind == "eval" {
 				fmt.Fprintf(progress, "step %d held-out %.1f%% %v\n", r.Step, r.Accuracy, roundMap(r.ByDomain))

@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
+	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/train/qwen"
 	"github.com/greason/greason/verify"
@@ -43,7 +44,7 @@ func (s ModelSize) QwenConfig() *qwen.Config {
 // RunSpec is one GRPO run: its reward judge and its training data.
 type RunSpec struct {
 	Name   string `json:"name"`
-	Reward string `json:"reward"` // "string" (normalised string match), "rule" (strong rule verifier), "model" (micro model verifier), "cascade" (rule Yes, else the micro verifier)
+	Reward string `json:"reward"` // string, math-rules, rules, model or cascade (see newJudge)
 	Data   string `json:"data"`   // "full" (all domains) or "math" (math domains only)
 }
 
@@ -94,6 +95,16 @@ func warmStartText(r *rand.Rand, it Item, wrongProb, noBoxProb float64) string {
 type Data struct {
 	Train, TrainMath, HeldOut []Item
 	SFT                       []grpo.SFTExample
+	index                     map[string]*Item // question + NUL + gold → item
+}
+
+// itemOf finds the item a GRPO prompt was made from (for the oracle's meaning).
+func itemOf(d Data, p grpo.Prompt) *Item {
+	it := d.index[p.Question+"\x00"+p.Gold]
+	if it == nil {
+		panic("micro: prompt of no item: " + p.Question)
+	}
+	return it
 }
 
 // MakeData builds held-out, training and warm-start data from cfg.DataSeed.
@@ -106,6 +117,12 @@ func MakeData(cfg *Config) Data {
 	}
 	d.Train = Dataset(cfg.DataSeed+2, cfg.TrainPrompts, Domains, ex)
 	d.TrainMath = Dataset(cfg.DataSeed+3, cfg.TrainPrompts, MathDomains, ex)
+	d.index = map[string]*Item{}
+	for _, set := range [][]Item{d.HeldOut, d.Train, d.TrainMath} {
+		for i := range set {
+			d.index[set[i].Question+"\x00"+set[i].Gold] = &set[i]
+		}
+	}
 	r := rand.New(rand.NewPCG(cfg.DataSeed+4, 0x5f7))
 	tok := CharTokenizer{}
 	for i := 0; i < cfg.SFTExamples; i++ {
@@ -125,36 +142,85 @@ func toPrompts(items []Item) []grpo.Prompt {
 	return out
 }
 
-// Correct is the held-out judge: the reward extractor, then the strong rule verifier.
-func Correct(question, gold, response string) bool {
-	ans, ok := verify.ExtractReward(response)
-	return ok && rule.Check(question, gold, ans).Outcome == verify.Yes
+// The rewards, named for what judges them.
+const (
+	RewardString    = "string"     // normalised string match (verify.StringJudge)
+	RewardMathRules = "math-rules" // the math-only rule verifier (MathRules): the paper's rule-based (math-verify) role
+	RewardRules     = "rules"      // the strong rule verifier (verify.RuleVerifier)
+	RewardModel     = "model"      // the micro model verifier (ModelJudge): the paper's model-based role
+	RewardCascade   = "cascade"    // the strong rule verifier's Yes, else the micro model verifier
+)
+
+// newJudge returns the judge of a reward; model is the micro verifier's judge (for model and
+// cascade).
+func newJudge(name string, model *ModelJudge) (verify.Judge, error) {
+	switch name {
+	case RewardString:
+		return verify.StringJudge{}, nil
+	case RewardMathRules:
+		return MathRules{}, nil
+	case RewardRules:
+		return verify.RuleVerifier{}, nil
+	case RewardModel, RewardCascade:
+		if model == nil {
+			return nil, fmt.Errorf("reward %s needs the micro verifier", name)
+		}
+		if name == RewardCascade {
+			return &verify.Cascade{Rules: verify.RuleVerifier{}, Model: model}, nil
+		}
+		return model, nil
+	}
+	return nil, fmt.Errorf("unknown reward %q (want string, math-rules, rules, model or cascade)", name)
 }
 
-// Evaluate measures held-out accuracy judged by the strong rule verifier: the mean over k
-// samples per question at the given temperature (avg@k; greedy when k == 0), overall (in %)
-// and per group and domain. With k > 0 the greedy accuracy is added under key "greedy".
-func Evaluate(ctx context.Context, m *qwen.Model, items []Item, maxNew, k int, temperature float64, seed uint64) (float64, map[string]float64, error) {
+func needsModel(reward string) bool { return reward == RewardModel || reward == RewardCascade }
+
+// Eval is one held-out evaluation, judged by the oracle.
+type Eval struct {
+	Accuracy  float64            // avg@k (%) at the sampling temperature; greedy accuracy when k == 0
+	ByDomain  map[string]float64 // per group and domain; with k > 0 also "greedy"
+	Responses [][]string         // the k sampled responses per item (the greedy one when k == 0)
+}
+
+// Evaluate measures held-out accuracy judged by the oracle: the mean over k samples per question
+// at the given temperature (avg@k; greedy when k == 0), overall (in %) and per group ("math",
+// "physics", "other", and "non-math" for the last two together) and domain.
+// With k > 0 the greedy accuracy is added under key "greedy".
+func Evaluate(ctx context.Context, m *qwen.Model, items []Item, maxNew, k int, temperature float64, seed uint64) (*Eval, error) {
 	tok := CharTokenizer{}
-	run := func(n int, temp float64) ([][]qwen.Sample, error) {
+	run := func(n int, temp float64) ([][]string, error) {
 		reqs := make([]qwen.Request, len(items))
 		for i, it := range items {
 			reqs[i] = qwen.Request{Prompt: tok.Encode(Prompt(it.Question)), N: n,
 				Params: qwen.SampleParams{MaxNewTokens: maxNew, Temperature: temp, Seed: seed + uint64(i)}}
 		}
-		return m.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: PadToken})
+		out, err := m.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: PadToken})
+		if err != nil {
+			return nil, err
+		}
+		texts := make([][]string, len(out))
+		for i, ss := range out {
+			for _, s := range ss {
+				texts[i] = append(texts[i], tok.Decode(s.Tokens))
+			}
+		}
+		return texts, nil
 	}
-	score := func(out [][]qwen.Sample) (float64, map[string]float64) {
+	score := func(resp [][]string) (float64, map[string]float64) {
 		hits, counts := map[string]float64{}, map[string]float64{}
 		total, n := 0.0, 0.0
 		for i, it := range items {
-			for _, s := range out[i] {
+			for _, r := range resp[i] {
 				c := 0.0
-				if Correct(it.Question, it.Gold, tok.Decode(s.Tokens)) {
+				if OracleCorrect(it, r) {
 					c = 1
 				}
 				total, n = total+c, n+1
-				for _, key := range []string{it.Group, it.Domain} {
+				keys := []string{it.Group, it.Domain}
+				if it.Group != "math" {
+					keys = append(keys, "non-math") // physics and other together
+				}
+				for _, key := range keys {
 					hits[key] += c
 					counts[key]++
 				}
@@ -168,30 +234,33 @@ func Evaluate(ctx context.Context, m *qwen.Model, items []Item, maxNew, k int, t
 	}
 	greedy, err := run(1, 0)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	gAcc, gBy := score(greedy)
 	if k == 0 {
-		return gAcc, gBy, nil
+		return &Eval{gAcc, gBy, greedy}, nil
 	}
 	sampled, err := run(k, temperature)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	acc, by := score(sampled)
 	by["greedy"] = gAcc
-	return acc, by, nil
+	return &Eval{acc, by, sampled}, nil
 }
 
-// rewardFor returns the paper's reward (verify.Reward) with judge j; the accuracy counted is the
-// strong rule verifier's.
-func rewardFor(j verify.Judge) grpo.RewardFunc {
+// rewardFor returns the paper's reward (verify.RewardFor) with judge j; the accuracy it reports
+// is the oracle's. observe, when set, sees every rollout: the answer the reward extracted, whether
+// it extracted one, whether the judge said yes and whether the oracle accepts the response.
+func rewardFor(j verify.Judge, d Data, observe func(ps []grpo.Prompt, answers []string, extracted, rewarded, correct []bool)) grpo.RewardFunc {
 	tok := CharTokenizer{}
 	return func(ctx context.Context, ps []grpo.Prompt, rs []string) ([]float64, []bool, error) {
-		rew, ok := make([]float64, len(rs)), make([]bool, len(rs))
-		qs, gs, as := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
+		n := len(rs)
+		rew, correct, rewarded, extracted := make([]float64, n), make([]bool, n), make([]bool, n), make([]bool, n)
+		qs, gs, as := make([]string, n), make([]string, n), make([]string, n)
 		for i, r := range rs {
 			a, found := verify.ExtractReward(r)
+			extracted[i] = found
 			if !found {
 				a = verify.NoneAnswer // what RewardFor sends the judge
 			}
@@ -201,13 +270,16 @@ func rewardFor(j verify.Judge) grpo.RewardFunc {
 			return nil, nil, err
 		}
 		for i, r := range rs {
-			v, _, err := verify.RewardFor(ctx, j, ps[i].Question, ps[i].Gold, r, tok.Count)
+			v, verdict, err := verify.RewardFor(ctx, j, ps[i].Question, ps[i].Gold, r, tok.Count)
 			if err != nil {
 				return nil, nil, err
 			}
-			rew[i], ok[i] = v, Correct(ps[i].Question, ps[i].Gold, r)
+			rew[i], rewarded[i], correct[i] = v, verdict.Correct, OracleCorrect(*itemOf(d, ps[i]), r)
 		}
-		return rew, ok, nil
+		if observe != nil {
+			observe(ps, as, extracted, rewarded, correct)
+		}
+		return rew, correct, nil
 	}
 }
 
@@ -234,16 +306,96 @@ func batchVerdicts(ctx context.Context, j verify.Judge, qs, gs, as []string) err
 	return err
 }
 
-// Result is one (run, seed) outcome.
+// judgeResponses is the reward judge's verdict on every response (extracted as the reward
+// extracts; None when nothing is).
+func judgeResponses(ctx context.Context, j verify.Judge, items []Item, resp [][]string) ([][]bool, error) {
+	var qs, gs, as []string
+	for i, it := range items {
+		for _, r := range resp[i] {
+			a, ok := verify.ExtractReward(r)
+			if !ok {
+				a = verify.NoneAnswer
+			}
+			qs, gs, as = append(qs, it.Question), append(gs, it.Gold), append(as, a)
+		}
+	}
+	if err := batchVerdicts(ctx, j, qs, gs, as); err != nil {
+		return nil, err
+	}
+	out := make([][]bool, len(items))
+	k := 0
+	for i := range items {
+		for range resp[i] {
+			v, err := j.Judge(ctx, qs[k], gs[k], as[k])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = append(out[i], v.Correct)
+			k++
+		}
+	}
+	return out, nil
+}
+
+// EvalPoint is one evaluation step of a run: held-out accuracy (oracle, avg@k, %) and how the
+// run's reward judged the same held-out samples. Agreement is the share of samples where the
+// reward's verdict equals the oracle's, HackRate the share of rewarded samples the oracle
+// rejects, Rewarded the share of samples rewarded (fractions in [0, 1]); TrainHackRate and
+// TrainRewarded are the same over the training rollouts since the previous evaluation.
+type EvalPoint struct {
+	Step          int     `json:"step"`
+	Accuracy      float64 `json:"accuracy"`
+	Agreement     float64 `json:"agreement"`
+	HackRate      float64 `json:"hack_rate"`
+	Rewarded      float64 `json:"rewarded"`
+	TrainHackRate float64 `json:"train_hack_rate"`
+	TrainRewarded float64 `json:"train_rewarded"`
+}
+
+// judgeRecord is the log line (kind "judge") written beside each evaluation.
+type judgeRecord struct {
+	Kind string `json:"kind"`
+	Run  string `json:"run"`
+	EvalPoint
+}
+
+func hackStats(items []Item, resp [][]string, rewarded [][]bool) (agreement, hack, share float64) {
+	n, agree, rew, fp := 0, 0, 0, 0
+	for i, it := range items {
+		for k, r := range resp[i] {
+			c := OracleCorrect(it, r)
+			n++
+			if c == rewarded[i][k] {
+				agree++
+			}
+			if rewarded[i][k] {
+				rew++
+				if !c {
+					fp++
+				}
+			}
+		}
+	}
+	return float64(agree) / float64(max(n, 1)), float64(fp) / float64(max(rew, 1)), float64(rew) / float64(max(n, 1))
+}
+
+// Result is one (run, seed) outcome. Accuracies are the oracle's held-out avg@k (%); Agreement
+// and HackRate are those of the last evaluation (fractions).
 type Result struct {
-	Run      string             `json:"run"`
-	Seed     uint64             `json:"seed"`
-	Before   float64            `json:"before"`
-	After    float64            `json:"after"`
-	BeforeBy map[string]float64 `json:"before_by"`
-	AfterBy  map[string]float64 `json:"after_by"`
-	Seconds  float64            `json:"seconds"`
-	Log      string             `json:"log"`
+	Run       string             `json:"run"`
+	Reward    string             `json:"reward"`
+	Data      string             `json:"data"`
+	Seed      uint64             `json:"seed"`
+	Before    float64            `json:"before"`
+	After     float64            `json:"after"`
+	BeforeBy  map[string]float64 `json:"before_by"`
+	AfterBy   map[string]float64 `json:"after_by"`
+	Agreement float64            `json:"agreement"`
+	HackRate  float64            `json:"hack_rate"`
+	Evals     []EvalPoint        `json:"evals"`
+	Refresh   []RefreshRecord    `json:"refresh,omitempty"` // the run's verifier refreshes
+	Seconds   float64            `json:"seconds"`
+	Log       string             `json:"log"`
 }
 
 // Summary is everything an experiment measured (written as summary.json).
@@ -258,7 +410,8 @@ type Summary struct {
 }
 
 // Run executes the experiment and writes logs, summary.json, the ablation CSVs and curves under
-// outDir. progress receives one line per event.
+// outDir. progress receives one line per event. The micro verifier (when a run needs it) trains
+// on one core while the runs that do not need it use the other.
 func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.Writer) (*Summary, error) {
 	t0 := time.Now()
 	backend, err := qwen.NewBackend()
@@ -268,22 +421,23 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 	if err := os.MkdirAll(filepath.Join(outDir, "logs"), 0o755); err != nil {
 		return nil, err
 	}
-	data := MakeData(cfg)
-	sum := &Summary{Config: cfg, Command: command, Date: time.Now().UTC().Format(time.RFC3339)}
-	judges := map[string]verify.Judge{"string": verify.StringJudge{}, "rule": rule}
 	needModel := false
 	for _, r := range cfg.Runs {
-		switch r.Reward {
-		case "string", "rule":
-		case "model", "cascade":
+		if _, err := newJudge(r.Reward, &ModelJudge{}); err != nil {
+			return nil, fmt.Errorf("run %s: %w", r.Name, err)
+		}
+		if r.Data != "full" && r.Data != "math" {
+			return nil, fmt.Errorf("run %s: data %q (want full or math)", r.Name, r.Data)
+		}
+		if needsModel(r.Reward) {
 			if cfg.Verifier == nil {
-				return nil, fmt.Errorf("run %s: reward model needs a verifier config", r.Name)
+				return nil, fmt.Errorf("run %s: reward %s needs a verifier config", r.Name, r.Reward)
 			}
 			needModel = true
-		default:
-			return nil, fmt.Errorf("run %s: unknown reward %q (string, rule, model, cascade)", r.Name, r.Reward)
 		}
 	}
+	data := MakeData(cfg)
+	sum := &Summary{Config: cfg, Command: command, Date: time.Now().UTC().Format(time.RFC3339)}
 	// One warm start (SFT from cfg.SFTSeed) shared by every run and seed: the seeds vary GRPO
 	// (data order, rollout sampling), the runs differ only in reward or data.
 	ts := time.Now()
@@ -300,22 +454,12 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 		return nil, err
 	}
 	sum.SFTSeconds = time.Since(ts).Seconds()
-	if needModel {
-		// The micro verifier learns from pairs labelled by the rule verifier, half of them the
-		// warm start's own answers (as the paper labelled real responses with Gemini).
-		v, res, err := TrainVerifier(ctx, backend, cfg.Verifier, data, m, cfg.GRPO.MaxNewTokens, filepath.Join(outDir, "logs"), progress)
-		if err != nil {
-			return nil, err
-		}
-		judges["model"], sum.Verifier = v, res
-		judges["cascade"] = &verify.Cascade{Rules: rule, Model: v}
-	}
-	beforeAcc, beforeBy, err := Evaluate(ctx, m, data.HeldOut, cfg.GRPO.MaxNewTokens, cfg.EvalSamples, cfg.GRPO.Temperature, cfg.DataSeed)
+	out := &lockedWriter{w: progress}
+	before, err := Evaluate(ctx, m, data.HeldOut, cfg.GRPO.MaxNewTokens, cfg.EvalSamples, cfg.GRPO.Temperature, cfg.DataSeed)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "warm start held-out accuracy %.1f%% %v\n", beforeAcc, roundMap(beforeBy))
-	before := evalResult{beforeAcc, beforeBy}
+	fmt.Fprintf(out, "warm start held-out accuracy (oracle) %.1f%% %v\n", before.Accuracy, roundMap(before.ByDomain))
 	type job struct {
 		spec RunSpec
 		seed uint64
@@ -326,29 +470,101 @@ func Run(ctx context.Context, cfg *Config, outDir, command string, progress io.W
 			jobs = append(jobs, job{spec, seed})
 		}
 	}
+	// Scheduling (wall time only; every run's numbers are independent of it): cfg.Parallel
+	// workers, one run each at a time (the Go backend runs it on about one core). The micro
+	// verifier, when a run needs it, trains first on one worker while the others take the runs
+	// that do not need it; once it is trained, the runs that need it go first (they are the
+	// longest).
+	var mu sync.Mutex
+	verifierReady := !needModel
+	verifierDone := make(chan struct{})
+	if !needModel {
+		close(verifierDone)
+	}
+	var tv *TrainedVerifier
+	var vErr error
+	var plain, model []int
+	for i, jb := range jobs {
+		if needsModel(jb.spec.Reward) {
+			model = append(model, i)
+		} else {
+			plain = append(plain, i)
+		}
+	}
+	next := func() (i int, wait, ok bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case verifierReady && len(model) > 0:
+			i, model = model[0], model[1:]
+		case len(plain) > 0:
+			i, plain = plain[0], plain[1:]
+		case len(model) > 0:
+			return 0, true, true
+		default:
+			return 0, false, false
+		}
+		return i, false, true
+	}
 	results := make([]Result, len(jobs))
 	errs := make([]error, len(jobs))
-	sem := make(chan struct{}, max(cfg.Parallel, 1))
 	var wg sync.WaitGroup
-	out := &lockedWriter{w: progress}
-	for i, jb := range jobs {
+	for w := 0; w < max(cfg.Parallel, 1); w++ {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i], errs[i] = runOne(ctx, cfg, jb.spec, jb.seed, m, data, judges[jb.spec.Reward], outDir, out, before)
-			if errs[i] != nil {
-				errs[i] = fmt.Errorf("run %s seed %d: %w", jb.spec.Name, jb.seed, errs[i])
+			defer wg.Done()
+			if w == 0 && needModel {
+				// The micro verifier learns from pairs labelled by the oracle, part of them the warm
+				// start's own answers and the answers of mining GRPO runs (as the paper labelled real
+				// responses with Gemini).
+				warm, err := grpo.CloneModel(m)
+				if err == nil {
+					tv, sum.Verifier, err = TrainVerifier(ctx, backend, cfg.Verifier, cfg, data, warm, filepath.Join(outDir, "logs"), out)
+				}
+				if err == nil && cfg.Verifier.Load == "" {
+					err = tv.Model.Save(filepath.Join(outDir, "verifier"), 0)
+				}
+				mu.Lock()
+				vErr, verifierReady = err, true
+				mu.Unlock()
+				close(verifierDone)
+			}
+			for {
+				i, wait, ok := next()
+				if !ok {
+					return
+				}
+				if wait {
+					<-verifierDone
+					continue
+				}
+				jb := jobs[i]
+				var v *TrainedVerifier
+				if needsModel(jb.spec.Reward) { // handed out only once the verifier is ready (next holds mu)
+					if vErr != nil {
+						errs[i] = fmt.Errorf("micro verifier: %w", vErr)
+						continue
+					}
+					v = tv
+				}
+				results[i], errs[i] = runOne(ctx, cfg, jb.spec, jb.seed, m, data, v, outDir, out, before)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("run %s seed %d: %w", jb.spec.Name, jb.seed, errs[i])
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	<-verifierDone
+	if vErr != nil {
+		return nil, fmt.Errorf("micro verifier: %w", vErr)
+	}
 	for _, e := range errs {
 		if e != nil {
 			return nil, e
 		}
 	}
-	sum.Results = results
+	sum.Results = results // in the config's order: seed, then run
 	sum.WallSeconds = time.Since(t0).Seconds()
 	if err := WriteResults(outDir, sum); err != nil {
 		return sum, err
@@ -390,67 +606,43 @@ func warmStart(ctx context.Context, cfg *Config, backend compute.Backend, data D
 }
 
 // Sample is one held-out response logged at an evaluation step (logs/RUN_sSEED_samples.jsonl):
-// what the policy writes, the strong verifier's verdict and the reward judge's.
+// what the policy wrote (the first sample of the first questions), the oracle's verdict and
+// the reward judge's.
 type Sample struct {
 	Step     int    `json:"step"`
 	Domain   string `json:"domain"`
 	Question string `json:"question"`
 	Gold     string `json:"gold"`
 	Response string `json:"response"`
-	Answer   string `json:"answer"`   // extracted (ExtractReward); empty if none
-	Correct  bool   `json:"correct"`  // strong rule verifier
+	Answer   string `json:"answer"`   // the reward's extraction (ExtractReward); empty if none
+	Correct  bool   `json:"correct"`  // the oracle
 	Rewarded bool   `json:"rewarded"` // the run's reward judge said yes
 }
 
-// samplesPerEval is how many held-out questions (the first ones, one sample each at the rollout
-// temperature) are logged at every evaluation.
-const samplesPerEval = 16
-
-func writeSamples(ctx context.Context, w io.Writer, m *qwen.Model, j verify.Judge, items []Item, step, maxNew int, temp float64, seed uint64) error {
-	tok := CharTokenizer{}
-	items = items[:min(samplesPerEval, len(items))]
-	reqs := make([]qwen.Request, len(items))
-	for i, it := range items {
-		reqs[i] = qwen.Request{Prompt: tok.Encode(Prompt(it.Question)), N: 1,
-			Params: qwen.SampleParams{MaxNewTokens: maxNew, Temperature: temp, Seed: seed + 7919*uint64(step) + uint64(i)}}
-	}
-	out, err := m.Generate(ctx, reqs, qwen.GenerateOptions{PadToken: PadToken})
-	if err != nil {
-		return err
-	}
-	samples, extracted := make([]Sample, len(items)), make([]bool, len(items))
-	var qs, gs, as []string
-	for i, it := range items {
-		resp := tok.Decode(out[i][0].Tokens)
-		samples[i] = Sample{Step: step, Domain: it.Domain, Question: it.Question, Gold: it.Gold, Response: resp, Correct: Correct(it.Question, it.Gold, resp)}
-		if a, ok := verify.ExtractReward(resp); ok {
-			samples[i].Answer, extracted[i] = a, true
-			qs, gs, as = append(qs, it.Question), append(gs, it.Gold), append(as, a)
-		}
-	}
-	if err := batchVerdicts(ctx, j, qs, gs, as); err != nil {
-		return err
-	}
-	enc := json.NewEncoder(w)
-	for i, s := range samples {
-		if extracted[i] {
-			v, err := j.Judge(ctx, s.Question, s.Gold, s.Answer)
-			if err != nil {
-				return err
+// writeDisagreements writes every held-out sample whose reward verdict differs from the oracle's
+// (logs/RUN_sSEED_disagreements.jsonl, at the last evaluation): rewarded=true rows are what the
+// reward pays for wrongly (the hack rate's numerator), rewarded=false rows the credit it withholds.
+func writeDisagreements(path string, step int, items []Item, resp [][]string, rewarded [][]bool) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for i, it := range items {
+			for k, r := range resp[i] {
+				if c := OracleCorrect(it, r); c != rewarded[i][k] {
+					a, _ := verify.ExtractReward(r)
+					if err := enc.Encode(Sample{Step: step, Domain: it.Domain, Question: it.Question, Gold: it.Gold, Response: r, Answer: a,
+						Correct: c, Rewarded: rewarded[i][k]}); err != nil {
+						return err
+					}
+				}
 			}
-			s.Rewarded = v.Correct
 		}
-		if err := enc.Encode(s); err != nil {
-			return err
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
-type evalResult struct {
-	acc float64
-	by  map[string]float64
-}
+// samplesPerEval is how many held-out questions (the first ones, their first sample) are logged
+// at every evaluation.
+const samplesPerEval = 16
 
 type lockedWriter struct {
 	mu sync.Mutex
@@ -471,9 +663,31 @@ func roundMap(m map[string]float64) map[string]float64 {
 	return out
 }
 
-func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *qwen.Model, data Data, j verify.Judge,
-	outDir string, progress io.Writer, before evalResult) (Result, error) {
+func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *qwen.Model, data Data, tv *TrainedVerifier,
+	outDir string, progress io.Writer, before *Eval) (Result, error) {
 	t0 := time.Now()
+	// A run rewarded by the micro verifier judges with its own verdict cache (runs do not depend
+	// on each other), and with its own copy of the verifier when that is refreshed during the run.
+	var mj *ModelJudge
+	var fresh *refresher
+	if tv != nil {
+		mj = &ModelJudge{Model: tv.Model}
+		if rc := cfg.Verifier.Refresh; rc.Every > 0 && rc.Steps > 0 {
+			var err error
+			trainItems := data.Train
+			if spec.Data == "math" {
+				trainItems = data.TrainMath
+			}
+			if fresh, err = newRefresher(cfg.Verifier, tv.Model, tv.pairs, trainItems, seed); err != nil {
+				return Result{}, err
+			}
+			mj = fresh.judge
+		}
+	}
+	j, err := newJudge(spec.Reward, mj)
+	if err != nil {
+		return Result{}, err
+	}
 	m, err := grpo.CloneModel(warm)
 	if err != nil {
 		return Result{}, err
@@ -502,26 +716,78 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 		return Result{}, err
 	}
 	defer f.Close()
-	res := Result{Run: spec.Name, Seed: seed, Log: filepath.ToSlash(filepath.Join("logs", name+".jsonl"))}
+	enc := json.NewEncoder(f)
+	res := Result{Run: spec.Name, Reward: spec.Reward, Data: spec.Data, Seed: seed, Log: filepath.ToSlash(filepath.Join("logs", name+".jsonl"))}
 	samples, err := os.Create(filepath.Join(outDir, "logs", name+"_samples.jsonl"))
 	if err != nil {
 		return Result{}, err
 	}
 	defer samples.Close()
-	eval := func(ctx context.Context, step int) (float64, map[string]float64, error) {
-		if step == 0 {
-			// The warm start's evaluation (identical for every run: same weights, same eval seed).
-			res.Before, res.BeforeBy, res.After, res.AfterBy = before.acc, before.by, before.acc, before.by
-			return before.acc, before.by, nil
+	senc := json.NewEncoder(samples)
+	// Training rollouts since the last evaluation: rewarded, and rewarded but rejected by the oracle.
+	var trainN, trainRew, trainFP int
+	observe := func(ps []grpo.Prompt, answers []string, extracted, rewarded, correct []bool) {
+		if fresh != nil {
+			fresh.observe(data, ps, answers, extracted, rewarded)
 		}
-		acc, by, err := Evaluate(ctx, m, data.HeldOut, gc.MaxNewTokens, cfg.EvalSamples, gc.Temperature, cfg.DataSeed)
+		for i := range rewarded {
+			trainN++
+			if rewarded[i] {
+				trainRew++
+				if !correct[i] {
+					trainFP++
+				}
+			}
+		}
+	}
+	eval := func(ctx context.Context, step int) (float64, map[string]float64, error) {
+		ev := before // the warm start's evaluation (the same for every run: same weights, same eval seed)
+		if step > 0 {
+			if ev, err = Evaluate(ctx, m, data.HeldOut, gc.MaxNewTokens, cfg.EvalSamples, gc.Temperature, cfg.DataSeed); err != nil {
+				return 0, nil, err
+			}
+		}
+		rewarded, err := judgeResponses(ctx, j, data.HeldOut, ev.Responses)
 		if err != nil {
 			return 0, nil, err
 		}
-		res.After, res.AfterBy = acc, by
-		return acc, by, writeSamples(ctx, samples, m, j, data.HeldOut, step, gc.MaxNewTokens, gc.Temperature, cfg.DataSeed)
+		pt := EvalPoint{Step: step, Accuracy: ev.Accuracy}
+		pt.Agreement, pt.HackRate, pt.Rewarded = hackStats(data.HeldOut, ev.Responses, rewarded)
+		if trainN > 0 {
+			pt.TrainHackRate, pt.TrainRewarded = float64(trainFP)/float64(max(trainRew, 1)), float64(trainRew)/float64(trainN)
+		}
+		trainN, trainRew, trainFP = 0, 0, 0
+		if step == 0 {
+			res.Before, res.BeforeBy = ev.Accuracy, ev.ByDomain
+		}
+		res.After, res.AfterBy, res.Agreement, res.HackRate = ev.Accuracy, ev.ByDomain, pt.Agreement, pt.HackRate
+		res.Evals = append(res.Evals, pt)
+		if err := enc.Encode(judgeRecord{Kind: "judge", Run: name, EvalPoint: pt}); err != nil {
+			return 0, nil, err
+		}
+		fmt.Fprintf(progress, "%s step %d agreement %.3f hack rate %.3f (train %.3f) rewarded %.3f\n", name, step, pt.Agreement, pt.HackRate, pt.TrainHackRate, pt.Rewarded)
+		if step == gc.Steps { // every held-out sample where the reward and the oracle disagree
+			if err := writeDisagreements(filepath.Join(outDir, "logs", name+"_disagreements.jsonl"), step, data.HeldOut, ev.Responses, rewarded); err != nil {
+				return 0, nil, err
+			}
+		}
+		if step > 0 {
+			for i, it := range data.HeldOut[:min(samplesPerEval, len(data.HeldOut))] {
+				r := ev.Responses[i][0]
+				a, _ := verify.ExtractReward(r)
+				if err := senc.Encode(Sample{Step: step, Domain: it.Domain, Question: it.Question, Gold: it.Gold, Response: r, Answer: a,
+					Correct: OracleCorrect(it, r), Rewarded: rewarded[i][0]}); err != nil {
+					return 0, nil, err
+				}
+			}
+		}
+		return ev.Accuracy, ev.ByDomain, nil
 	}
-	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), rewardFor(j), eval, f, name,
+	reward := rewardFor(j, data, observe)
+	if fresh != nil {
+		reward = fresh.wrap(reward)
+	}
+	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), reward, eval, f, name,
 		func(r grpo.StepRecord) {
 			if r.Kind == "eval" {
 				fmt.Fprintf(progress, "%s step %d held-out %.1f%% %v\n", name, r.Step, r.Accuracy, roundMap(r.ByDomain))
@@ -530,6 +796,9 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 					name, r.Step, gc.Steps, r.RewardMean, r.Accuracy, r.KL, r.Entropy, r.ClipFrac, r.ResponseLen, r.StepSeconds, r.TokensPerSec)
 			}
 		})
+	if fresh != nil {
+		res.Refresh = fresh.Refresh
+	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, err
 }

@@ -59,26 +59,37 @@ func TestMicroPipeline(t *testing.T) {
 	cfg.SFT.Steps, cfg.SFT.BatchSize = 3, 8
 	cfg.GRPO.Steps, cfg.GRPO.PromptsPerStep, cfg.GRPO.N, cfg.GRPO.MaxNewTokens, cfg.GRPO.EvalEvery = 2, 2, 4, 8, 1
 	cfg.Seeds = []uint64{1, 2}
-	cfg.Runs = []RunSpec{{"string", "string", "full"}, {"rule", "rule", "full"}, {"math", "rule", "math"}, {"model", "model", "full"}, {"cascade", "cascade", "full"}}
-	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3, PolicyShare: 0.5, InitFromPolicy: true,
-		SFT: grpo.SFTConfig{Steps: 2, BatchSize: 8, LR: 1e-3, Bucket: 8}}
+	cfg.Runs = []RunSpec{{"string", "string", "full"}, {"math-rules", "math-rules", "full"}, {"rules", "rules", "full"},
+		{"model", "model", "full"}, {"cascade", "cascade", "full"}, {"model-math", "model", "math"}}
+	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3, PolicyShare: 0.5, NearMissShare: 0.25, InitFromPolicy: true,
+		SFT: grpo.SFTConfig{Steps: 2, BatchSize: 8, LR: 1e-3, Bucket: 8}, Mining: MiningConfig{Rounds: 1, Steps: 2, SFTSteps: 1},
+		Refresh: RefreshConfig{Every: 1, Steps: 1}}
 	dir := t.TempDir()
 	var progress bytes.Buffer
 	sum, err := Run(context.Background(), cfg, dir, "test", &progress)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Results) != 10 || sum.Verifier == nil {
+	if len(sum.Results) != 12 || sum.Verifier == nil || len(sum.Verifier.Rounds) != 1 {
 		t.Fatalf("%d results, verifier %v", len(sum.Results), sum.Verifier)
 	}
-	for _, f := range []string{"summary.json", "runs.csv", "ablation_verifier.csv", "ablation_data.csv", "curve_heldout.png", "curve_reward.png", "logs/model_s2.jsonl", "warm_start/config.json"} {
+	for _, f := range []string{"summary.json", "runs.csv", "ablation_verifier.csv", "ablation_data.csv", "curve_heldout.png", "curve_hack.png", "curve_reward.png", "logs/model_s2.jsonl", "warm_start/config.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "ablation_data.csv"))
-	if !strings.HasPrefix(string(b), "backbone,data,mmlu_pro,gpqa,supergpqa,math_related\nmicro-qwen3,Full,") {
+	if !strings.Contains(string(b), "# non-math: full data ") || !strings.Contains(string(b), "\nreward,data,all,non-math,physics,other,math\nmodel,full (all domains),") {
 		t.Errorf("ablation_data.csv:\n%s", b)
+	}
+	b, _ = os.ReadFile(filepath.Join(dir, "ablation_verifier.csv"))
+	if !strings.Contains(string(b), ",model,math-rules,string,rules,cascade\n") {
+		t.Errorf("ablation_verifier.csv:\n%s", b)
+	}
+	for _, r := range sum.Results {
+		if len(r.Evals) != 3 || r.HackRate < 0 || r.HackRate > 1 || r.Agreement < 0 || r.Agreement > 1 || r.Reward == "" || r.Data == "" {
+			t.Errorf("result %+v", r)
+		}
 	}
 	// Held-out samples at every evaluation after step 0 (steps 1 and 2): 2 × min(16, 16 held-out).
 	sb, err := os.ReadFile(filepath.Join(dir, "logs/model_s1_samples.jsonl"))
@@ -90,9 +101,9 @@ func TestMicroPipeline(t *testing.T) {
 	if len(lines) != 2*16 || json.Unmarshal([]byte(lines[0]), &first) != nil || first.Step != 1 || first.Question == "" || first.Gold == "" {
 		t.Fatalf("%d sample lines, first %q", len(lines), lines[0])
 	}
-	recs, err := grpo.ReadLog(filepath.Join(dir, "logs/rule_s1.jsonl"))
+	recs, err := grpo.ReadLog(filepath.Join(dir, "logs/rules_s1.jsonl"))
 	if err != nil || len(recs) != 2+3 {
-		t.Fatalf("rule_s1 log: %d records (%v), want 2 train + 3 eval", len(recs), err)
+		t.Fatalf("rules_s1 log: %d records (%v), want 2 train + 3 eval", len(recs), err)
 	}
 	if !strings.Contains(Report(sum), "| model | model | full |") {
 		t.Error(Report(sum))
@@ -100,7 +111,7 @@ func TestMicroPipeline(t *testing.T) {
 	// The saved warm start replaces the SFT: same weights, same held-out "before".
 	again := *cfg
 	again.WarmStart = filepath.Join(dir, "warm_start")
-	again.Seeds, again.Runs, again.Verifier = []uint64{1}, []RunSpec{{"rule", "rule", "full"}}, nil
+	again.Seeds, again.Runs, again.Verifier = []uint64{1}, []RunSpec{{"rules", "rules", "full"}}, nil
 	sum2, err := Run(context.Background(), &again, t.TempDir(), "test", &progress)
 	if err != nil {
 		t.Fatal(err)
@@ -111,5 +122,47 @@ func TestMicroPipeline(t *testing.T) {
 	again.Model.FF *= 2
 	if _, err := Run(context.Background(), &again, t.TempDir(), "test", &progress); err == nil || !strings.Contains(err.Error(), "shape differs") {
 		t.Errorf("warm start of another shape: %v", err)
+	}
+}
+
+// TestMicroDeterministic runs a toy experiment with every reward (the verifier trained beside the
+// other runs, mined, refreshed in its runs; two runs at a time) twice: every number must be equal.
+func TestMicroDeterministic(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Model = ModelSize{Hidden: 16, Layers: 1, Heads: 2, KVHeads: 1, HeadDim: 8, FF: 32}
+	cfg.TrainPrompts, cfg.HeldOut, cfg.SFTExamples, cfg.EvalSamples = 60, 16, 64, 2
+	cfg.SFT.Steps, cfg.SFT.BatchSize = 20, 8
+	cfg.GRPO.Steps, cfg.GRPO.PromptsPerStep, cfg.GRPO.N, cfg.GRPO.MaxNewTokens, cfg.GRPO.EvalEvery = 4, 2, 4, 10, 2
+	cfg.Seeds, cfg.Parallel = []uint64{1, 2}, 2
+	cfg.Verifier = &VerifierConfig{Model: cfg.Model, Pairs: 64, HeldOutPairs: 16, Seed: 3, PolicyShare: 0.5, NearMissShare: 0.25, InitFromPolicy: true,
+		SFT: grpo.SFTConfig{Steps: 4, BatchSize: 8, LR: 1e-3, Bucket: 8}, Mining: MiningConfig{Rounds: 1, Steps: 2, SFTSteps: 2},
+		Refresh: RefreshConfig{Every: 1, Steps: 1}}
+	var sums []*Summary
+	for k := 0; k < 2; k++ {
+		var progress bytes.Buffer
+		sum, err := Run(context.Background(), cfg, t.TempDir(), "test", &progress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, sum)
+	}
+	strip := func(s *Summary) string {
+		rs := append([]Result(nil), s.Results...)
+		for i := range rs {
+			rs[i].Seconds = 0
+		}
+		v := *s.Verifier
+		v.Seconds, v.Rounds = 0, append([]MiningRound(nil), v.Rounds...)
+		for i := range v.Rounds {
+			v.Rounds[i].Seconds = 0
+		}
+		b, _ := json.Marshal(struct {
+			R []Result
+			V VerifierResult
+		}{rs, v})
+		return string(b)
+	}
+	if a, b := strip(sums[0]), strip(sums[1]); a != b {
+		t.Fatalf("two identical runs differ:\n%s\n%s", a, b)
 	}
 }
