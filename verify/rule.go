@@ -731,6 +731,9 @@ func proseNumbers(text string) []proseNum {
 		if l[1] < len(text) && text[l[1]] == '-' && l[1]+1 < len(text) && text[l[1]+1] >= 'a' && text[l[1]+1] <= 'z' {
 			continue // "1-propanol"
 		}
+		if gluedToWord(text, l[1]) {
+			continue // "13%entint": a number glued to a word through "%" or "." is part of the word
+		}
 		num := strings.ReplaceAll(text[l[0]:l[1]], "−", "-")
 		if i := strings.IndexByte(num, ','); i > 0 {
 			num = num[:i] + "." + num[i+1:] // "2,74": a decimal comma (never a thousands separator)
@@ -814,6 +817,20 @@ func proseNumbers(text string) []proseNum {
 		spans = append(spans, [2]int{l[0], l[1]})
 	}
 	return out
+}
+
+// gluedToWord reports whether the number ending at text[i] runs on into letters through a
+// percent sign or a decimal point: "13%entint" is no percentage and "3.x" no number, while
+// "20%." "5kg", "3rd" and a sentence end without a space ("in 1957.The") stay numbers.
+func gluedToWord(text string, i int) bool {
+	if i+1 >= len(text) || text[i] != '%' && text[i] != '.' {
+		return false
+	}
+	c := text[i+1]
+	if text[i] == '.' {
+		return c >= 'a' && c <= 'z'
+	}
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // afterCommand reports whether text[:i] ends in a LaTeX command name (`\times10`, `\b60.1`): the
@@ -1033,7 +1050,7 @@ func NormalizeMCWrap(s string) string {
 	return s
 }
 
-var reOption = regexp.MustCompile(`(?m)(?:^|\s)\(?([A-J])[.)]\s+([^\n(]+?)(?:\s*$|\s+\(?[A-J][.)]\s)`)
+var reOptionMarker = regexp.MustCompile(`(?:^|\s)\(?([A-J])[.)]\s+`)
 var reOptionLine = regexp.MustCompile(`(?m)^\s*\(?([A-J])[.):]\s+(.+?)\s*$`)
 
 // mayHaveOptions is a cheap prefilter for option lines: "A." "B)" "(C" ...
@@ -1056,8 +1073,21 @@ func parseOptions(q string) map[string]string {
 		opts[m[1]] = m[2]
 	}
 	if len(opts) < 2 {
-		for _, m := range reOption.FindAllStringSubmatch(q, 10) {
-			opts[m[1]] = m[2]
+		// inline options "(A) 74 (B) 18 (C) 97": each option's text runs to the next marker (or the
+		// line's end), so that neighbouring options do not share a separator
+		ms := reOptionMarker.FindAllStringSubmatchIndex(q, 16)
+		for k, m := range ms {
+			end := len(q)
+			if k+1 < len(ms) {
+				end = ms[k+1][0]
+			}
+			txt := q[m[1]:end]
+			if i := strings.IndexByte(txt, '\n'); i >= 0 {
+				txt = txt[:i]
+			}
+			if txt = strings.TrimSpace(txt); txt != "" {
+				opts[q[m[2]:m[3]]] = txt
+			}
 		}
 	}
 	if len(opts) < 2 {
@@ -1119,10 +1149,14 @@ func answerLetter(a string, opts map[string]string) (letter string, hedge, ok bo
 		if nt == "" {
 			continue
 		}
-		if nt == na {
+		// NormalizeString drops spaces and signs, so the option must also be whole in the spaced
+		// text: "977", "74es" and "76%" do not name the options "97", "74" and "76"
+		sa, st := spacedLower(s), spacedLower(txt)
+		whole := !strings.Contains(sa, st) || containsWhole(sa, st)
+		if nt == na && whole {
 			return l, false, true
 		}
-		if strings.Contains(na, nt) {
+		if strings.Contains(na, nt) && whole {
 			hits = append(hits, l)
 		}
 	}
@@ -1133,6 +1167,54 @@ func answerLetter(a string, opts map[string]string) (letter string, hedge, ok bo
 		return hits[0], false, true
 	}
 	return "", true, true
+}
+
+// spacedLower is s in lower case with its runs of white space as one space.
+func spacedLower(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// containsWhole reports whether t occurs in s as a whole: not inside a longer number or word
+// ("977" does not contain the option "97", nor "74es" the option "74").
+func containsWhole(s, t string) bool {
+	digit := func(i int) bool { return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9' }
+	// attached: the byte at i continues the token at its side (a "." only as a decimal point)
+	attached := func(i, side int) bool {
+		c := s[i]
+		if c == '.' {
+			return digit(i + side)
+		}
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || strings.IndexByte("%/^_'\\", c) >= 0
+	}
+	for off := 0; off <= len(s)-len(t); {
+		i := strings.Index(s[off:], t)
+		if i < 0 {
+			return false
+		}
+		i += off
+		if (i == 0 || !attached(i-1, -1)) && (i+len(t) == len(s) || !attached(i+len(t), 1)) {
+			return true
+		}
+		off = i + 1
+	}
+	return false
+}
+
+var reLetterValue = regexp.MustCompile(`^\(?([A-J])\)?[.:)]?\s*([-+]?\d+(?:\.\d+)?)\s*\.?$`)
+var rePlainNumber = regexp.MustCompile(`^\s*[-+]?\d+(?:\.\d+)?\s*$`)
+
+// contradictsOption reports an answer that names an option by its letter and then a value that
+// is not the option's ("B: 91" when B is 81): the letter and the value cannot both be meant.
+func contradictsOption(answer string, opts map[string]string) bool {
+	m := reLetterValue.FindStringSubmatch(NormalizeMCWrap(answer))
+	if m == nil {
+		return false
+	}
+	txt, ok := opts[m[1]]
+	if !ok || !rePlainNumber.MatchString(txt) {
+		return false
+	}
+	x, err1 := strconv.ParseFloat(m[2], 64)
+	y, err2 := strconv.ParseFloat(strings.TrimSpace(txt), 64)
+	return err1 == nil && err2 == nil && x != y
 }
 
 var (
@@ -1219,6 +1301,8 @@ func checkChoice(question, letter, answer string) Result {
 		return Result{Outcome: No, Type: "multiple choice", Reason: "hedged: several options in the answer", Final: true}
 	case !ok:
 		return Result{Outcome: Unknown, Type: "multiple choice", Reason: "no option letter in the answer"}
+	case l == letter && contradictsOption(answer, opts):
+		return Result{Outcome: No, Type: "multiple choice", Reason: "option " + l + " named with a value that is not its value", Final: true}
 	case l == letter:
 		return Result{Outcome: Yes, Type: "multiple choice", Reason: "same option " + l}
 	}

@@ -457,6 +457,30 @@ func main() {
 		add("order", m.q, m.g, m.r)
 	}
 
+	// 13. what a GRPO policy climbed: answers the micro policy (train/micro, `just micro`) wrote
+	// and the strong rule verifier rewarded while the oracle said wrong (logs/rules_s*_disagreements.jsonl)
+	climbed := []struct{ q, g, r string }{
+		{"Largest? (A) 94 (B) 15 (C) 97", "C: 97", `\boxed{977}`},
+		{"Largest? (A) 94 (B) 15 (C) 97", "C: 97", `\boxed{974}`},
+		{"Largest? (A) 74 (B) 18 (C) 63", "A", `\boxed{74es}`},
+		{"Largest? (A) 74 (B) 18 (C) 63", "A", `\boxed{743%}`},
+		{"Largest? (A) 76 (B) 51 (C) 62", "A: 76", `\boxed{76%}`},
+		{"Largest? (A) 99 (B) 23 (C) 93", "(A)", `\boxed{99%}`},
+		{"Largest? (A) 12 (B) 45 (C) 98", "C: 98", `\boxed{988}`},
+		{"Largest? (A) 46 (B) 14 (C) 81", "C", `\boxed{814}`},
+		{"Largest? (A) 90 (B) 24 (C) 0", "(A)", `\boxed{A: 9}`},
+		{"Largest? (A) 81 (B) 88 (C) 63", "B", `\boxed{B: 81}`},
+		{"Largest? (A) 17 (B) 81 (C) 80", "(B)", `\boxed{B: 91}`},
+		{"Largest? (A) 36 (B) 11 (C) 74", "C: 74", `\boxed{C: 64}`},
+		{"Price rose from 100 to 113. Change?", "13 percent", `\boxed{13%entint}`},
+		{"Price rose from 100 to 144. Change?", "44 percent", `\boxed{44%ent}`},
+		{"Price rose from 100 to 159. Change?", "59%", `\boxed{59%entint}`},
+		{"Price rose from 1000 to 1200. Change?", "20 percent", `\boxed{20 percerce}`},
+	}
+	for _, m := range climbed {
+		add("climbed", m.q, m.g, m.r)
+	}
+
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetEscapeHTML(false)
 	for _, r := range rows {
