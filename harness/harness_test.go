@@ -107,6 +107,7 @@ func TestTablesPaperBesideOurs(t *testing.T) {
 	WriteJSONAtomic(filepath.Join(res, "runs", "o", "record.json"), other)
 	os.MkdirAll(filepath.Join(res, "micro"), 0o755)
 	os.WriteFile(filepath.Join(res, "micro", "ablation_verifier.csv"), []byte("# model beats math-rules\nheld-out,model,math-rules\nall,41.0 ± 1.0,33.0 ± 2.0\n"), 0o644)
+	os.WriteFile(filepath.Join(res, "micro", "curve_hack.png"), []byte("\x89PNG hack curve"), 0o644)
 
 	ts, runs, err := BuildTables(res)
 	if err != nil {
@@ -139,6 +140,13 @@ func TestTablesPaperBesideOurs(t *testing.T) {
 	}
 	if a := read("ablation_verifier.md"); !strings.Contains(a, "| MMLU-Pro | 60.1 | 58.1 |") || !strings.Contains(a, "ablation_verifier_micro") {
 		t.Fatalf("ablation:\n%s", a)
+	}
+	// the micro run's curves are copied beside its table and shown in the index
+	if c := read("ablation_verifier_micro_hack.png"); c != "\x89PNG hack curve" || !strings.Contains(read("README.md"), "![ablation_verifier_micro_hack.png](ablation_verifier_micro_hack.png)") {
+		t.Fatalf("micro hack curve %q", c)
+	}
+	if _, err := os.Stat(filepath.Join(out, "ablation_verifier_micro_heldout.png")); !os.IsNotExist(err) {
+		t.Fatalf("a curve the run did not draw: %v", err)
 	}
 	if x := read("general.tex"); !strings.Contains(x, `62.8 / 60.0 (-2.8)`) || !strings.Contains(x, `\begin{tabular}`) {
 		t.Fatalf("tex:\n%s", x)

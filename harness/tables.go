@@ -521,6 +521,23 @@ func microTable(name, resultsDir string) (Table, error) {
 		t.Note += "\n\n" + strings.Join(findings, "\n")
 	}
 	t.Rows = recs[1:]
+	// the run's curves (held-out accuracy and hack rate per evaluation step), as `greason train
+	// micro` drew them, beside the verifier table
+	if name == "ablation_verifier" {
+		for _, c := range []string{"heldout", "hack"} {
+			png, err := os.ReadFile(filepath.Join(resultsDir, "micro", "curve_"+c+".png"))
+			if os.IsNotExist(err) {
+				continue
+			}
+			if err != nil {
+				return Table{}, err
+			}
+			if t.Files == nil {
+				t.Files = map[string][]byte{}
+			}
+			t.Files[mt.name+"_"+c+".png"] = png
+		}
+	}
 	return t, nil
 }
 

@@ -66,7 +66,11 @@ func WriteTables(outDir string, ts []Table, runs []RunSummary) ([]string, error)
 			if err := put(n, t.Files[n]); err != nil {
 				return written, err
 			}
-			fmt.Fprintf(&index, "\n[%s](%s)\n", n, n)
+			if strings.HasSuffix(n, ".png") {
+				fmt.Fprintf(&index, "\n![%s](%s)\n", n, n)
+			} else {
+				fmt.Fprintf(&index, "\n[%s](%s)\n", n, n)
+			}
 		}
 		if t.Bars != nil && len(t.Bars.Series) > 0 {
 			png, err := barPNG(t.Title, t.Bars)
