@@ -78,7 +78,6 @@ micro:
     GOEXPERIMENT={{micro_goexperiment}} go run -tags noxla ./cmd/greason train micro --out results/micro
     just tables
 
-# After `just micro`: does this run reproduce the committed results/micro and tables/ to the last
-# digit? (Wall-clock fields are ignored; exit 1 names the first differing value.)
+# After just micro: does the run reproduce the committed results/micro and tables/ to the last digit (wall-clock fields ignored)?
 micro-check:
     python3 scripts/micro-check.py
