@@ -98,6 +98,23 @@ type Data struct {
 	index                     map[string]*Item // question + NUL + gold → item
 }
 
+// policyFrom starts a GRPO run from the warm start: a trainable copy and the frozen reference.
+func policyFrom(warm *qwen.Model, g grpo.GRPOConfig) (*grpo.Policy, *grpo.Reference, error) {
+	m, err := grpo.CloneModel(warm)
+	if err != nil {
+		return nil, nil, err
+	}
+	refM, err := grpo.CloneModel(warm)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err := grpo.NewPolicy(m, g.Optim, g.Loss)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pol, &grpo.Reference{Model: refM}, nil
+}
+
 // itemOf finds the item a GRPO prompt was made from (for the oracle's meaning).
 func itemOf(d Data, p grpo.Prompt) *Item {
 	it := d.index[p.Question+"\x00"+p.Gold]
@@ -688,15 +705,7 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 	if err != nil {
 		return Result{}, err
 	}
-	m, err := grpo.CloneModel(warm)
-	if err != nil {
-		return Result{}, err
-	}
-	refM, err := grpo.CloneModel(warm)
-	if err != nil {
-		return Result{}, err
-	}
-	pol, err := grpo.NewPolicy(m, cfg.GRPO.Optim, cfg.GRPO.Loss)
+	pol, ref, err := policyFrom(warm, cfg.GRPO)
 	if err != nil {
 		return Result{}, err
 	}
@@ -743,7 +752,7 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 	eval := func(ctx context.Context, step int) (float64, map[string]float64, error) {
 		ev := before // the warm start's evaluation (the same for every run: same weights, same eval seed)
 		if step > 0 {
-			if ev, err = Evaluate(ctx, m, data.HeldOut, gc.MaxNewTokens, cfg.EvalSamples, gc.Temperature, cfg.DataSeed); err != nil {
+			if ev, err = Evaluate(ctx, pol.Model, data.HeldOut, gc.MaxNewTokens, cfg.EvalSamples, gc.Temperature, cfg.DataSeed); err != nil {
 				return 0, nil, err
 			}
 		}
@@ -787,7 +796,7 @@ func runOne(ctx context.Context, cfg *Config, spec RunSpec, seed uint64, warm *q
 	if fresh != nil {
 		reward = fresh.wrap(reward)
 	}
-	err = grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(items), reward, eval, f, name,
+	err = grpo.GRPO(ctx, gc, pol, ref, CharTokenizer{}, toPrompts(items), reward, eval, f, name,
 		func(r grpo.StepRecord) {
 			if r.Kind == "eval" {
 				fmt.Fprintf(progress, "%s step %d held-out %.1f%% %v\n", name, r.Step, r.Accuracy, roundMap(r.ByDomain))

@@ -547,22 +547,14 @@ func (t *verifierTrainer) mine(ctx context.Context, exp *Config, data Data, warm
 			}
 		}
 	})
-	m, err := grpo.CloneModel(warm)
-	if err != nil {
-		return MiningRound{}, err
-	}
-	refM, err := grpo.CloneModel(warm)
-	if err != nil {
-		return MiningRound{}, err
-	}
-	pol, err := grpo.NewPolicy(m, exp.GRPO.Optim, exp.GRPO.Loss)
+	pol, ref, err := policyFrom(warm, exp.GRPO)
 	if err != nil {
 		return MiningRound{}, err
 	}
 	gc := exp.GRPO
 	gc.Steps, gc.Seed, gc.EvalEvery, gc.CheckpointDir = mc.Steps, 1000+uint64(round), 0, ""
 	gc.PadToken, gc.StopTokens = PadToken, []int{EOSToken}
-	if err := grpo.GRPO(ctx, gc, pol, &grpo.Reference{Model: refM}, CharTokenizer{}, toPrompts(data.Train), reward, nil, io.Discard,
+	if err := grpo.GRPO(ctx, gc, pol, ref, CharTokenizer{}, toPrompts(data.Train), reward, nil, io.Discard,
 		fmt.Sprintf("mining%d", round), func(r grpo.StepRecord) {
 			if r.Step%10 == 0 {
 				fmt.Fprintf(progress, "verifier mining round %d step %d/%d reward %.3f oracle acc %.2f\n", round, r.Step, gc.Steps, r.RewardMean, r.Accuracy)
