@@ -1142,23 +1142,22 @@ func answerLetter(a string, opts map[string]string) (letter string, hedge, ok bo
 		return m[1], false, true
 	}
 	// option text
-	na := NormalizeString(s)
+	na, sa := NormalizeString(s), spacedLower(s)
 	var hits []string
 	for l, txt := range opts {
 		nt := NormalizeString(txt)
-		if nt == "" {
+		if nt == "" || !strings.Contains(na, nt) {
 			continue
 		}
 		// NormalizeString drops spaces and signs, so the option must also be whole in the spaced
 		// text: "977", "74es" and "76%" do not name the options "97", "74" and "76"
-		sa, st := spacedLower(s), spacedLower(txt)
-		whole := !strings.Contains(sa, st) || containsWhole(sa, st)
-		if nt == na && whole {
+		if st := spacedLower(txt); strings.Contains(sa, st) && !containsWhole(sa, st) {
+			continue
+		}
+		if nt == na {
 			return l, false, true
 		}
-		if strings.Contains(na, nt) && whole {
-			hits = append(hits, l)
-		}
+		hits = append(hits, l)
 	}
 	switch len(hits) {
 	case 0:
