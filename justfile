@@ -49,15 +49,15 @@ bench:
 build:
     go build -tags noxla -o bin/greason ./cmd/greason
 
-# Regenerate the tokenizer's golden ids and chat renderings (train/tokenizer/testdata) with the JS reference tokenizer.
+# Regenerate the tokenizer's golden ids and chat renderings (model/tokenizer/testdata) with the JS reference tokenizer.
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
-# Regenerate the Qwen model goldens (train/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them.
+# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them.
 model-golden:
     @{{torch_python}} -c "import torch" 2>/dev/null || { echo "model-golden needs Debian's python3-torch: apt-get install -y python3-torch (or set TORCH_PYTHON)"; exit 1; }
     {{torch_python}} tools/torchgold/gold.py
-    go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden' ./train/qwen/ ./cmd/greason/
+    go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden' ./model/qwen/ ./cmd/greason/
 
 # Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
 data:

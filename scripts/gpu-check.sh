@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU check for a machine with one NVIDIA GPU and no internet whose image has CUDA and JAX's CUDA
 # PJRT plugin (jax_plugins/xla_cuda*/xla_cuda_plugin.so in a Python site-packages):
-#   1. build greason and the train/qwen test binary with the XLA backend (default build tags), or
+#   1. build greason and the model/qwen test binary with the XLA backend (default build tags), or
 #      take them from --bin-dir when this machine has no Go toolchain;
 #   2. find the plugin, the CUDA libraries, ptxas and libdevice of the pip nvidia-* wheels;
 #   3. compare GPU and CPU logits of the tiny Qwen2/Qwen3 presets (TestBackendParity);
@@ -155,9 +155,9 @@ main() {
 	local bin=${BIN_DIR:-bin/gpu-check}
 	if command -v go >/dev/null 2>&1; then
 		mkdir -p "$bin"
-		echo "building greason and the train/qwen tests with the XLA backend into $bin ..."
+		echo "building greason and the model/qwen tests with the XLA backend into $bin ..."
 		go build -o "$bin/greason" ./cmd/greason
-		go test -c -o "$bin/qwen.test" ./train/qwen
+		go test -c -o "$bin/qwen.test" ./model/qwen
 	fi
 	[[ -x "$bin/greason" && -x "$bin/qwen.test" ]] || die "no Go toolchain and no $bin/greason, $bin/qwen.test: build them with --build-only on a machine with Go and pass --bin-dir"
 	if [[ $BUILD_ONLY == 1 ]]; then

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/greason/greason/train/serve"
+	"github.com/greason/greason/serve"
 )
 
 // TestMain lets the test binary act as the greason CLI when GREASON_RUN_MAIN=1, so tests can

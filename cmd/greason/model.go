@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greason/greason/internal/atomicfile"
-	"github.com/greason/greason/train/hub"
-	"github.com/greason/greason/train/qwen"
-	"github.com/greason/greason/train/serve"
+	"github.com/greason/greason/model/hub"
+	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/serve"
 )
 
 func init() {

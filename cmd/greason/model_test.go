@@ -15,7 +15,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 func TestModelInitWritesLoadableModel(t *testing.T) {
@@ -67,7 +67,7 @@ func TestModelInitWritesLoadableModel(t *testing.T) {
 // `model logits` on a committed PyTorch golden checkpoint (Qwen3, attention_bias with o_proj
 // bias, untied, bfloat16, sharded; see tools/torchgold) gives the golden's logits and greedy tokens.
 func TestModelLogitsMatchesTorchGolden(t *testing.T) {
-	dir := filepath.Join("..", "..", "train", "qwen", "testdata", "golden", "qwen3-stress")
+	dir := filepath.Join("..", "..", "model", "qwen", "testdata", "golden", "qwen3-stress")
 	f, err := os.Open(filepath.Join(dir, "golden.json.gz"))
 	if err != nil {
 		t.Fatal(err)

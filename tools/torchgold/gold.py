@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent golden logits for the Go Qwen2/Qwen3 stack (train/qwen), from PyTorch.
+"""Independent golden logits for the Go Qwen2/Qwen3 stack (model/qwen), from PyTorch.
 
     python3 tools/torchgold/gold.py        (run by `just model-golden`, from the repository root)
     python3 tools/torchgold/gold.py --compare MODEL_DIR LOGITS.json
@@ -15,7 +15,7 @@ float64. It shares no code with the Go implementation. Config defaults follow tr
 Qwen2Config/Qwen3Config (see HF_DEFAULTS), and a checkpoint tensor the architecture does not use is
 an error here too.
 
-For every variant in VARIANTS it writes, under train/qwen/testdata/golden/<name>/:
+For every variant in VARIANTS it writes, under model/qwen/testdata/golden/<name>/:
   config.json                      a Hugging Face style config (some keys left to their defaults)
   model.safetensors[.gz] or shards model-0000i-of-0000n.safetensors + model.safetensors.index.json
   golden.json.gz                   {"prompts": [{"ids", "logits" [T][V or |vocab_ids|], "greedy",

@@ -11,8 +11,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/greason/greason/train/qwen"
-	"github.com/greason/greason/train/safetensors"
+	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/safetensors"
 )
 
 // Checkpoint files in a run directory: the model (HF layout, loadable by qwen.Load and

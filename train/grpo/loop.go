@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/greason/greason/internal/atomicfile"
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 // Tokenizer is what the loops need from a tokenizer.

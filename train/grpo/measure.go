@@ -13,7 +13,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 // StepShape is the size of one GRPO step: Prompts × N rollouts of a PromptLen-token prompt, each

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 // This file predicts the peak memory and the FLOPs of one GRPO step (`greason train plan`). The

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 func planFor(t *testing.T, preset string, shape StepShape, mem MemoryConfig, dev Device) Plan {

@@ -10,7 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 // Policy is a trainable Qwen model: its weights, AdamW state (in the same store, under

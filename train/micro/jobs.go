@@ -10,7 +10,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/greason/greason/train/grpo"
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 // SFTJob is `greason train sft --config F`: supervised fine-tuning on the generator's data,

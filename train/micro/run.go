@@ -17,7 +17,7 @@ import (
 
 	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/train/grpo"
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 	"github.com/greason/greason/verify"
 )
 

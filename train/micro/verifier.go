@@ -15,7 +15,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/greason/greason/train/grpo"
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 	"github.com/greason/greason/verify"
 )
 

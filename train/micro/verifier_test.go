@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/greason/greason/train/grpo"
-	"github.com/greason/greason/train/qwen"
+	"github.com/greason/greason/model/qwen"
 )
 
 // TestModelJudgeVerdicts trains a toy verifier on a correct form and a wrong answer and checks

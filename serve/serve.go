@@ -16,8 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/greason/greason/train/qwen"
-	"github.com/greason/greason/train/tokenizer"
+	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/tokenizer"
 )
 
 // Options configure a Server.

@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/greason/greason/train/qwen"
-	"github.com/greason/greason/train/tokenizer"
+	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/tokenizer"
 )
 
 // apiError is an OpenAI-style error response.

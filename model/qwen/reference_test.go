@@ -8,7 +8,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/safetensors"
+	"github.com/greason/greason/model/safetensors"
 )
 
 // This file is an independent reference: a plain float64 Qwen2/Qwen3 forward pass written with

@@ -19,7 +19,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/greason/greason/train/safetensors"
+	"github.com/greason/greason/model/safetensors"
 )
 
 // Config holds the fields of a HF Qwen2/Qwen3 config.json that the architecture needs.

@@ -16,8 +16,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/greason/greason/llm"
-	"github.com/greason/greason/train/qwen"
-	"github.com/greason/greason/train/tokenizer"
+	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/tokenizer"
 )
 
 type fixture struct {

@@ -12,8 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/greason/greason/train/qwen"
-	"github.com/greason/greason/train/tokenizer"
+	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/tokenizer"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

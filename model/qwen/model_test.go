@@ -11,7 +11,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/safetensors"
+	"github.com/greason/greason/model/safetensors"
 )
 
 var testPrompts = [][]int{
