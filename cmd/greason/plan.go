@@ -12,8 +12,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/spf13/cobra"
 
-	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/train/grpo"
 )
 
 // planOptions are the flags of `greason train plan`.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/train/grpo"
 )
 
 // SFTJob is `greason train sft --config F`: supervised fine-tuning on the generator's data,

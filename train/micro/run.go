@@ -16,8 +16,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/greason/greason/internal/atomicfile"
-	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/verify"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
-	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/train/grpo"
 )
 
 // TestModelJudgeVerdicts trains a toy verifier on a correct form and a wrong answer and checks
