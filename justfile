@@ -53,6 +53,13 @@ build:
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
+# Regenerate the chat-template goldens (model/chat/testdata): @huggingface/jinja renderings of the checkpoints' own templates, checked against Python's Jinja2 set up as transformers does; then test model/chat against them.
+chat-golden:
+    cd tools/chatgold && npm ci --no-audit --no-fund
+    node tools/chatgold/gold.mjs
+    python3 tools/chatgold/jinja2_gold.py
+    python3 tools/chatgold/strftime_gold.py
+    go test -tags noxla -count=1 ./model/chat/
 # Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them.
 model-golden:
     @{{torch_python}} -c "import torch" 2>/dev/null || { echo "model-golden needs Debian's python3-torch: apt-get install -y python3-torch (or set TORCH_PYTHON)"; exit 1; }
