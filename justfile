@@ -49,7 +49,7 @@ bench:
 build:
     go build -tags noxla -o bin/greason ./cmd/greason
 
-# Regenerate the tokenizer's golden ids and chat renderings (model/tokenizer/testdata) with the JS reference tokenizer.
+# Regenerate the tokenizer's golden ids (model/tokenizer/testdata) with the JS reference tokenizer.
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
