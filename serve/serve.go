@@ -52,12 +52,12 @@ type Server struct {
 	tok     *tokenizer.Tokenizer
 	opts    Options
 	chatErr error // why there is no Options.Chat
-	stop  []int
-	jobs  chan *job
-	mux   *http.ServeMux
-	done  chan struct{}
-	once  sync.Once
-	stats struct{ batches, requests, maxReqs, tokens, cancelled, active atomic.Int64 }
+	stop    []int
+	jobs    chan *job
+	mux     *http.ServeMux
+	done    chan struct{}
+	once    sync.Once
+	stats   struct{ batches, requests, maxReqs, tokens, cancelled, active atomic.Int64 }
 }
 
 type job struct {

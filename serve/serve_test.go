@@ -25,9 +25,9 @@ type fixture struct {
 	m    *qwen.Model
 	tok  *tokenizer.Tokenizer
 	chat *chat.Template // Qwen3's own, from the embedded tokenizer_config.json
-	srv *Server
-	ts  *httptest.Server
-	cl  *llm.Client
+	srv  *Server
+	ts   *httptest.Server
+	cl   *llm.Client
 }
 
 func newFixture(t *testing.T, opts Options) *fixture {
