@@ -56,7 +56,7 @@ func readGolden(t *testing.T) *golden {
 	return &g
 }
 
-func readTemplate(t *testing.T, name string) string {
+func readTemplate(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "templates", name+".jinja"))
 	if err != nil {
