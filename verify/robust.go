@@ -208,6 +208,11 @@ var (
 	reFinalAnswer  = regexp.MustCompile(`(?i)final\s+answer(?:\*\*)?\s*(?:is\s*:?|:|：)\s*(?:\*\*)?[ \t]*\n*[ \t]*([^\n]*)`)
 	reFinalHeading = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*|#+[ \t]*)?final\s+answer(?:\*\*)?[ \t]*:?[ \t]*(?:\*\*)?[ \t]*\n+[ \t]*([^\n]+)`)
 	reHashAnswer   = regexp.MustCompile(`(?m)^[ \t]*####[ \t]*([^\n]+)`)
+	// reHashInline is GSM8K's "#### N" anywhere in a line ("... is 20%. #### 20"), as lm-eval's
+	// GSM8K filter reads it: a number must follow.
+	reHashInline = regexp.MustCompile(`####[ \t]*((?:\$[ \t]*)?[-−]?(?:\$[ \t]*)?\.?\d[^\n]*)`)
+	// reLastALine is a solution's last line "A: N" (openai/grade-school-math's solutions).
+	reLastALine    = regexp.MustCompile(`\n[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*[^\s])\s*$`)
 	reAnswerLine   = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*)?(?:answer|réponse|respuesta|antwort|risposta|resposta|ответ|答案)(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*)`)
 	reTheAnswerIs  = regexp.MustCompile(`(?i)(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
 	reAnswerIsGold = regexp.MustCompile(`(?i)\b(?:the\s+)?(?:final\s+|correct\s+)?answer\s+(?:is|should\s+be)\s*:?\s*([^\n]+)`)
@@ -237,6 +242,14 @@ func lastMarker(text string, long bool) (string, int) {
 		if m[2] >= 0 {
 			a = text[m[2]:m[3]]
 		}
+		if t := strings.TrimSpace(a); t == `\[` || t == "$$" || t == `\(` {
+			// "The answer is:\n\[\n5\n\]": the display that opens there
+			closer := map[string]string{`\[`: `\]`, "$$": "$$", `\(`: `\)`}[t]
+			open := m[2] + strings.Index(text[m[2]:m[3]], t) + len(t)
+			if j := strings.Index(text[open:], closer); j >= 0 && j < 2048 {
+				a = text[open : open+j]
+			}
+		}
 		if strings.TrimSpace(a) == "" && re == reAnswerLine {
 			// "Answer:" alone on its line: the next non-empty line
 			rest := strings.TrimLeft(text[m[1]:], " \t\n")
@@ -252,7 +265,9 @@ func lastMarker(text string, long bool) (string, int) {
 	try(reFinalAnswer)
 	try(reFinalHeading)
 	try(reHashAnswer)
+	try(reHashInline)
 	try(reAnswerLine)
+	try(reLastALine)
 	if long {
 		try(reTheAnswerIs)
 	}
@@ -305,6 +320,18 @@ func ExtractForJudging(response string) (answer, how string) {
 			return joinBoxes(d), "boxes"
 		}
 		return boxes[len(boxes)-1].content, "boxed"
+	}
+	// a worked solution (it calculates) without a box or a marker line: "the answer is" in its
+	// text, else its conclusion, else no answer; never the whole solution, whose intermediate
+	// numbers and first statement are not its answer
+	if isWorked(r) {
+		if a, at := lastMarker(r, true); at >= 0 {
+			return a, "answer-is"
+		}
+		if c := conclusion(r); c != "" {
+			return c, "conclusion"
+		}
+		return "", "no-answer"
 	}
 	if len(r) <= 1500 {
 		return r, "whole"
@@ -451,7 +478,7 @@ func capTail(s string, n int) string {
 
 // mentionsMarker is a cheap prefilter for the final-answer markers.
 func mentionsMarker(s string) bool {
-	if mentionsAnswer(s) || strings.Contains(s, "####") {
+	if mentionsAnswer(s) || strings.Contains(s, "####") || strings.Contains(s, "A:") || strings.Contains(s, "A：") {
 		return true
 	}
 	for _, w := range []string{"éponse", "ÉPONSE", "espuesta", "ESPUESTA", "ntwort", "NTWORT", "isposta", "esposta", "твет", "ТВЕТ", "答案"} {
