@@ -98,7 +98,7 @@ func hasAlnum(s string) bool {
 }
 
 // lastStatingSentence returns the last sentence of line that states a number or mathematics,
-// else the line's last sentence.
+// else the line's last sentence that has a word.
 func lastStatingSentence(line string) string {
 	var sents []string
 	start := 0
@@ -125,7 +125,12 @@ func lastStatingSentence(line string) string {
 			return strings.TrimSpace(sents[i])
 		}
 	}
-	return strings.TrimSpace(sents[len(sents)-1])
+	for i := len(sents) - 1; i >= 0; i-- {
+		if hasAlnum(sents[i]) {
+			return strings.TrimSpace(sents[i])
+		}
+	}
+	return ""
 }
 
 // abbreviations end with a period inside a sentence.

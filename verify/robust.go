@@ -235,6 +235,25 @@ func lastMarker(text string, long bool) (string, int) {
 			return
 		}
 		m := ms[len(ms)-1]
+		if re == reTheAnswerIs {
+			// "The answer is 6. The answer is (D).": a later phrase inside the last match's
+			// capture is the last one
+			for k, from := 0, m[0]+1; k < 64 && from < len(text); k++ {
+				n := re.FindStringSubmatchIndex(text[from:])
+				if n == nil {
+					break
+				}
+				for j := range n {
+					if n[j] >= 0 {
+						n[j] += from
+					}
+				}
+				from = n[0] + 1
+				if n[2] > m[2] { // a later phrase (not the same one without its "the")
+					m = n
+				}
+			}
+		}
 		if m[0] <= at {
 			return
 		}
