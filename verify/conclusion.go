@@ -200,5 +200,38 @@ func resultOf(s string) string {
 	if !hasAlnum(rest) {
 		return ""
 	}
+	return firstQuantity(rest)
+}
+
+var reLeadNumber = regexp.MustCompile(`^[-−]?[$€£]?[-−]?\d[\d,]*(?:\.\d+)?%?$`)
+
+// firstQuantity keeps the quantity that opens the result of an "=": its number and the words
+// after it, up to the next number ("8 rows of 5 stars" is "8 rows of"), unless "and" joins the
+// two ("5 hours and 20 minutes" is one quantity).
+func firstQuantity(rest string) string {
+	toks := strings.Fields(rest)
+	if len(toks) < 3 || !reLeadNumber.MatchString(toks[0]) {
+		return rest
+	}
+	for i := 1; i < len(toks); i++ {
+		w := strings.Trim(toks[i], ",.;:()")
+		if w == "" {
+			continue
+		}
+		isWord := true
+		for _, r := range w {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '\'' || r == '-') {
+				isWord = false
+				break
+			}
+		}
+		if isWord {
+			continue
+		}
+		if !strings.ContainsAny(w, "0123456789") || i < 2 || strings.EqualFold(toks[i-1], "and") {
+			return rest // mathematics, or a compound quantity: the judge reads the whole
+		}
+		return strings.Join(toks[:i], " ")
+	}
 	return rest
 }
