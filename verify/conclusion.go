@@ -28,7 +28,8 @@ var (
 	reBoldSpan     = regexp.MustCompile(`\*\*([^*\n]{1,200})\*\*`)
 	reHasMath      = regexp.MustCompile(`\d|\\frac|\\sqrt|\\pi|\\infty`)
 	// reClauseBreak ends the result that follows an "=": a comma, a semicolon or a new clause.
-	reClauseBreak = regexp.MustCompile(`(?i),\s|;|\s(?:which|so|and|but|because|since|while|whereas|then|therefore|thus|hence)\s`)
+	// "and" is left to firstQuantity: "5 hours and 20 minutes" is one quantity.
+	reClauseBreak = regexp.MustCompile(`(?i),\s|;|\s(?:which|so|but|because|since|while|whereas|then|therefore|thus|hence)\s`)
 )
 
 // stripCalcNotes removes GSM8K calculator annotations.
@@ -60,6 +61,13 @@ var reProseWord = regexp.MustCompile(`(?:^|[^\\\pL{])\pL{2,}`)
 func proseWords(text string, limit int) int {
 	text = reMathSeg.ReplaceAllString(capTail(text, 4096), " ")
 	n := 0
+	for _, r := range text {
+		if r >= 0x2e80 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) {
+			if n++; n >= limit { // a script written without spaces: every character is a word
+				return n
+			}
+		}
+	}
 	for _, m := range reProseWord.FindAllString(text, limit+8) {
 		w := strings.ToLower(strings.TrimLeftFunc(m, func(r rune) bool { return !unicode.IsLetter(r) }))
 		if !funcNames[w] && w != "pi" && w != "text" && w != "mathrm" {

@@ -211,8 +211,9 @@ var (
 	// reHashInline is GSM8K's "#### N" anywhere in a line ("... is 20%. #### 20"), as lm-eval's
 	// GSM8K filter reads it: a number must follow.
 	reHashInline = regexp.MustCompile(`####[ \t]*((?:\$[ \t]*)?[-−]?(?:\$[ \t]*)?\.?\d[^\n]*)`)
-	// reLastALine is a solution's last line "A: N" (openai/grade-school-math's solutions).
-	reLastALine    = regexp.MustCompile(`\n[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*[^\s])\s*$`)
+	// reLastALine is a solution's last line "A: N" (openai/grade-school-math's solutions), a
+	// number or mathematics after it: "A: Paris" may be option A, not an answer line.
+	reLastALine    = regexp.MustCompile(`\n[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*((?:[-−+$€£\\(]|\.?\d)(?:[^\n]*[^\s])?)\s*$`)
 	reAnswerLine   = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*)?(?:answer|réponse|respuesta|antwort|risposta|resposta|ответ|答案)(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*)`)
 	reTheAnswerIs  = regexp.MustCompile(`(?i)(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
 	reAnswerIsGold = regexp.MustCompile(`(?i)\b(?:the\s+)?(?:final\s+|correct\s+)?answer\s+(?:is|should\s+be)\s*:?\s*([^\n]+)`)
