@@ -34,6 +34,7 @@ func FuzzExtractors(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		if a, ok := LastBoxed2(s); ok && !strings.Contains(s, a) {
 			t.Fatal("LastBoxed2 returned text not in the input")
 		}
@@ -51,6 +52,9 @@ func FuzzExtractors(f *testing.F) {
 		}
 		if c := conclusion(s); c != "" && !hasAlnum(c) {
 			t.Fatalf("conclusion %q states nothing", c)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("extraction of %d bytes took %v", len(s), d)
 		}
 	})
 }
