@@ -247,6 +247,11 @@ func TestScoreRuns(t *testing.T) {
 	if err != nil || !strings.Contains(string(res), `"6b_finetuning"`) || strings.Contains(string(res), "175b") {
 		t.Fatalf("--run: %v: %s", err, res)
 	}
+	// the paper's protocol (first \boxed{}) finds no answer in these solutions, and says what to use
+	res, err = greason("score", "--bench", "gsm8k", "--generations", file, "--run", "6b_finetuning").CombinedOutput()
+	if err != nil || !strings.Contains(string(res), "1319 of 1319 responses have no") || !strings.Contains(string(res), "--protocol final-answer") {
+		t.Fatalf("paper protocol hint: %v: %s", err, res)
+	}
 }
 
 // TestEvalAgainstServe is the real end-to-end path: `greason eval` (a separate process) against

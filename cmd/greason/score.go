@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -80,6 +81,16 @@ the file's own pipeline extracted is graded as it is (for the TheoremQA reposito
 				if err := harness.WriteJSONLAtomic(out, rows); err != nil {
 					return err
 				}
+			}
+			noAnswer := 0
+			for _, r := range res {
+				if !r.Found {
+					noAnswer++
+				}
+			}
+			if p == "paper" && slices.Contains(b.Spec().Protocols, "final-answer") && 2*noAnswer > len(res) {
+				fmt.Fprintf(os.Stderr, "score: %d of %d responses have no \\boxed{} answer, which the paper's protocol judges as \"None\"; "+
+					"for files not prompted for a box, --protocol final-answer reads the answers as written\n", noAnswer, len(res))
 			}
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetIndent("", "  ")
