@@ -17,9 +17,6 @@ var (
 	// reCalcNote is GSM8K's calculator annotation "<<16-3-4=9>>": the result is written again
 	// after it, so it is dropped.
 	reCalcNote = regexp.MustCompile(`<<[^<>\n]{0,256}>>`)
-	// reCalculation is a calculation: a number, then on the same line an "=" (or ≈) with a number
-	// after it.
-	reCalculation = regexp.MustCompile(`\d[^=\n]{0,160}?(?:=|≈|\\approx)\s*(?:\\\(|\\\[|\$|\\\$|\{|\*\*)*\s*[-−]?\.?\d`)
 	// reSignOff is a closing line that states nothing ("I hope this helps!").
 	reSignOff = regexp.MustCompile(`(?i)^\W*(?:i\s+hope|hope\s+(?:this|that|it)|let\s+me\s+know|feel\s+free|if\s+you\s+have|good\s+luck|thanks?\b|thank\s+you|cheers)`)
 	// reSentenceStop ends a sentence: a period, "!" or "?" followed by a space (a decimal point
@@ -50,7 +47,55 @@ func isWorked(text string) bool {
 	if !strings.ContainsAny(text, "=≈") && !strings.Contains(text, `\approx`) {
 		return false
 	}
-	return reCalculation.MatchString(stripCalcNotes(text)) && proseWords(text, 2) >= 2
+	return calculates(stripCalcNotes(text)) && proseWords(text, 2) >= 2
+}
+
+// calculates reports a calculation: an "=" (≈, \approx) with a digit before it on its line
+// (within 160 bytes) and a number after it (past spaces, "$", "\(", "\[", "{", "**"). It looks
+// at the first 256 signs, in linear time.
+func calculates(text string) bool {
+	seen := 0
+	for i := 0; i < len(text) && seen < 256; i++ {
+		w := 0
+		switch {
+		case text[i] == '=':
+			w = 1
+		case strings.HasPrefix(text[i:], "≈"):
+			w = len("≈")
+		case strings.HasPrefix(text[i:], `\approx`):
+			w = len(`\approx`)
+		default:
+			continue
+		}
+		seen++
+		digitBefore := false
+		for j := i - 1; j >= 0 && j >= i-160 && text[j] != '\n' && text[j] != '='; j-- {
+			if text[j] >= '0' && text[j] <= '9' {
+				digitBefore = true
+				break
+			}
+		}
+		if !digitBefore {
+			continue
+		}
+		rest := strings.TrimLeft(text[i+w:], " \t")
+		for {
+			t := strings.TrimLeft(rest, " \t")
+			for _, p := range []string{`\(`, `\[`, `\$`, "$", "{", "**"} {
+				t = strings.TrimPrefix(t, p)
+			}
+			if t == rest {
+				break
+			}
+			rest = t
+		}
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, "-"), "−")
+		rest = strings.TrimPrefix(rest, ".")
+		if rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // reProseWord is a word of two or more letters that is not a LaTeX command name or a brace

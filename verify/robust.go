@@ -213,14 +213,16 @@ var (
 	reHashInline = regexp.MustCompile(`####[ \t]*((?:\$[ \t]*)?[-−]?(?:\$[ \t]*)?\.?\d[^\n]*)`)
 	// reLastALine is a solution's last line "A: N" (openai/grade-school-math's solutions), a
 	// number or mathematics after it: "A: Paris" may be option A, not an answer line.
-	reLastALine    = regexp.MustCompile(`\n[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*((?:[-−+$€£\\(]|\.?\d)(?:[^\n]*[^\s])?)\s*$`)
-	reAnswerLine   = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*)?(?:answer|réponse|respuesta|antwort|risposta|resposta|ответ|答案)(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*)`)
-	reTheAnswerIs  = regexp.MustCompile(`(?i)(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
-	reAnswerIsGold = regexp.MustCompile(`(?i)\b(?:the\s+)?(?:final\s+|correct\s+)?answer\s+(?:is|should\s+be)\s*:?\s*([^\n]+)`)
-	reBoldNumber   = regexp.MustCompile(`\\mathbf\{\s*(-?[\d\s.,]+)\}`)
-	reLastMathSeg  = regexp.MustCompile(`\$\$([^$]+)\$\$|\$([^$]+)\$|\\\[((?s).+?)\\\]|\\\(((?s).+?)\\\)`)
-	reSpacedDigits = regexp.MustCompile(`(\d)\s+(\d)`)
-	reLeadAnswerIs = regexp.MustCompile(`(?i)^\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*`)
+	reLastALine   = regexp.MustCompile(`\n[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*((?:[-−+$€£\\(]|\.?\d)(?:[^\n]*[^\s])?)\s*$`)
+	reAnswerLine  = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*)?(?:answer|réponse|respuesta|antwort|risposta|resposta|ответ|答案)(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*)`)
+	reTheAnswerIs = regexp.MustCompile(`(?i)(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
+	// reAnswerPhraseAt is reTheAnswerIs anchored at an "answer" (a later phrase inside a match)
+	reAnswerPhraseAt = regexp.MustCompile(`^(?i)answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
+	reAnswerIsGold   = regexp.MustCompile(`(?i)\b(?:the\s+)?(?:final\s+|correct\s+)?answer\s+(?:is|should\s+be)\s*:?\s*([^\n]+)`)
+	reBoldNumber     = regexp.MustCompile(`\\mathbf\{\s*(-?[\d\s.,]+)\}`)
+	reLastMathSeg    = regexp.MustCompile(`\$\$([^$]+)\$\$|\$([^$]+)\$|\\\[((?s).+?)\\\]|\\\(((?s).+?)\\\)`)
+	reSpacedDigits   = regexp.MustCompile(`(\d)\s+(\d)`)
+	reLeadAnswerIs   = regexp.MustCompile(`(?i)^\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*`)
 )
 
 // lastMarker returns the answer given by the last final-answer marker of text and the offset
@@ -238,21 +240,20 @@ func lastMarker(text string, long bool) (string, int) {
 		m := ms[len(ms)-1]
 		if re == reTheAnswerIs {
 			// "The answer is 6. The answer is (D).": a later phrase inside the last match's
-			// capture is the last one
-			for k, from := 0, m[0]+1; k < 64 && from < len(text); k++ {
-				n := re.FindStringSubmatchIndex(text[from:])
-				if n == nil {
+			// capture is the last one (the last "answer" there that starts a phrase)
+			c := text[m[2]:m[3]]
+			lc := strings.ToLower(c)
+			for k, end := 0, len(lc); k < 64; k++ {
+				j := strings.LastIndex(lc[:end], "answer")
+				if j < 0 {
 					break
 				}
-				for j := range n {
-					if n[j] >= 0 {
-						n[j] += from
-					}
+				if n := reAnswerPhraseAt.FindStringSubmatchIndex(c[j:]); n != nil {
+					off := m[2] + j
+					m = []int{off + n[0], off + n[1], off + n[2], off + n[3]}
+					break
 				}
-				from = n[0] + 1
-				if n[2] > m[2] { // a later phrase (not the same one without its "the")
-					m = n
-				}
+				end = j
 			}
 		}
 		if m[0] <= at {
