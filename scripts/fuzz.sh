@@ -4,12 +4,15 @@
 # (Go's seed-corpus folder: every `go test` replays what is there, and a crasher is written there
 # too). Prints per target the executions, the new interesting inputs and the corpus size, and
 # fails if any target crashed (the failing input is in testdata/fuzz/<Target>/).
-# Usage: scripts/fuzz.sh [DURATION] [TARGET_REGEX]   (FUZZ_PARALLEL=n for more workers)
+# Usage: scripts/fuzz.sh [DURATION] [TARGET_REGEX]   (FUZZ_PARALLEL=n for more workers;
+# FUZZ_MINIMIZE=t, default 5s: how long each new input is minimized, Go's 60s default stalls a
+# single worker on a loaded machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t="${1:-10m}"
 filter="${2:-.}"
 parallel="${FUZZ_PARALLEL:-1}"
+minimize="${FUZZ_MINIMIZE:-5s}"
 logs="${FUZZ_LOGS:-$(mktemp -d)}"
 mkdir -p "$logs"
 summary=()
@@ -23,7 +26,7 @@ while IFS= read -r line; do
   log="$logs/$fn.log"
   echo "fuzz: $pkg $fn for $t, $parallel worker(s), corpus $corpus/$fn ($before inputs); log $log"
   result=ok
-  if ! go test -tags noxla -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -parallel "$parallel" "$pkg" \
+  if ! go test -tags noxla -run '^$' -fuzz "^${fn}\$" -fuzztime "$t" -fuzzminimizetime "$minimize" -parallel "$parallel" "$pkg" \
       -args -test.fuzzcachedir="$corpus" >"$log" 2>&1; then
     result=CRASH; status=1
     grep -E 'Failing input written to|--- FAIL|panic:|Error' "$log" | head -5 || true
