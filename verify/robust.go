@@ -242,7 +242,7 @@ func lastMarker(text string, long bool) (string, int) {
 			// "The answer is 6. The answer is (D).": a later phrase inside the last match's
 			// capture is the last one (the last "answer" there that starts a phrase)
 			c := text[m[2]:m[3]]
-			lc := strings.ToLower(c)
+			lc := asciiLower(c) // byte for byte: offsets into lc are offsets into c
 			for k, end := 0, len(lc); k < 64; k++ {
 				j := strings.LastIndex(lc[:end], "answer")
 				if j < 0 {
@@ -495,6 +495,18 @@ func capTail(s string, n int) string {
 		i += j + 1
 	}
 	return s[i:]
+}
+
+// asciiLower lowers A-Z and keeps every other byte, so that offsets stay valid (strings.ToLower
+// rewrites invalid UTF-8 and some letters to sequences of another length).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // mentionsMarker is a cheap prefilter for the final-answer markers.
