@@ -33,6 +33,11 @@ openai-check:
 fuzz-smoke:
     bash scripts/fuzz-smoke.sh 5s
 
+# Fuzz each target (or those matching TARGET, a regex) for DURATION, one worker each, the corpus
+# kept under each package's testdata/fuzz/ (figures in docs/verifier.md). E.g. `just fuzz 10m Fuzz(ParseExpr|RuleCheck)`.
+fuzz duration="10m" target=".":
+    bash scripts/fuzz.sh {{duration}} '{{target}}'
+
 # Regenerate result tables (Markdown, CSV, LaTeX) and figures under tables/.
 tables:
     go run -tags noxla ./cmd/greason tables
