@@ -91,7 +91,7 @@ func mustJSON(t *testing.T, v any) []byte {
 func TestRewardValues(t *testing.T) {
 	_, hs := newTestServer(t, Options{})
 	rows := []map[string]any{
-		{"question": "2+2?", "gold": "4", "response": "2+2 is \\boxed{4}."},                      // 1
+		{"question": "2+2?", "gold": "4", "response": "2+2 is \\boxed{4}."},                       // 1
 		{"question": "2+2?", "gold": "4", "response": "I think it is \\boxed{5}"},                 // 0
 		{"question": "2+2?", "gold": "4", "response": "I think it is 4"},                          // no box, no marker: −0.5
 		{"question": "half?", "gold": "0.5", "response": "so \\boxed{\\frac{1}{2}}"},              // pass, |11−3| = 8: 0.6
