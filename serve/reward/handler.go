@@ -6,6 +6,7 @@ import (
 	jsonv2 "encoding/json/v2"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -100,25 +101,32 @@ func (s *Server) handleReward(w http.ResponseWriter, r *http.Request) {
 	w.Write(out)
 }
 
+// drainCap bounds what the server reads of an oversized body before answering 413: a client
+// that sends its whole body before reading the answer (Python's http.client) then gets the 413
+// instead of a connection reset. Beyond it the connection is closed.
+const drainCap = 1 << 30
+
 // readBody reads the request body within MaxBodyBytes (413 beyond it).
 func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
 	limit := s.opts.MaxBodyBytes
-	tooLarge := &apiError{status: http.StatusRequestEntityTooLarge, typ: "body_too_large",
-		message: fmt.Sprintf("request body larger than the server's limit of %d bytes (--max-body): split the batch", limit)}
+	tooLarge := func() *apiError {
+		io.Copy(io.Discard, io.LimitReader(r.Body, drainCap))
+		return &apiError{status: http.StatusRequestEntityTooLarge, typ: "body_too_large",
+			message: fmt.Sprintf("request body larger than the server's limit of %d bytes (--max-body): split the batch", limit)}
+	}
 	if r.ContentLength > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	n := int64(4096)
 	if r.ContentLength > 0 {
 		n = r.ContentLength + 1
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, n))
-	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, limit)); err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return nil, tooLarge
-		}
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1)); err != nil {
 		return nil, &apiError{status: http.StatusBadRequest, typ: "invalid_request", message: "reading the body: " + err.Error()}
+	}
+	if int64(buf.Len()) > limit {
+		return nil, tooLarge()
 	}
 	return buf.Bytes(), nil
 }
