@@ -25,15 +25,23 @@ func LastBoxed2(text string) (content string, found bool) {
 // StopTokens are the stop strings the authors strip (in this order).
 var StopTokens = []string{"</s>", "<|im_end|>", "<|endoftext|>"}
 
-// rewardFinalAnswer are the case-insensitive "final answer" patterns of the training reward
-// (`verifier.py` extract_last_final_answer), in priority order for ties.
-var rewardFinalAnswer = compileAll(`(?i)`,
+// rewardFinalAnswerPats are the case-insensitive "final answer" patterns of the training
+// reward (`verifier.py` extract_last_final_answer), in priority order for ties.
+var rewardFinalAnswerPats = []string{
 	`Final Answer:\s*((?:[^<]|<[^<])*?)\n`,
 	`Final Answer is:\s*((?:[^<]|<[^<])*?)\n`,
 	`The answer is:\s*((?:[^<]|<[^<])*?)\n`,
 	`Answer:\s*((?:[^<]|<[^<])*?)\n`,
 	`Solution:\s*((?:[^<]|<[^<])*?)\n`,
 	`The solution is:\s*((?:[^<]|<[^<])*?)\n`,
+}
+
+var (
+	rewardFinalAnswer = compileAll(`(?i)`, rewardFinalAnswerPats...)
+	// the same patterns anchored at the start of the text they are applied to
+	rewardFinalAnswerAt = compileAll(`(?i)^`, rewardFinalAnswerPats...)
+	// the literal each pattern starts with, lower case: a match starts where it occurs
+	rewardFinalAnswerHeads = []string{"final answer:", "final answer is:", "the answer is:", "answer:", "solution:", "the solution is:"}
 )
 
 func compileAll(prefix string, pats ...string) []*regexp.Regexp {
@@ -48,14 +56,26 @@ func compileAll(prefix string, pats ...string) []*regexp.Regexp {
 // the earlier pattern) and returns its stripped group with a trailing stop token removed.
 func lastFinalAnswer(text string) (string, bool) {
 	bestStart, best := -1, ""
-	for _, re := range rewardFinalAnswer {
-		m := re.FindAllStringSubmatchIndex(text, -1)
-		if len(m) == 0 {
-			continue
+	// The heads hold no letter that (?i) folds to a non-ASCII rune except 's' (U+017F, 'ſ'): without
+	// one in the text, an ASCII search for the heads finds every place a match can start.
+	fast := !strings.Contains(text, "ſ")
+	var lower string // text with ASCII letters lower-cased: the same byte offsets
+	if fast {
+		lower = asciiLower(text)
+	}
+	for i, re := range rewardFinalAnswer {
+		var start, g0, g1 int
+		if fast {
+			start, g0, g1 = lastMatchAtHeads(text, lower, rewardFinalAnswerHeads[i], rewardFinalAnswerAt[i])
+		} else {
+			start = -1
+			if m := re.FindAllStringSubmatchIndex(text, -1); len(m) > 0 {
+				last := m[len(m)-1]
+				start, g0, g1 = last[0], last[2], last[3]
+			}
 		}
-		last := m[len(m)-1]
-		if last[0] > bestStart {
-			bestStart, best = last[0], text[last[2]:last[3]]
+		if start > bestStart {
+			bestStart, best = start, text[g0:g1]
 		}
 	}
 	if bestStart < 0 {
@@ -69,6 +89,45 @@ func lastFinalAnswer(text string) (string, bool) {
 		}
 	}
 	return best, true
+}
+
+// lastMatchAtHeads is the last match of FindAll(text) for a pattern whose every match starts
+// with head (case-insensitively, ASCII only): FindAll's leftmost-first scan, trying the anchored
+// pattern only where head occurs in lower (text lower-cased) instead of at every offset. It
+// returns the match's start and its group's bounds, start -1 for none.
+func lastMatchAtHeads(text, lower, head string, at *regexp.Regexp) (start, g0, g1 int) {
+	start = -1
+	for pos := 0; pos < len(text); {
+		k := strings.Index(lower[pos:], head)
+		if k < 0 {
+			break
+		}
+		s := pos + k
+		m := at.FindStringSubmatchIndex(text[s:])
+		if m == nil {
+			pos = s + 1
+			continue
+		}
+		start, g0, g1 = s, s+m[2], s+m[3]
+		pos = s + m[1]
+	}
+	return start, g0, g1
+}
+
+// asciiLower lower-cases the ASCII letters of s and leaves every other byte as it is.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // ExtractReward is the training-reward extractor of protocol §2.1: the last non-empty 2-level
