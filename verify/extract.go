@@ -3,6 +3,7 @@
 package verify
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 )
@@ -41,7 +42,8 @@ var (
 	// the same patterns anchored at the start of the text they are applied to
 	rewardFinalAnswerAt = compileAll(`(?i)^`, rewardFinalAnswerPats...)
 	// the literal each pattern starts with, lower case: a match starts where it occurs
-	rewardFinalAnswerHeads = []string{"final answer:", "final answer is:", "the answer is:", "answer:", "solution:", "the solution is:"}
+	rewardFinalAnswerHeads = [][]byte{[]byte("final answer:"), []byte("final answer is:"), []byte("the answer is:"),
+		[]byte("answer:"), []byte("solution:"), []byte("the solution is:")}
 )
 
 func compileAll(prefix string, pats ...string) []*regexp.Regexp {
@@ -59,7 +61,7 @@ func lastFinalAnswer(text string) (string, bool) {
 	// The heads hold no letter that (?i) folds to a non-ASCII rune except 's' (U+017F, 'ſ'): without
 	// one in the text, an ASCII search for the heads finds every place a match can start.
 	fast := !strings.Contains(text, "ſ")
-	var lower string // text with ASCII letters lower-cased: the same byte offsets
+	var lower []byte // text with ASCII letters lower-cased: the same byte offsets
 	if fast {
 		lower = asciiLower(text)
 	}
@@ -95,10 +97,10 @@ func lastFinalAnswer(text string) (string, bool) {
 // with head (case-insensitively, ASCII only): FindAll's leftmost-first scan, trying the anchored
 // pattern only where head occurs in lower (text lower-cased) instead of at every offset. It
 // returns the match's start and its group's bounds, start -1 for none.
-func lastMatchAtHeads(text, lower, head string, at *regexp.Regexp) (start, g0, g1 int) {
+func lastMatchAtHeads(text string, lower []byte, head []byte, at *regexp.Regexp) (start, g0, g1 int) {
 	start = -1
 	for pos := 0; pos < len(text); {
-		k := strings.Index(lower[pos:], head)
+		k := bytes.Index(lower[pos:], head)
 		if k < 0 {
 			break
 		}
@@ -114,21 +116,24 @@ func lastMatchAtHeads(text, lower, head string, at *regexp.Regexp) (start, g0, g
 	return start, g0, g1
 }
 
-// asciiLower lower-cases the ASCII letters of s and leaves every other byte as it is.
-func asciiLower(s string) string {
+// asciiLower returns s with its ASCII letters lower-cased and every other byte as it is (so the
+// byte offsets are s's).
+func asciiLower(s string) []byte {
+	b := make([]byte, len(s))
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
+		c := s[i]
+		b[i] = c + asciiLowerDelta[c]
 	}
-	return s
+	return b
 }
+
+// asciiLowerDelta[c] is what lower-casing adds to byte c: 32 for 'A'..'Z', 0 otherwise.
+var asciiLowerDelta = func() (t [256]byte) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 'a' - 'A'
+	}
+	return t
+}()
 
 // ExtractReward is the training-reward extractor of protocol §2.1: the last non-empty 2-level
 // \boxed{}, else the latest "Final Answer:"-style line. ok=false is the authors' None.

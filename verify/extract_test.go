@@ -113,7 +113,7 @@ func TestLastFinalAnswerHeadScan(t *testing.T) {
 
 // publishedResponses reads the response texts of the published generations shipped in
 // benchmarks/data/published (MMLU-Pro and TheoremQA outputs).
-func publishedResponses(t *testing.T) []string {
+func publishedResponses(t testing.TB) []string {
 	dir := filepath.Join("..", "benchmarks", "data", "published")
 	var out []string
 	zr, err := zip.OpenReader(filepath.Join(dir, "model_outputs_Mistral-7B-v0.1_5shots.zip"))
