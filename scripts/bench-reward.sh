@@ -6,7 +6,9 @@
 # (flock /tmp/greason-heavy.lock just bench-reward) and note the load average it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v python3 >/dev/null || { echo "bench-reward: needs python3 (apt-get install python3)"; exit 1; }
+py="${GREASON_PYTHON:-/usr/bin/python3}"
+[ -x "$py" ] || py="$(command -v python3 || true)"
+[ -n "$py" ] || { echo "bench-reward: needs python3 (apt-get install python3)"; exit 1; }
 tmp="$(mktemp -d)"
 pid=""
 cleanup() {
@@ -26,6 +28,6 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$url" ] || { cat "$tmp/serve.log"; echo "bench-reward: no address within 30 s"; exit 1; }
-echo "bench-reward: $(nproc) CPUs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg), $(python3 --version)"
-GREASON_REWARD_URL="$url" python3 tools/verl/bench_greason_reward.py "$@"
+echo "bench-reward: $(nproc) CPUs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg), $("$py" --version)"
+GREASON_REWARD_URL="$url" GREASON_BENCH_SERVER_PID="$pid" "$py" tools/verl/bench_greason_reward.py "$@"
 echo "bench-reward: load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -102,8 +102,8 @@ func deadURL(t *testing.T) string {
 // with Debian's python3 against real `greason reward serve` processes: single and batched
 // calls, a malformed row, a 413, a judge endpoint that is down, a server that is down, retries.
 func TestVerlRewardModule(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
+	py := debianPython()
+	if py == "" {
 		t.Skip("python3 is not installed: the verl reward module's test needs it (apt-get install python3)")
 	}
 	rules := startRewardServer(t, "--max-body", "256KiB")
@@ -118,9 +118,21 @@ func TestVerlRewardModule(t *testing.T) {
 	if err != nil {
 		t.Fatalf("python3 test_greason_reward.py: %v\n%s", err, out)
 	}
-	t.Logf("%s", lastLines(string(out), 3))
+	t.Logf("%s: %s", py, lastLines(string(out), 3))
 	rules.stop(t)
 	down.stop(t)
+}
+
+// debianPython is $GREASON_PYTHON, else Debian's /usr/bin/python3, else python3 on PATH ("" if none).
+func debianPython() string {
+	if p := os.Getenv("GREASON_PYTHON"); p != "" {
+		return p
+	}
+	if st, err := os.Stat("/usr/bin/python3"); err == nil && !st.IsDir() {
+		return "/usr/bin/python3"
+	}
+	p, _ := exec.LookPath("python3")
+	return p
 }
 
 func lastLines(s string, n int) string {

@@ -63,6 +63,16 @@ def batches(rows, size):
         yield b
 
 
+def server_cpu():
+    """CPU seconds the server process has used (GREASON_BENCH_SERVER_PID, Linux /proc), or None."""
+    pid = os.environ.get("GREASON_BENCH_SERVER_PID")
+    if not pid:
+        return None
+    with open("/proc/%s/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def call_batch(b):
     return g.compute_score_batch([r[0] for r in b], [r[3] for r in b], [r[2] for r in b], [{"question": r[1]} for r in b])
 
@@ -89,6 +99,7 @@ def main():
     gen = batches(rows, a.rows)
     call_batch(next(gen))  # warm-up: connections, server caches
     n, calls, scores = 0, 0, []
+    scpu0 = server_cpu()
     cpu0, t0 = time.process_time(), time.perf_counter()
     while True:
         res = call_batch(next(gen))
@@ -99,12 +110,14 @@ def main():
             break
     el = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
+    scpu = None if scpu0 is None else server_cpu() - scpu0
     batched = n / el
     dist = {"-0.5": sum(1 for s in scores if s == -0.5), "0": sum(1 for s in scores if s == 0),
             "pass": sum(1 for s in scores if s > 0)}
-    print("compute_score_batch: %d rows in %d calls of %d, %.2f s: %.0f rewards/s (client CPU %.2f s; "
-          "mean reward %.4f; -0.5/0/pass %d/%d/%d)" % (n, calls, a.rows, el, batched, cpu, sum(scores) / len(scores),
-                                                      dist["-0.5"], dist["0"], dist["pass"]))
+    print("compute_score_batch: %d rows in %d calls of %d, %.2f s: %.0f rewards/s (client CPU %.2f s, server CPU %s; "
+          "mean reward %.4f; -0.5/0/pass %d/%d/%d)" % (n, calls, a.rows, el, batched, cpu,
+                                                      "?" if scpu is None else "%.2f s: %.0f rewards per server CPU-second" % (scpu, n / scpu),
+                                                      sum(scores) / len(scores), dist["-0.5"], dist["0"], dist["pass"]))
 
     single_rows = rows[:a.single]
     t0 = time.perf_counter()
@@ -125,6 +138,7 @@ def main():
         "batched_rewards_per_s": round(batched), "batched_rows": n, "batched_seconds": round(el, 3), "rows_per_call": a.rows,
         "single_rewards_per_s": round(single), "single_threaded_rewards_per_s": round(threaded),
         "single_threads": a.single_threads, "client_cpu_seconds_batched": round(cpu, 2),
+        "server_cpu_seconds_batched": None if scpu is None else round(scpu, 2),
         "mean_reward": sum(scores) / len(scores), "reward_kinds": dist, "rows_pool": len(rows), "sources": by_source,
         "response_mean_bytes": round(mean_bytes), "judge": h0["judge"], "tokenizer": h0["tokenizer"],
         "server_workers": h0["workers"], "server_rows": h1["stats"]["rows"] - h0["stats"]["rows"],
