@@ -3,7 +3,6 @@
 package verify
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 )
@@ -39,9 +38,8 @@ var rewardFinalAnswerPats = []string{
 
 var (
 	rewardFinalAnswer = compileAll(`(?i)`, rewardFinalAnswerPats...)
-	// the same patterns anchored at the start of the text they are applied to
-	rewardFinalAnswerAt = compileAll(`(?i)^`, rewardFinalAnswerPats...)
-	// the literal each pattern starts with, lower case: a match starts where it occurs
+	// the literal each pattern starts with, lower case: a match starts where it occurs, and the
+	// rest of every pattern is the same (matchAfterHead)
 	rewardFinalAnswerHeads = [][]byte{[]byte("final answer:"), []byte("final answer is:"), []byte("the answer is:"),
 		[]byte("answer:"), []byte("solution:"), []byte("the solution is:")}
 )
@@ -58,17 +56,18 @@ func compileAll(prefix string, pats ...string) []*regexp.Regexp {
 // the earlier pattern) and returns its stripped group with a trailing stop token removed.
 func lastFinalAnswer(text string) (string, bool) {
 	bestStart, best := -1, ""
-	// The heads hold no letter that (?i) folds to a non-ASCII rune except 's' (U+017F, 'ſ'): without
-	// one in the text, an ASCII search for the heads finds every place a match can start.
+	// Every head ends with ':' and holds no letter that (?i) folds to a non-ASCII rune except 's'
+	// (U+017F, 'ſ'): without one in the text, the heads before its colons are every place a match
+	// can start.
 	fast := !strings.Contains(text, "ſ")
-	var lower []byte // text with ASCII letters lower-cased: the same byte offsets
+	var starts [][]int
 	if fast {
-		lower = asciiLower(text)
+		starts = headStarts(text)
 	}
 	for i, re := range rewardFinalAnswer {
 		var start, g0, g1 int
 		if fast {
-			start, g0, g1 = lastMatchAtHeads(text, lower, rewardFinalAnswerHeads[i], rewardFinalAnswerAt[i])
+			start, g0, g1 = lastMatchAtHeads(text, starts[i], len(rewardFinalAnswerHeads[i]))
 		} else {
 			start = -1
 			if m := re.FindAllStringSubmatchIndex(text, -1); len(m) > 0 {
@@ -93,38 +92,33 @@ func lastFinalAnswer(text string) (string, bool) {
 	return best, true
 }
 
-// lastMatchAtHeads is the last match of FindAll(text) for a pattern whose every match starts
-// with head (case-insensitively, ASCII only): FindAll's leftmost-first scan, trying the anchored
-// pattern only where head occurs in lower (text lower-cased) instead of at every offset. It
-// returns the match's start and its group's bounds, start -1 for none.
-func lastMatchAtHeads(text string, lower []byte, head []byte, at *regexp.Regexp) (start, g0, g1 int) {
-	start = -1
-	for pos := 0; pos < len(text); {
-		k := bytes.Index(lower[pos:], head)
+// headStarts returns, for each pattern, the offsets where its head occurs in text (ASCII letters
+// compared case-insensitively), in increasing order: the heads that end at each ':'.
+func headStarts(text string) [][]int {
+	starts := make([][]int, len(rewardFinalAnswerHeads))
+	for c := 0; ; c++ {
+		k := strings.IndexByte(text[c:], ':')
 		if k < 0 {
-			break
+			return starts
 		}
-		s := pos + k
-		m := at.FindStringSubmatchIndex(text[s:])
-		if m == nil {
-			pos = s + 1
-			continue
+		c += k
+		for i, head := range rewardFinalAnswerHeads {
+			if s := c + 1 - len(head); s >= 0 && equalFoldASCII(text[s:c+1], head) {
+				starts[i] = append(starts[i], s)
+			}
 		}
-		start, g0, g1 = s, s+m[2], s+m[3]
-		pos = s + m[1]
 	}
-	return start, g0, g1
 }
 
-// asciiLower returns s with its ASCII letters lower-cased and every other byte as it is (so the
-// byte offsets are s's).
-func asciiLower(s string) []byte {
-	b := make([]byte, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		b[i] = c + asciiLowerDelta[c]
+// equalFoldASCII reports whether s equals lower (lower-case ASCII) with s's ASCII letters
+// lower-cased.
+func equalFoldASCII(s string, lower []byte) bool {
+	for j := 0; j < len(s); j++ {
+		if s[j]+asciiLowerDelta[s[j]] != lower[j] {
+			return false
+		}
 	}
-	return b
+	return true
 }
 
 // asciiLowerDelta[c] is what lower-casing adds to byte c: 32 for 'A'..'Z', 0 otherwise.
@@ -134,6 +128,68 @@ var asciiLowerDelta = func() (t [256]byte) {
 	}
 	return t
 }()
+
+// lastMatchAtHeads is the last match of FindAll(text) for one of the patterns, given the offsets
+// where its head occurs (headLen bytes long): FindAll's leftmost-first scan, trying a match only
+// at those offsets instead of at every offset. It returns the match's start and its group's
+// bounds, start -1 for none.
+func lastMatchAtHeads(text string, heads []int, headLen int) (start, g0, g1 int) {
+	start = -1
+	pos := 0
+	for _, s := range heads {
+		if s < pos {
+			continue // inside the previous match
+		}
+		a, b, end, ok := matchAfterHead(text, s+headLen)
+		if !ok {
+			continue
+		}
+		start, g0, g1 = s, a, b
+		pos = end
+	}
+	return start, g0, g1
+}
+
+// matchAfterHead matches what follows a head in every pattern, `\s*((?:[^<]|<[^<])*?)\n`, at
+// offset h the way Go's backtracking matcher does, without a regexp: the greedy `\s*` (Go's \s is
+// [\t\n\f\r ]) takes the whole run of spaces, then the lazy group grows a token at a time (a
+// character other than '<', or '<' and a character other than '<') until the next character
+// is '\n'. If that fails (a "<<", a '<' at the end, no '\n' at a token boundary), `\s*` gives back
+// characters: a shorter run starts the group inside the run, where every character is a token,
+// so the group ends empty at the run's last '\n' if it has one, and fails as the full run did if
+// not. It returns the group's bounds and the match's end.
+func matchAfterHead(text string, h int) (g0, g1, end int, ok bool) {
+	w := h
+	lastNL := -1
+	for w < len(text) {
+		c := text[w]
+		if c != ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r' {
+			break
+		}
+		if c == '\n' {
+			lastNL = w
+		}
+		w++
+	}
+	for p := w; p < len(text); {
+		switch text[p] {
+		case '\n':
+			return w, p, p + 1, true
+		case '<':
+			if p+1 >= len(text) || text[p+1] == '<' {
+				p = len(text) // the group cannot pass here
+				continue
+			}
+			p += 2 // bytes of a multi-byte rune after '<' are neither '\n' nor '<': stepping by bytes finds the same boundaries
+		default:
+			p++
+		}
+	}
+	if lastNL >= 0 {
+		return lastNL, lastNL, lastNL + 1, true
+	}
+	return 0, 0, 0, false
+}
 
 // ExtractReward is the training-reward extractor of protocol §2.1: the last non-empty 2-level
 // \boxed{}, else the latest "Final Answer:"-style line. ok=false is the authors' None.

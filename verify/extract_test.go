@@ -85,7 +85,8 @@ func lastFinalAnswerByRegexScan(text string) (string, bool) {
 func TestLastFinalAnswerHeadScan(t *testing.T) {
 	pieces := []string{"Final Answer:", "final answer is:", "THE ANSWER IS:", "Answer:", "answer", "Solution:", "The solution is:",
 		"sOlUtIoN:", "AnSwEr: ", "Final ", "The ", " is:", ":", " ", "  ", "\t", "\n", "<", "<<", "< ", "42", "x", "ſ", "Anſwer:",
-		"\u212a", "\xff", "é", "<|im_end|>", "</s>", "Answer:\n", "answer:<", "The answer is: 7\n"}
+		"\u212a", "\xff", "é", "<|im_end|>", "</s>", "Answer:\n", "answer:<", "The answer is: 7\n", "\r", "\f", "\v", "<\n",
+		"<é", "\n\n", " \n ", "<\xff", "\u00a0"}
 	rng := rand.New(rand.NewPCG(7, 11))
 	check := func(s string) {
 		got, ok := lastFinalAnswer(s)

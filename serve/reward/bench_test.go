@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -150,4 +151,41 @@ func BenchmarkServeBatch8192(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "rewards/s")
+}
+
+// BenchmarkDecodeRequest: parsing and validating a verl step's body (8192 rows).
+func BenchmarkDecodeRequest(b *testing.B) {
+	rows := benchRows(b)[:8192]
+	body, err := json.Marshal(map[string]any{"rows": rows})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, errs, err := DecodeRequest(body, 1<<20); err != nil || len(errs) > 0 {
+			b.Fatal(err, errs)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkScore: scoring a verl step's rows on the server's workers (rules judge, Qwen-free
+// code-point counter), no HTTP.
+func BenchmarkScore(b *testing.B) {
+	rows := benchRows(b)[:8192]
+	body, _ := json.Marshal(map[string]any{"rows": rows})
+	decoded, _, _ := DecodeRequest(body, 1<<20)
+	s, err := New(Options{Judge: verify.RuleVerifier{}, Count: verify.RuneCounter})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Score(context.Background(), decoded); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "rows/s")
 }
