@@ -31,7 +31,7 @@ Configuration, from the environment of the processes that score (Ray workers inh
   GREASON_REWARD_URL          the server (default http://127.0.0.1:8020)
   GREASON_REWARD_TIMEOUT      seconds one request may take (default 600)
   GREASON_REWARD_RETRIES      retries of a request that never reached the server or got 503 (default 3)
-  GREASON_REWARD_BATCH_ROWS   most rows per request of compute_score_batch (default 2048)
+  GREASON_REWARD_BATCH_ROWS   most rows per request of compute_score_batch (default 1024)
   GREASON_REWARD_BATCH_BYTES  most bytes per request body (default 32 MiB; the server's --max-body
                               must be at least this: 256 MiB by default)
   GREASON_REWARD_PARALLEL     requests of one batched call in flight at once (default 4)
@@ -138,10 +138,11 @@ class RewardClient:
         self._prefix = u.path.rstrip("/")
         self.timeout = timeout if timeout is not None else _env_float("GREASON_REWARD_TIMEOUT", 600.0)
         self.retries = retries if retries is not None else _env_int("GREASON_REWARD_RETRIES", 3)
-        self.batch_rows = batch_rows or _env_int("GREASON_REWARD_BATCH_ROWS", 2048) or 2048
+        self.batch_rows = batch_rows or _env_int("GREASON_REWARD_BATCH_ROWS", 1024) or 1024
         self.batch_bytes = batch_bytes or _env_int("GREASON_REWARD_BATCH_BYTES", 32 << 20) or (32 << 20)
         self.parallel = parallel or _env_int("GREASON_REWARD_PARALLEL", 4) or 1
         self.backoff = backoff  # first wait before a retry, doubled each time (at most 8 s)
+        self._encoder = json.JSONEncoder(separators=(",", ":"), check_circular=False)
         self._local = threading.local()
         self._conns = set()  # every thread's connection, closed by close()
         self._pool = None
@@ -241,31 +242,27 @@ class RewardClient:
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _post_rows(self, encoded, offset):
-        body = b'{"rows":[' + b",".join(encoded) + b"]}"
+    def _post_rows(self, rows, offset):
+        """Sends rows in one request (split in halves while its body is over batch_bytes)."""
+        body = self._encoder.encode({"rows": rows}).encode()
+        if len(body) > self.batch_bytes and len(rows) > 1:
+            half = len(rows) // 2
+            return self._post_rows(rows[:half], offset) + self._post_rows(rows[half:], offset + half)
         out = self._request("POST", "/v1/reward", body, offset)
         results = out.get("results") if isinstance(out, dict) else None
-        if not isinstance(results, list) or len(results) != len(encoded):
+        if not isinstance(results, list) or len(results) != len(rows):
             raise RewardServerError(self.url, 200, {
                 "type": "bad_answer",
-                "message": "%s results for %d rows" % (len(results) if isinstance(results, list) else "no", len(encoded))}, offset)
+                "message": "%s results for %d rows" % (len(results) if isinstance(results, list) else "no", len(rows))}, offset)
         return results
 
     def score_rows(self, rows):
         """Scores rows ({"question", "gold", "response"[, "id", "data_source"]} dicts) and returns
         the server's results in order: {"reward", "correct", "extracted", "layer", "reason"}.
         Rows are sent in requests of at most batch_rows rows and batch_bytes bytes, up to
-        parallel at once."""
-        encoded = [json.dumps(r).encode() for r in rows]
-        chunks = []  # (offset, encoded rows)
-        lo, size = 0, 0
-        for i, e in enumerate(encoded):
-            if i > lo and (i - lo >= self.batch_rows or size + len(e) + 1 > self.batch_bytes - 16):
-                chunks.append((lo, encoded[lo:i]))
-                lo, size = i, 0
-            size += len(e) + 1
-        if lo < len(encoded):
-            chunks.append((lo, encoded[lo:]))
+        parallel at once; each request is encoded by the thread that sends it, so encoding the
+        next requests overlaps the server's work on the first."""
+        chunks = [(lo, rows[lo:lo + self.batch_rows]) for lo in range(0, len(rows), self.batch_rows)]
         if len(chunks) <= 1 or self.parallel <= 1:
             out = []
             for off, ch in chunks:
@@ -274,7 +271,8 @@ class RewardClient:
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="greason-reward")
-        futures = [self._pool.submit(self._post_rows, ch, off) for off, ch in chunks]
+            pool = self._pool
+        futures = [pool.submit(self._post_rows, ch, off) for off, ch in chunks]
         out = []
         try:
             for f in futures:
