@@ -22,7 +22,7 @@ import (
 // benchRows are real responses shipped in the repository, as tools/verl/bench_greason_reward.py
 // reads them: the published MMLU-Pro and TheoremQA generations, MATH-500's reference solutions
 // with their answers, and the micro reproduction's policy samples.
-func benchRows(b *testing.B) []map[string]any {
+func benchRows(b testing.TB) []map[string]any {
 	root := filepath.Join("..", "..")
 	pub := filepath.Join(root, "benchmarks", "data", "published")
 	var rows []map[string]any

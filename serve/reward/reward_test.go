@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/greason/greason/llm"
 	"github.com/greason/greason/verify"
@@ -443,4 +444,95 @@ func TestGracefulShutdown(t *testing.T) {
 	if _, err := http.Get(url + "/health"); err == nil {
 		t.Fatal("server still accepts connections after Shutdown")
 	}
+}
+
+// decodeV2 is DecodeRequest without its fast path.
+func decodeV2(body []byte, maxRows int) ([]Row, []RowError, error) {
+	saved := fastEnabled
+	fastEnabled = false
+	defer func() { fastEnabled = saved }()
+	return DecodeRequest(body, maxRows)
+}
+
+// FuzzDecodeFast: wherever decodeFast answers, encoding/json/v2 gives the same rows; the seeds
+// cover escapes, surrogates, null questions, whitespace, and shapes it must leave to v2.
+func FuzzDecodeFast(f *testing.F) {
+	for _, s := range []string{
+		`{"rows":[{"question":"q","gold":"1","response":"\\boxed{1}"}]}`,
+		`{"rows":[]}`, ` { "rows" : [ ] } `,
+		`{"rows":[{"question":null,"gold":"a\"b","response":"\u00e9\ud83d\ude00\n\t\/","data_source":"x"}]}`,
+		`{"rows":[{"question":"q","gold":"1","response":"x"},{"gold":"2","response":"y","question":"r"}]}`,
+		`{"rows":[{"question":"q","gold":"1","response":"\ud800"}]}`,
+		`{"rows":[{"question":"q","gold":"1","response":"x","id":3}]}`,
+		`{"rows":[{"question":"q","gold":"1","gold":"2","response":"x"}]}`,
+		`{"rows":[{"question":"q","gold":"1"}]}`,
+		`{"rows":[{"question":nul,"gold":"1","response":"x"}]}`,
+		"{\"rows\":[{\"question\":\"\xff\",\"gold\":\"1\",\"response\":\"x\"}]}",
+		`{"rows":[{"question":"q","gold":"1","response":"x"}]} x`,
+		`{"rows":[{"qu\u0065stion":"q","gold":"1","response":"x"}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := decodeFast(body, 100)
+		if !ok {
+			return
+		}
+		slow, errs, err := decodeV2(body, 100)
+		if err != nil || len(errs) > 0 {
+			t.Fatalf("decodeFast accepted %q, v2 says %v %v", body, err, errs)
+		}
+		if len(fast) != len(slow) {
+			t.Fatalf("%q: %d rows fast, %d v2", body, len(fast), len(slow))
+		}
+		for i := range fast {
+			a, b := fast[i], slow[i]
+			if a.Question != b.Question || a.Gold != b.Gold || a.Response != b.Response || a.Source != b.Source || len(a.ID) != 0 || len(b.ID) != 0 {
+				t.Fatalf("%q row %d: fast %+v, v2 %+v", body, i, a, b)
+			}
+		}
+	})
+}
+
+// TestDecodeFastOnBenchRows: the fast path takes the benchmark's real rows, as Go writes them
+// (UTF-8) and as Python's json.dumps does (non-ASCII as \u escapes, surrogate pairs beyond the
+// BMP), and decodes them as v2 does.
+func TestDecodeFastOnBenchRows(t *testing.T) {
+	rows := benchRows(t)[:4000]
+	body, err := json.Marshal(map[string]any{"rows": rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range [][]byte{body, asciiEscaped(body)} {
+		fast, ok := decodeFast(body, 1<<20)
+		if !ok {
+			t.Fatal("decodeFast gave up on the benchmark rows")
+		}
+		slow, errs, err := decodeV2(body, 1<<20)
+		if err != nil || len(errs) > 0 || len(slow) != len(fast) {
+			t.Fatal(err, errs)
+		}
+		for i := range fast {
+			a, b := fast[i], slow[i]
+			if a.Question != b.Question || a.Gold != b.Gold || a.Response != b.Response || a.Source != b.Source {
+				t.Fatalf("row %d differs", i)
+			}
+		}
+	}
+}
+
+// asciiEscaped writes every non-ASCII rune of a JSON text as \u escapes (UTF-16), as Python's
+// json.dumps does by default.
+func asciiEscaped(b []byte) []byte {
+	var out []byte
+	for _, r := range string(b) {
+		if r < 0x80 {
+			out = append(out, byte(r))
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			out = fmt.Appendf(out, `\u%04x`, u)
+		}
+	}
+	return out
 }
