@@ -172,6 +172,8 @@ class RewardClient:
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             c = cls(self._host, self._port, timeout=self.timeout)
             self._local.conn = c
+        if c.sock is None:
+            # (re)connecting: close() closes what it finds here, other threads' connections too
             with self._lock:
                 self._conns.add(c)
         return c
@@ -205,7 +207,7 @@ class RewardClient:
                 # the server may still be working on it: resending would only add load
                 raise RewardServerError(self.url, 504, {
                     "type": "client_timeout",
-                    "message": "no answer within %.0f s (GREASON_REWARD_TIMEOUT)" % self.timeout}, offset) from None
+                    "message": "no answer within %g s (GREASON_REWARD_TIMEOUT)" % self.timeout}, offset) from None
             except (OSError, http.client.HTTPException) as e:
                 # never answered: refused, reset, or a kept-alive connection the server closed
                 self._drop_conn()
