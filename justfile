@@ -50,6 +50,11 @@ notebooks:
 bench:
     go test -tags noxla -run '^$' -bench . -benchtime 2s ./...
 
+# Rewards/s of `greason reward serve` (rules judge) through the verl module's batched and single calls
+# on real responses shipped in the repository (tools/verl/bench_greason_reward.py; pass its flags).
+bench-reward *args:
+    bash scripts/bench-reward.sh {{args}}
+
 # Build the CLI into ./bin/greason.
 build:
     go build -tags noxla -o bin/greason ./cmd/greason

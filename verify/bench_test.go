@@ -110,3 +110,29 @@ func TestAdversarialBounded(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExtractRewardPublished: the training reward's extraction (ExtractReward) over the
+// published MMLU-Pro and TheoremQA responses, most of which have no \boxed{} and go through the
+// final-answer patterns.
+func BenchmarkExtractRewardPublished(b *testing.B) {
+	texts := publishedResponses(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ExtractReward(texts[i%len(texts)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
+
+// BenchmarkExtractRewardPublishedRegexScan is the same with the whole-text regex scan the
+// head-anchored scan replaced (the reference of TestLastFinalAnswerHeadScan).
+func BenchmarkExtractRewardPublishedRegexScan(b *testing.B) {
+	texts := publishedResponses(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := texts[i%len(texts)]
+		if a, ok := LastBoxed2(t); !ok || a == "" {
+			lastFinalAnswerByRegexScan(t)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
