@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/model/hub"
 	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/tokenizer"
 	"github.com/greason/greason/serve"
 )
 
@@ -22,7 +24,7 @@ func init() {
 		Short: "Qwen model files: write a random model (init), download one (pull), print logits (logits)",
 	}
 
-	var cfgFlag, out, dtype string
+	var cfgFlag, out, dtype, tokFlag string
 	var seed uint64
 	var shardMB int64
 	initCmd := &cobra.Command{
@@ -57,6 +59,9 @@ Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 f
 			if err := m.Save(out, shardMB<<20); err != nil {
 				return err
 			}
+			if err := writeTokenizer(out, tokFlag); err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %s, %d parameters, %s\n", out, cfg.ModelType, m.NumParameters(), dtype)
 			return nil
 		},
@@ -66,6 +71,7 @@ Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 f
 	initCmd.Flags().StringVar(&dtype, "dtype", "float32", "float32 or bfloat16")
 	initCmd.Flags().Uint64Var(&seed, "seed", 0, "random seed")
 	initCmd.Flags().Int64Var(&shardMB, "shard-mb", 0, "shard the weights into files of at most this many MiB (0: one file)")
+	initCmd.Flags().StringVar(&tokFlag, "tokenizer", "", "also write a tokenizer.json: embedded (the Qwen3 tokenizer; Qwen2.5 shares its vocabulary and merges) or a tokenizer.json path to copy (default: none)")
 
 	var dir, revision, endpoint string
 	var weightsOnly bool
@@ -244,4 +250,28 @@ func topK(v []float32, k int) []int {
 		}
 	}
 	return idx
+}
+
+// writeTokenizer completes a checkpoint folder with a tokenizer.json (what the local verifier
+// and model logits --text read): the embedded Qwen3 one, or a copy of a file. No
+// tokenizer_config.json is written: the model's stop tokens stay those of its config.json.
+func writeTokenizer(dir, which string) error {
+	var data []byte
+	var err error
+	switch which {
+	case "":
+		return nil
+	case "embedded":
+		if data, err = tokenizer.Qwen3JSON(); err != nil {
+			return err
+		}
+	default:
+		if _, err := tokenizer.Load(which); err != nil {
+			return fmt.Errorf("--tokenizer: %w", err)
+		}
+		if data, err = os.ReadFile(which); err != nil {
+			return fmt.Errorf("--tokenizer: %w", err)
+		}
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), data)
 }

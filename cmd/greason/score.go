@@ -10,12 +10,14 @@ import (
 
 	"github.com/greason/greason/benchmarks"
 	"github.com/greason/greason/harness"
+	"github.com/greason/greason/verify"
 )
 
 func init() {
 	var (
 		bench, gens, protocol, out, judge, predField string
-		jc                                           harness.JudgeConfig
+		jc                                           verify.JudgeConfig
+		local                                        localVerifierFlags
 		seed                                         uint64
 		workers                                      int
 	)
@@ -44,9 +46,13 @@ TheoremQA repository's outputs: --pred-field pred).`,
 			if err != nil {
 				return err
 			}
-			j, err := harness.NewJudge(judge, jc)
+			j, lv, err := local.openJudge(judge, jc)
 			if err != nil {
-				return asUserError(err)
+				return err
+			}
+			if lv != nil {
+				defer lv.Close()
+				defer reportLocal(os.Stderr, lv)
 			}
 			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed, Extracted: predField != ""}
 			res, err := harness.ScoreFile(context.Background(), b, items, gens, harness.ReadOptions{TextField: predField}, sc, workers)
@@ -78,11 +84,12 @@ TheoremQA repository's outputs: --pred-field pred).`,
 	f.StringVar(&protocol, "protocol", "", "scoring protocol (default: paper)")
 	f.StringVar(&out, "out", "", "write per-item rows here (JSONL)")
 	f.StringVar(&predField, "pred-field", "", "grade the answer already extracted into this field (e.g. pred) instead of extracting it from the response")
-	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(harness.JudgeNames()))
+	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(verify.JudgeNames()))
 	f.StringVar(&jc.URL, "judge-url", "", "judge model base URL (llm-judge, cascade)")
 	f.StringVar(&jc.Model, "judge-model", "gpt-4o", "judge model name")
 	f.StringVar(&jc.VerifierURL, "verifier-url", "", "completions endpoint serving TIGER-Lab/general-verifier (general-verifier, cascade)")
-	f.StringVar(&jc.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", "General-Verifier model name")
+	f.StringVar(&jc.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", verifierModelHelp)
+	local.add(f)
 	f.Uint64Var(&seed, "seed", 0, "seed of the multiple-choice random fallback")
 	f.IntVar(&workers, "workers", 8, "concurrent judge calls")
 	_ = cmd.MarkFlagRequired("bench")
