@@ -51,9 +51,11 @@ type EvalConfig struct {
 	VerifierURL string     `json:"verifier_url,omitempty"`
 	// VerifierModel is the General-Verifier model name at VerifierURL, or without a URL the
 	// checkpoint folder of a local General-Verifier (Options.VerifierCompleter).
-	VerifierModel string   `json:"verifier_model,omitempty"`
-	Timeout       Duration `json:"timeout"`
-	Retries       int      `json:"retries"` // retries per request after the first attempt
+	VerifierModel string `json:"verifier_model,omitempty"`
+	// VerifierMaxTokens bounds General-Verifier's output (0: 2048, the paper's setting).
+	VerifierMaxTokens int      `json:"verifier_max_tokens,omitempty"`
+	Timeout           Duration `json:"timeout"`
+	Retries           int      `json:"retries"` // retries per request after the first attempt
 	// MaxEndpointFailures: consecutive failed requests after which an endpoint is dropped and
 	// its work moves to the others.
 	MaxEndpointFailures int `json:"max_endpoint_failures"`
@@ -146,7 +148,7 @@ func (c *EvalConfig) defaults() error {
 }
 
 func (c EvalConfig) judgeConfig() JudgeConfig {
-	return JudgeConfig{URL: c.JudgeURL, Model: c.JudgeModel, VerifierURL: c.VerifierURL, VerifierModel: c.VerifierModel}
+	return JudgeConfig{URL: c.JudgeURL, Model: c.JudgeModel, VerifierURL: c.VerifierURL, VerifierModel: c.VerifierModel, VerifierMaxTokens: c.VerifierMaxTokens}
 }
 
 // RunDir is the folder of a run.

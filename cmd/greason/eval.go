@@ -64,9 +64,7 @@ items move to the others. The API key comes from GREASON_API_KEY or OPENAI_API_K
 				cfg.TopP = &topP
 			}
 			cfg.Timeout = harness.Duration(timeout)
-			if local.maxTokens != 0 {
-				return asUserError(fmt.Errorf("--verifier-max-tokens is not recorded by eval runs: General-Verifier decodes up to 2048 tokens there"))
-			}
+			cfg.VerifierMaxTokens = local.maxTokens
 			// The judge is built before any request is sent; a local General-Verifier is loaded
 			// once and shared with the run.
 			_, lv, err := local.openJudge(cfg.Judge, verify.JudgeConfig{URL: cfg.JudgeURL, Model: cfg.JudgeModel,

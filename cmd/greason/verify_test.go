@@ -75,3 +75,24 @@ func TestVerifyLocalVerifier(t *testing.T) {
 		t.Fatalf("missing folder: %v", err)
 	}
 }
+
+// TestEvalLocalVerifier: greason eval's judge general-verifier with a local folder: the run
+// scores every sample through the in-process model (one load, shared runs).
+func TestEvalLocalVerifier(t *testing.T) {
+	srv, _ := fakeServer(t, 0)
+	dir := t.TempDir()
+	gv := filepath.Join(dir, "gv")
+	if out, err := runCLI(t, "model", "init", "--config", "tiny-qwen2", "--out", gv, "--seed", "2", "--tokenizer", "embedded"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := greason("eval", "--model", "m", "--endpoint", srv.URL+"/v1,4", "--bench", "gsm8k", "--limit", "3", "--results", dir,
+		"--judge", "general-verifier", "--verifier-model", gv, "--verifier-batch", "4", "--verifier-max-tokens", "8").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "local General-Verifier: 3 prompts") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	rec, err := os.ReadFile(filepath.Join(dir, "runs", "m", "record.json"))
+	if err != nil || !strings.Contains(string(rec), `"verifier_model": "`+gv+`"`) || !strings.Contains(string(rec), `"verifier_max_tokens": 8`) {
+		t.Fatalf("record.json (%v):\n%s", err, rec)
+	}
+	t.Log(strings.TrimSpace(string(out)))
+}
