@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -248,10 +249,12 @@ func checkAgainstTorch(t *testing.T, dir string, g *verifierGolden, rows int) {
 		}
 	}
 	n := len(g.Prompts[0].Greedy)
+	t0 := time.Now()
 	resp, err := c.CompleteBatch(context.Background(), prompts, llm.Params{Temperature: llm.F64(0), MaxTokens: n})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("local judge's completer: %d prompts × %d greedy tokens in runs of %d rows: %.1f s (%+v)", len(prompts), n, rows, time.Since(t0).Seconds(), c.Stats())
 	stops := c.StopTokens()
 	for i, p := range g.Prompts {
 		want := p.Greedy
