@@ -350,3 +350,14 @@ type decoder struct{ t *tokenizer.Tokenizer }
 
 func (d decoder) Encode(s string) []int   { return d.t.Encode(s) }
 func (d decoder) Decode(ids []int) string { return d.t.Decode(ids, false) }
+
+// TestShippedConfig: configs/verifier-sft.json reads strictly.
+func TestShippedConfig(t *testing.T) {
+	j, err := LoadJob("../../configs/verifier-sft.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Init != "models/Qwen/Qwen2.5-Math-1.5B" || j.SFT.Steps != 2000 || !j.Memory.Recompute {
+		t.Errorf("%+v", j)
+	}
+}
