@@ -96,3 +96,22 @@ func TestEvalLocalVerifier(t *testing.T) {
 	}
 	t.Log(strings.TrimSpace(string(out)))
 }
+
+// TestTrainSFTVerifierTask: a config with "task": "verifier" goes to the verifier SFT job (its
+// errors name the init folder; an unknown key is refused), the micro tasks to train/micro.
+func TestTrainSFTVerifierTask(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "job.json")
+	os.WriteFile(cfg, []byte(`{"task": "verifier", "init": "`+filepath.Join(dir, "nope")+`", "train": "t.jsonl", "out": "`+dir+`"}`), 0o644)
+	if _, err := runCLI(t, "train", "sft", "--config", cfg); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("verifier job with a missing init folder: %v", err)
+	}
+	os.WriteFile(cfg, []byte(`{"task": "verifier", "init": "x", "train": "t.jsonl", "out": "o", "policy": "p"}`), 0o644)
+	if _, err := runCLI(t, "train", "sft", "--config", cfg); err == nil || !strings.Contains(err.Error(), `unknown field "policy"`) {
+		t.Fatalf("a micro key in a verifier job: %v", err)
+	}
+	os.WriteFile(cfg, []byte(`{"task": "nonsense"}`), 0o644)
+	if _, err := runCLI(t, "train", "sft", "--config", cfg); err == nil || !strings.Contains(err.Error(), "micro-verifier") {
+		t.Fatalf("unknown task: %v", err)
+	}
+}
