@@ -70,11 +70,13 @@ chat-golden:
     python3 tools/chatgold/jinja2_gold.py
     python3 tools/chatgold/strftime_gold.py
     go test -tags noxla -count=1 ./model/chat/
-# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them.
+# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them; then General-Verifier at its real shape (1.5 B, random weights; about 15 min and 9 GB, under /tmp/greason-heavy.lock).
 model-golden:
     @{{torch_python}} -c "import torch" 2>/dev/null || { echo "model-golden needs Debian's python3-torch: apt-get install -y python3-torch (or set TORCH_PYTHON)"; exit 1; }
+    GREASON_UPDATE_VERIFIER_PROMPTS=1 go test -tags noxla -count=1 -run TestVerifierPromptIDs ./train/verifier/
     {{torch_python}} tools/torchgold/gold.py
-    go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden' ./model/qwen/ ./cmd/greason/
+    go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden|TestGeneralVerifierTorch' ./model/qwen/ ./cmd/greason/ ./train/verifier/
+    TORCH_PYTHON={{torch_python}} flock /tmp/greason-heavy.lock bash scripts/verifier-golden.sh
 
 # Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
 data:

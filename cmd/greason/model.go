@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -23,7 +24,7 @@ func init() {
 		Short: "Qwen model files: write a random model (init), download one (pull), print logits (logits)",
 	}
 
-	var cfgFlag, out, dtype string
+	var cfgFlag, out, dtype, tokFlag string
 	var seed uint64
 	var shardMB int64
 	var noTokenizer bool
@@ -43,6 +44,9 @@ Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 f
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfgFlag == "" || out == "" {
 				return fmt.Errorf("--config and --out are required")
+			}
+			if noTokenizer && cmd.Flags().Changed("tokenizer") {
+				return fmt.Errorf("--no-tokenizer and --tokenizer contradict each other: give one")
 			}
 			cfg, err := qwen.ConfigFromFlag(cfgFlag)
 			if err != nil {
@@ -67,6 +71,13 @@ Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 f
 			if noTokenizer {
 				return nil
 			}
+			if tokFlag != "embedded" {
+				if err := writeTokenizer(out, tokFlag); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "tokenizer.json copied from %s\n", tokFlag)
+				return nil
+			}
 			msg, err := writeQwen3TokenizerFiles(out, cfg.VocabSize)
 			if err != nil {
 				return err
@@ -81,6 +92,7 @@ Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 f
 	initCmd.Flags().Uint64Var(&seed, "seed", 0, "random seed")
 	initCmd.Flags().Int64Var(&shardMB, "shard-mb", 0, "shard the weights into files of at most this many MiB (0: one file)")
 	initCmd.Flags().BoolVar(&noTokenizer, "no-tokenizer", false, "do not write the Qwen3 tokenizer files (tokenizer.json, tokenizer_config.json)")
+	initCmd.Flags().StringVar(&tokFlag, "tokenizer", "embedded", "tokenizer files to write: embedded (the Qwen3 tokenizer files with Qwen3's chat_template; Qwen2.5 shares its vocabulary and merges) or a tokenizer.json path to copy as the folder's tokenizer.json")
 
 	var dir, revision, endpoint string
 	var weightsOnly bool
@@ -283,4 +295,28 @@ func topK(v []float32, k int) []int {
 		}
 	}
 	return idx
+}
+
+// writeTokenizer completes a checkpoint folder with a tokenizer.json (what the local verifier
+// and model logits --text read): the embedded Qwen3 one, or a copy of a file. No
+// tokenizer_config.json is written: the model's stop tokens stay those of its config.json.
+func writeTokenizer(dir, which string) error {
+	var data []byte
+	var err error
+	switch which {
+	case "":
+		return fmt.Errorf("--tokenizer: empty (give embedded, a tokenizer.json path, or --no-tokenizer)")
+	case "embedded":
+		if data, err = tokenizer.Qwen3JSON(); err != nil {
+			return err
+		}
+	default:
+		if _, err := tokenizer.Load(which); err != nil {
+			return fmt.Errorf("--tokenizer: %w", err)
+		}
+		if data, err = os.ReadFile(which); err != nil {
+			return fmt.Errorf("--tokenizer: %w", err)
+		}
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), data)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/greason/greason/model/qwen"
 	"github.com/greason/greason/train/grpo"
+	"github.com/greason/greason/train/verifier"
 )
 
 // planOptions are the flags of `greason train plan`.
@@ -26,6 +27,9 @@ type planOptions struct {
 	gcPercent, steps            int
 	klCoef, peakTFLOPs          float64
 	devices                     string
+	// a local verifier beside the policy (train/verifier.PlanVerifier)
+	verifier, verifierDType                   string
+	verifierRows, verifierPrompt, verifierGen int
 }
 
 func newPlanCmd() *cobra.Command {
@@ -65,6 +69,11 @@ peak RSS per phase beside the prediction (docs/training.md, "Memory plan").`,
 	f.BoolVar(&o.measure, "measure", false, "run the step here (random weights) and print measured time and peak RSS per phase")
 	f.IntVar(&o.steps, "steps", 1, "--measure runs this many steps and reports the last (the first compiles the graphs)")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
+	f.StringVar(&o.verifier, "verifier", "", "a local verifier beside the policy: config.json path or preset (general-verifier-1.5b); its weights stay resident, its KV cache lives in a reward phase")
+	f.StringVar(&o.verifierDType, "verifier-dtype", "bfloat16", "the verifier's weights: float32 or bfloat16")
+	f.IntVar(&o.verifierRows, "verifier-rows", 64, "verification prompts decoded together (--verifier-batch of the judge)")
+	f.IntVar(&o.verifierPrompt, "verifier-prompt-len", 512, "verification prompt tokens (the question, gold and answer in General-Verifier's template)")
+	f.IntVar(&o.verifierGen, "verifier-gen-len", 2048, "the verifier's new-token limit (2048 in the paper's training)")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
@@ -121,9 +130,22 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 	type out struct {
 		Plans       []grpo.Plan       `json:"plans"`
 		Advice      map[string]string `json:"advice,omitempty"`
+		Verifier    []verifier.Plan   `json:"verifier,omitempty"` // per device, with --verifier
 		Measurement *grpo.Measurement `json:"measurement,omitempty"`
 	}
 	res := out{Advice: map[string]string{}}
+	var vin *verifier.PlanInput
+	if o.verifier != "" {
+		vc, err := qwen.ConfigFromFlag(o.verifier)
+		if err != nil {
+			return fmt.Errorf("--verifier: %w", err)
+		}
+		vdt, err := qwen.DTypeOf(o.verifierDType)
+		if err != nil {
+			return fmt.Errorf("--verifier-dtype: %w", err)
+		}
+		vin = &verifier.PlanInput{Step: in, Config: vc, DType: vdt, Rows: o.verifierRows, PromptLen: o.verifierPrompt, GenLen: o.verifierGen}
+	}
 	for _, d := range strings.Split(o.devices, ",") {
 		dev, err := parseDevice(d)
 		if err != nil {
@@ -133,13 +155,27 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 		if err != nil {
 			return err
 		}
+		advDev := dev
+		if vin != nil {
+			vp, err := verifier.PlanVerifier(*vin, dev)
+			if err != nil {
+				return err
+			}
+			pl = verifier.AddToStep(pl, vp)
+			res.Verifier = append(res.Verifier, vp)
+			// the policy's options must leave room for the verifier's run
+			advDev.Bytes -= vp.Weights + vp.KVCache + vp.Activations + vp.Logits
+		}
 		res.Plans = append(res.Plans, pl)
 		if !pl.Fits {
-			res.Advice[dev.Name] = grpo.Advice(in, dev)
+			res.Advice[dev.Name] = grpo.Advice(in, advDev)
 		}
 	}
 	if !o.asJSON {
 		printPlans(w, in, res.Plans, res.Advice)
+		if vin != nil {
+			printVerifierPlan(w, *vin, res.Verifier[0])
+		}
 	}
 	if o.measure {
 		loss := grpo.DefaultLoss()
@@ -262,4 +298,11 @@ func dtypeName(dt dtypes.DType) string {
 		return "bfloat16"
 	}
 	return "float32"
+}
+
+func printVerifierPlan(w io.Writer, in verifier.PlanInput, v verifier.Plan) {
+	fmt.Fprintf(w, "\nverifier beside the policy: %.1f M parameters (%s), %d rows × (prompt %d + %d new tokens) per run: weights %s GiB, KV cache %s GiB, prefill activations %s GiB, logits %s GiB\n",
+		float64(in.Config.NumParameters())/1e6, dtypeName(in.DType), in.Rows, in.PromptLen, in.GenLen, gib(v.Weights), gib(v.KVCache), gib(v.Activations), gib(v.Logits))
+	fmt.Fprintf(w, "  %.3g FLOP per verification decoding %d tokens; %d verifications per step (every rollout; a cascade asks fewer): at most %.3g FLOP\n",
+		v.FLOPsPerVerify, in.GenLen, v.Verifications, v.FLOPsPerVerify*float64(v.Verifications))
 }

@@ -11,12 +11,14 @@ import (
 
 	"github.com/greason/greason/benchmarks"
 	"github.com/greason/greason/harness"
+	"github.com/greason/greason/verify"
 )
 
 func init() {
 	var (
 		bench, gens, protocol, out, judge, predField, run string
-		jc                                                harness.JudgeConfig
+		jc                                                verify.JudgeConfig
+		local                                             localVerifierFlags
 		seed                                              uint64
 		workers                                           int
 	)
@@ -54,9 +56,13 @@ the file's own pipeline extracted is graded as it is (for the TheoremQA reposito
 			if err != nil {
 				return err
 			}
-			j, err := harness.NewJudge(judge, jc)
+			j, lv, err := local.openJudge(judge, jc)
 			if err != nil {
-				return asUserError(err)
+				return err
+			}
+			if lv != nil {
+				defer lv.Close()
+				defer reportLocal(os.Stderr, lv)
 			}
 			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed, Extracted: predField != ""}
 			res, resps, err := harness.ScoreFile(context.Background(), b, items, gens, harness.ReadOptions{TextField: predField, Run: run}, sc, workers)
@@ -111,11 +117,12 @@ the file's own pipeline extracted is graded as it is (for the TheoremQA reposito
 	f.StringVar(&out, "out", "", "write per-item rows here (JSONL)")
 	f.StringVar(&run, "run", "", "score only this run of a file that holds several (e.g. 175b_verification)")
 	f.StringVar(&predField, "pred-field", "", "grade the answer already extracted into this field (e.g. pred) instead of extracting it from the response")
-	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(harness.JudgeNames()))
+	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(verify.JudgeNames()))
 	f.StringVar(&jc.URL, "judge-url", "", "judge model base URL (llm-judge, cascade)")
 	f.StringVar(&jc.Model, "judge-model", "gpt-4o", "judge model name")
 	f.StringVar(&jc.VerifierURL, "verifier-url", "", "completions endpoint serving TIGER-Lab/general-verifier (general-verifier, cascade)")
-	f.StringVar(&jc.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", "General-Verifier model name")
+	f.StringVar(&jc.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", verifierModelHelp)
+	local.add(f)
 	f.Uint64Var(&seed, "seed", 0, "seed of the multiple-choice random fallback")
 	f.IntVar(&workers, "workers", 8, "concurrent judge calls")
 	_ = cmd.MarkFlagRequired("bench")

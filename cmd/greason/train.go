@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -8,7 +9,23 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greason/greason/train/micro"
+	"github.com/greason/greason/train/verifier"
 )
+
+// jobTask reads the "task" of a job file (a missing task is the micro policy's default).
+func jobTask(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var head struct {
+		Task string `json:"task"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return head.Task, nil
+}
 
 func init() {
 	trainCmd := &cobra.Command{
@@ -46,9 +63,29 @@ func init() {
 	var sftCfg, grpoCfg string
 	sftCmd := &cobra.Command{
 		Use:   "sft --config F",
-		Short: "Supervised fine-tuning on the micro generator: a policy warm start or the micro verifier",
-		Args:  cobra.NoArgs,
+		Short: "Supervised fine-tuning: a verifier from labelled JSONL (task verifier), or on the micro generator (policy, micro-verifier)",
+		Long: `sft runs the job of the config file by its "task":
+
+  verifier        General-Verifier-style SFT from any Qwen2/Qwen3 checkpoint folder on a JSONL of
+                  {question, gold, answer, label[, rationale]}: prompt = General-Verifier's, target =
+                  the rationale then "Final Decision: Yes|No"; the model in Hugging Face layout under
+                  OUT/model, which --verifier-model loads (configs/verifier-sft.json, docs/training.md)
+  policy          the micro policy's warm start (configs/micro-sft.json)
+  micro-verifier  the micro verifier (configs/micro-verifier-sft.json)`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			task, err := jobTask(sftCfg)
+			if err != nil {
+				return err
+			}
+			if task == "verifier" {
+				j, err := verifier.LoadJob(sftCfg)
+				if err != nil {
+					return err
+				}
+				_, err = verifier.Run(cmd.Context(), j, cmd.OutOrStdout())
+				return err
+			}
 			j, err := micro.LoadSFTJob(sftCfg)
 			if err != nil {
 				return err
@@ -56,7 +93,7 @@ func init() {
 			return micro.RunSFT(cmd.Context(), j, cmd.OutOrStdout())
 		},
 	}
-	sftCmd.Flags().StringVar(&sftCfg, "config", "", "JSON job (see configs/micro-sft.json)")
+	sftCmd.Flags().StringVar(&sftCfg, "config", "", "JSON job (configs/verifier-sft.json, configs/micro-sft.json, configs/micro-verifier-sft.json)")
 	_ = sftCmd.MarkFlagRequired("config")
 	grpoCmd := &cobra.Command{
 		Use:   "grpo --config F",

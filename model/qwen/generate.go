@@ -87,6 +87,11 @@ type GenerateOptions struct {
 	// cost a copy of the weights in the graph and another in the variables' host tensors, for as
 	// long as the graph lives.
 	WeightsAsInputs bool
+	// MinPromptLen and MinCacheLen, when larger, fix the padded prompt length and the KV-cache
+	// length of the batch (normally the longest prompt rounded up to 16, and that plus the most
+	// new tokens rounded up to 32): a caller that buckets prompts by length gets the same
+	// shapes, hence the same arithmetic for a row, whatever else shares its batch.
+	MinPromptLen, MinCacheLen int
 }
 
 // roundUp rounds n up to a multiple of m, so a few shapes cover many requests (each new shape
@@ -332,8 +337,8 @@ func (m *Model) decodeCached(ctx context.Context, rows []*row, maxPrompt, maxNew
 		return err
 	}
 	B := len(rows)
-	P := roundUp(maxPrompt, 16)
-	S := roundUp(P+maxNew, 32)
+	P := roundUp(max(maxPrompt, opts.MinPromptLen), 16)
+	S := roundUp(max(P+maxNew, opts.MinCacheLen), 32)
 	prompts := make([][]int, B)
 	for i, r := range rows {
 		prompts[i] = r.prompt

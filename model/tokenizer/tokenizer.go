@@ -449,3 +449,12 @@ func containsInt(xs []int, x int) bool {
 	}
 	return false
 }
+
+// Qwen3JSON returns the embedded Qwen3 tokenizer.json (decompressed), e.g. to complete a
+// checkpoint folder written by `greason model init --tokenizer embedded`. Qwen2.5 and Qwen3
+// share the byte-level BPE vocabulary and merges; Qwen3 adds special tokens (<think>, ...) after
+// Qwen2.5's last one.
+func Qwen3JSON() ([]byte, error) { return gunzip(qwen3TokenizerGz) }
+
+// Qwen3ConfigJSON returns the embedded Qwen3 tokenizer_config.json.
+func Qwen3ConfigJSON() []byte { return append([]byte(nil), qwen3ConfigJSON...) }

@@ -457,6 +457,9 @@ type SFTConfig struct {
 	Bucket    int     `json:"bucket"`
 	PadToken  int     `json:"pad_token"`
 	LogEvery  int     `json:"log_every"`
+	// FirstStep starts the step count here (the data order is a function of (seed, step)): SFT
+	// from 0 to n then from n to Steps is SFT from 0 to Steps, e.g. with a checkpoint at n.
+	FirstStep int `json:"first_step,omitempty"`
 }
 
 // SFTRecord is one line of the SFT metrics log.
@@ -476,7 +479,7 @@ func SFT(ctx context.Context, cfg SFTConfig, p *Policy, data []SFTExample, log i
 		return fmt.Errorf("sft: no data or batch size < 1")
 	}
 	enc := json.NewEncoder(log)
-	for step := 0; step < cfg.Steps; step++ {
+	for step := cfg.FirstStep; step < cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -52,7 +52,7 @@ func TestJobs(t *testing.T) {
 	}
 	vc := &VerifierConfig{Model: tiny, Pairs: 16, HeldOutPairs: 4, Seed: 3, PolicyShare: 0.5, NearMissShare: 0.25, SFT: sft,
 		InitFromPolicy: true, Mining: MiningConfig{Rounds: 1, Steps: 1, SFTSteps: 1}}
-	ver := &SFTJob{Task: "verifier", Model: tiny, Seed: 3, Out: filepath.Join(dir, "verifier"), Data: data,
+	ver := &SFTJob{Task: TaskMicroVerifier, Model: tiny, Seed: 3, Out: filepath.Join(dir, "verifier"), Data: data,
 		Verifier: vc, Policy: filepath.Join(dir, "sft", "model"), SFT: sft}
 	if err := RunSFT(ctx, ver, &out); err != nil {
 		t.Fatal(err)
