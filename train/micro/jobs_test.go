@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/greason/greason/train/grpo"
+	"github.com/greason/greason/train/verifier"
 )
 
 // TestJobs runs `greason train sft` (policy, then the verifier with policy samples) and
@@ -115,6 +116,8 @@ func TestConfigsLoad(t *testing.T) {
 		switch b, _ := os.ReadFile(f); {
 		case strings.Contains(string(b), `"runs"`):
 			_, err = LoadConfig(f)
+		case strings.Contains(string(b), `"task": "verifier"`):
+			_, err = verifier.LoadJob(f)
 		case strings.Contains(string(b), `"task"`):
 			_, err = LoadSFTJob(f)
 		default:
