@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -87,6 +88,15 @@ type GenerateOptions struct {
 	// cost a copy of the weights in the graph and another in the variables' host tensors, for as
 	// long as the graph lives.
 	WeightsAsInputs bool
+	// DecodeDType bfloat16 generates with the native decoder (native.go): weights converted to
+	// bfloat16 once (kept until WeightsChanged), KV cache in bfloat16, activations float32, each
+	// weight read once per step for the whole batch, finished samples leaving the batch. The zero
+	// value (or float32 on a float32 model) keeps the graph decoder.
+	DecodeDType dtypes.DType
+	// MaxBatch > 0 (native decoder only) decodes at most this many samples at once: when one
+	// finishes, the next waiting sample is prefilled into its place (continuous batching). The
+	// samples are the same as with one batch of all of them. 0: all samples at once.
+	MaxBatch int
 }
 
 // roundUp rounds n up to a multiple of m, so a few shapes cover many requests (each new shape
@@ -155,7 +165,18 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	if opts.NoCache {
+	native := opts.DecodeDType == dtypes.BFloat16
+	switch {
+	case opts.DecodeDType != dtypes.InvalidDType && opts.DecodeDType != dtypes.BFloat16 && opts.DecodeDType != m.DType:
+		return nil, fmt.Errorf("generate: decode dtype %s is not supported (bfloat16 for the native decoder, or the model's %s)", opts.DecodeDType, m.DType)
+	case opts.MaxBatch < 0 || opts.MaxBatch > 0 && opts.DecodeDType != dtypes.BFloat16:
+		return nil, fmt.Errorf("generate: max batch %d needs the native decoder (decode dtype bfloat16)", opts.MaxBatch)
+	case opts.DecodeDType == dtypes.BFloat16 && opts.NoCache:
+		return nil, fmt.Errorf("generate: the native decoder (decode dtype bfloat16) always uses its KV cache; NoCache is for the graph decoder")
+	}
+	if native {
+		err = m.decodeNative(ctx, rows, maxPrompt, maxNew, opts)
+	} else if opts.NoCache {
 		err = m.decodeNoCache(ctx, rows, maxNew, opts)
 	} else {
 		err = m.decodeCached(ctx, rows, maxPrompt, maxNew, opts)

@@ -30,6 +30,8 @@ type torchGolden struct {
 		IDs    []int       `json:"ids"`
 		Logits [][]float64 `json:"logits"` // [position][vocab or vocab_ids]
 		Greedy []int       `json:"greedy"`
+		// GreedyMargins: torch's gap between the best and second-best logit at each greedy step.
+		GreedyMargins []float64 `json:"greedy_margins"`
 	} `json:"prompts"`
 }
 

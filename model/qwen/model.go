@@ -63,7 +63,8 @@ type Model struct {
 	mu         sync.Mutex
 	forward    *model.Exec
 	step       *model.Exec
-	stepInputs *model.Exec // decoding with the weights as graph inputs (GenerateOptions.WeightsAsInputs)
+	stepInputs *model.Exec    // decoding with the weights as graph inputs (GenerateOptions.WeightsAsInputs)
+	native     *nativeWeights // bfloat16 weights of the native decoder (GenerateOptions.DecodeDType)
 }
 
 func newModel(cfg *Config, backend compute.Backend, dt dtypes.DType) *Model {
@@ -303,6 +304,7 @@ func (m *Model) WeightsChanged() {
 		}
 	}
 	m.forward, m.step, m.stepInputs = nil, nil, nil
+	m.native = nil
 }
 
 // NumParameters counts the weights.
