@@ -363,7 +363,7 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 				}
 				var sum float32
 				for s := 0; s < n; s++ {
-					e := float32(math.Exp(float64(scores[s] - mx)))
+					e := expf(scores[s] - mx)
 					scores[s] = e
 					sum += e
 				}
@@ -383,7 +383,7 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 			for i := lo; i < hi; i++ {
 				g, u, a := gu[i*2*FF:i*2*FF+FF], gu[i*2*FF+FF:(i+1)*2*FF], act[i*FF:(i+1)*FF]
 				for j := range a {
-					a[j] = g[j] / (1 + float32(math.Exp(float64(-g[j])))) * u[j]
+					a[j] = g[j] / (1 + expf(-g[j])) * u[j]
 				}
 			}
 		})
@@ -561,6 +561,7 @@ func (m *Model) sampleRowsParallel(rows []*row, flat []float32, opts GenerateOpt
 		}
 	}
 	p.run(len(rows), 1, func(lo, hi int) {
+		clearUpper()
 		for b := lo; b < hi; b++ {
 			if !skip[b] {
 				toks[b] = SampleToken(flat[b*V:(b+1)*V], rows[b].params, rows[b].rng)

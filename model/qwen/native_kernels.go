@@ -48,6 +48,10 @@ var dotQK = dotQKGeneric
 // axpyV adds p·v to out (v bfloat16, len(out) elements).
 var axpyV = axpyVGeneric
 
+// clearUpper clears the upper halves of the vector registers (VZEROUPPER) where the CPU has
+// them, before scalar float code (see native_kernels_simd_amd64.go).
+var clearUpper = func() {}
+
 // simdKernels says whether the AVX-512 kernels are in use.
 var simdKernels = false
 
@@ -172,4 +176,47 @@ func (p pool) matmul(y []float32, ldy int, x []float32, M, K2 int, w []uint32, N
 		grain = max(4, (N/(4*p.workers)+3)/4*4)
 	}
 	p.run(N, grain, func(lo, hi int) { matRange(y, ldy, xe, xo, M, K2, w, lo, hi) })
+}
+
+// expf is e^x in float32 (Cephes' expf: x = n·ln 2 + r, a degree-6 polynomial in r, then ·2^n;
+// within 2 ulp of the exact value). It is plain Go float32 arithmetic, so it compiles to legacy
+// SSE instructions only: math.Exp mixes in a VEX FMA instruction, which on this kind of Intel CPU
+// runs hundreds of times slower while the vector registers' upper halves are dirty (see
+// native_kernels_simd_amd64.go).
+func expf(x float32) float32 {
+	switch {
+	case x != x: // NaN
+		return x
+	case x > 88.72283:
+		return float32(math.Inf(1))
+	case x < -103.97208:
+		return 0
+	}
+	const log2e = 1.44269504088896341
+	fx := x * log2e
+	if fx < 0 {
+		fx -= 0.5
+	} else {
+		fx += 0.5
+	}
+	n := int32(fx)
+	fn := float32(n)
+	r := x - fn*0.693359375
+	r -= fn * -2.12194440e-4
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	y := p*r*r + r + 1
+	// y·2^n, in two steps so that n down to −150 (subnormal results) does not underflow the scale.
+	if n < -125 {
+		y *= math.Float32frombits(uint32(n+126+127) << 23)
+		return y * math.Float32frombits(uint32(-126+127)<<23)
+	}
+	if n > 127 {
+		return y * math.Float32frombits(uint32(127+127)<<23) * math.Float32frombits(uint32(n-127+127)<<23)
+	}
+	return y * math.Float32frombits(uint32(n+127)<<23)
 }

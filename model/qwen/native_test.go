@@ -2,6 +2,7 @@ package qwen
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -321,4 +322,64 @@ func TestNativeGenerateOptions(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// BenchmarkNativeMatmul: one decode-step product of 4 rows with a Qwen3-0.6B MLP weight
+// (3072 × 1024 bfloat16, 6 MiB) on every worker of the pool; weight_GB/s counts the weight bytes.
+func BenchmarkNativeMatmul(b *testing.B) {
+	for _, sh := range [][3]int{{4, 3072, 512}, {4, 151936, 512}, {64, 3072, 512}} {
+		M, N, K2 := sh[0], sh[1], sh[2]
+		b.Run(fmt.Sprintf("M%d_N%d_K%d", M, N, 2*K2), func(b *testing.B) {
+			w := make([]uint32, N*K2)
+			for i := range w {
+				w[i] = uint32(toBF16(float32(i%7)*0.01)) | uint32(toBF16(float32(i%5)*0.02))<<16
+			}
+			x := make([]float32, M*2*K2)
+			for i := range x {
+				x[i] = float32(i%11) * 0.1
+			}
+			y := make([]float32, M*N)
+			xe, xo := make([]float32, M*K2), make([]float32, M*K2)
+			p := newPool()
+			b.ResetTimer()
+			for range b.N {
+				p.matmul(y, N, x, M, K2, w, N, xe, xo)
+			}
+			b.ReportMetric(float64(4*N*K2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "weight_GB/s")
+			b.ReportMetric(float64(2*M*N*2*K2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkSampleToken: one draw from Qwen-sized logits at temperature 1.
+func BenchmarkSampleToken(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	logits := make([]float32, QwenVocabSize)
+	for i := range logits {
+		logits[i] = float32(r.NormFloat64())
+	}
+	for range b.N {
+		SampleToken(logits, SampleParams{Temperature: 1}, r)
+	}
+}
+
+func TestExpf(t *testing.T) {
+	worst := 0.0
+	for x := -103.0; x <= 88.7; x += 0.001237 {
+		got, want := float64(expf(float32(x))), math.Exp(float64(float32(x)))
+		if want < 1e-37 {
+			if math.Abs(got-want) > 1e-44 {
+				t.Fatalf("expf(%g) = %g, want %g", x, got, want)
+			}
+			continue
+		}
+		worst = max(worst, math.Abs(got-want)/want)
+	}
+	if worst > 3e-7 {
+		t.Fatalf("expf relative error %.3g > 3e-7", worst)
+	}
+	if expf(float32(math.Inf(-1))) != 0 || !math.IsInf(float64(expf(89)), 1) || expf(float32(math.NaN())) == expf(float32(math.NaN())) {
+		t.Fatal("expf special values")
+	}
+	t.Logf("max relative error %.3g", worst)
 }
