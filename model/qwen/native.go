@@ -28,22 +28,22 @@ import (
 // A row's arithmetic does not depend on the other rows of its batch (see native_kernels.go), so
 // the samples are the same whatever MaxBatch is, and prefill equals token-by-token decoding.
 
-// nativeLayer holds one decoder layer: matrices as bfloat16 pairs ([rows][in/2]), vectors float32.
+// nativeLayer holds one decoder layer: matrices bfloat16 (bf16Mat), vectors float32.
 type nativeLayer struct {
 	inNorm, postNorm, qNorm, kNorm []float32
-	qkv                            []uint32 // q_proj, k_proj, v_proj rows: [(H+2·KV)·hd][D/2]
+	qkv                            *bf16Mat // q_proj, k_proj, v_proj rows: [(H+2·KV)·hd][D]
 	qkvBias                        []float32
-	o                              []uint32 // [D][H·hd/2]
+	o                              *bf16Mat // [D][H·hd]
 	oBias                          []float32
-	gateUp                         []uint32 // gate_proj then up_proj rows: [2·FF][D/2]
-	down                           []uint32 // [D][FF/2]
+	gateUp                         *bf16Mat // gate_proj then up_proj rows: [2·FF][D]
+	down                           *bf16Mat // [D][FF]
 }
 
 // nativeWeights is the model converted for the native decoder.
 type nativeWeights struct {
 	cfg                 *Config
 	D, H, KV, hd, FF, V int
-	embed, head         []uint32 // [V][D/2] (the same slice when tied)
+	embed, head         *bf16Mat // [V][D] (the same matrix when tied)
 	norm                []float32
 	layers              []nativeLayer
 	invFreq             []float32
@@ -51,12 +51,12 @@ type nativeWeights struct {
 
 // Bytes is the size of the converted weights.
 func (w *nativeWeights) Bytes() int64 {
-	n := int64(len(w.embed)) * 4
+	n := int64(len(w.embed.w)) * 4
 	if !w.cfg.TieWordEmbeddings {
-		n += int64(len(w.head)) * 4
+		n += int64(len(w.head.w)) * 4
 	}
 	for _, l := range w.layers {
-		n += int64(len(l.qkv)+len(l.o)+len(l.gateUp)+len(l.down)) * 4
+		n += int64(len(l.qkv.w)+len(l.o.w)+len(l.gateUp.w)+len(l.down.w)) * 4
 	}
 	return n
 }
@@ -86,32 +86,34 @@ func (m *Model) nativeWeightsFor() (*nativeWeights, error) {
 	return w, nil
 }
 
-// bf16Rows reads variable name (float32 or bfloat16, rows × cols) and appends it to dst as
-// bfloat16 pairs.
-func (m *Model) bf16Rows(dst []uint32, name string, rows, cols int, p pool) ([]uint32, error) {
-	if cols%2 != 0 {
-		return nil, fmt.Errorf("native decoder: %s has %d columns; it needs an even number", name, cols)
+// bf16Rows converts variable name (float32 or bfloat16, rows × a.K) into rows [row0, row0+rows)
+// of a.
+func (m *Model) bf16Rows(a *bf16Mat, row0 int, name string, rows int, p pool) error {
+	if a.K%2 != 0 {
+		return fmt.Errorf("native decoder: %s has %d columns; it needs an even number", name, a.K)
 	}
-	t, err := m.variableTensor(name, rows*cols)
+	t, err := m.variableTensor(name, rows*a.K)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	off := len(dst)
-	dst = append(dst, make([]uint32, rows*cols/2)...)
-	out := dst[off:]
-	err = t.ConstFlatData(func(flat any) {
+	K := a.K
+	return t.ConstFlatData(func(flat any) {
 		switch f := flat.(type) {
 		case []float32:
-			p.run(len(out), 1<<16, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					out[i] = uint32(toBF16(f[2*i])) | uint32(toBF16(f[2*i+1]))<<16
+			p.run(rows, 256, func(lo, hi int) {
+				for n := lo; n < hi; n++ {
+					a.setRowF32(row0+n, f[n*K:(n+1)*K])
 				}
 			})
 		case []bfloat16.BFloat16:
-			copy(out, unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(f))), len(out)))
+			u := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(f))), len(f))
+			p.run(rows, 256, func(lo, hi int) {
+				for n := lo; n < hi; n++ {
+					a.setRowBF16(row0+n, u[n*K:(n+1)*K])
+				}
+			})
 		}
 	})
-	return dst, err
 }
 
 // f32Vec reads a vector variable as float32.
@@ -156,12 +158,14 @@ func (m *Model) convertNative() (*nativeWeights, error) {
 	D, H, KV, hd, FF := w.D, w.H, w.KV, w.hd, w.FF
 	p := newPool()
 	var err error
-	if w.embed, err = m.bf16Rows(nil, "model.embed_tokens.weight", w.V, D, p); err != nil {
+	w.embed = newBF16Mat(w.V, D)
+	if err = m.bf16Rows(w.embed, 0, "model.embed_tokens.weight", w.V, p); err != nil {
 		return nil, err
 	}
 	w.head = w.embed
 	if !c.TieWordEmbeddings {
-		if w.head, err = m.bf16Rows(nil, "lm_head.weight", w.V, D, p); err != nil {
+		w.head = newBF16Mat(w.V, D)
+		if err = m.bf16Rows(w.head, 0, "lm_head.weight", w.V, p); err != nil {
 			return nil, err
 		}
 	}
@@ -176,20 +180,24 @@ func (m *Model) convertNative() (*nativeWeights, error) {
 				*dst, err = m.f32Vec(pre+name, n)
 			}
 		}
-		mat := func(dst *[]uint32, name string, rows, cols int) {
+		mat := func(a *bf16Mat, row0 int, name string, rows int) {
 			if err == nil {
-				*dst, err = m.bf16Rows(*dst, pre+name, rows, cols, p)
+				err = m.bf16Rows(a, row0, pre+name, rows, p)
 			}
 		}
 		vec(&L.inNorm, "input_layernorm.weight", D)
 		vec(&L.postNorm, "post_attention_layernorm.weight", D)
-		mat(&L.qkv, "self_attn.q_proj.weight", H*hd, D)
-		mat(&L.qkv, "self_attn.k_proj.weight", KV*hd, D)
-		mat(&L.qkv, "self_attn.v_proj.weight", KV*hd, D)
-		mat(&L.o, "self_attn.o_proj.weight", D, H*hd)
-		mat(&L.gateUp, "mlp.gate_proj.weight", FF, D)
-		mat(&L.gateUp, "mlp.up_proj.weight", FF, D)
-		mat(&L.down, "mlp.down_proj.weight", D, FF)
+		L.qkv = newBF16Mat((H+2*KV)*hd, D)
+		mat(L.qkv, 0, "self_attn.q_proj.weight", H*hd)
+		mat(L.qkv, H*hd, "self_attn.k_proj.weight", KV*hd)
+		mat(L.qkv, (H+KV)*hd, "self_attn.v_proj.weight", KV*hd)
+		L.o = newBF16Mat(D, H*hd)
+		mat(L.o, 0, "self_attn.o_proj.weight", D)
+		L.gateUp = newBF16Mat(2*FF, D)
+		mat(L.gateUp, 0, "mlp.gate_proj.weight", FF)
+		mat(L.gateUp, FF, "mlp.up_proj.weight", FF)
+		L.down = newBF16Mat(D, FF)
+		mat(L.down, 0, "mlp.down_proj.weight", D)
 		if c.QKVBias() {
 			var qb, kb, vb []float32
 			vec(&qb, "self_attn.q_proj.bias", H*hd)
@@ -271,9 +279,9 @@ func (r *nativeRun) ensure(M int) {
 	r.gu = make([]float32, M*2*FF)
 	r.act = make([]float32, M*FF)
 	r.out = make([]float32, M*D)
-	K := max(D, H*hd, FF)
-	r.xe = make([]float32, M*K/2)
-	r.xo = make([]float32, M*K/2)
+	K2 := (max(D, H*hd, FF)/2 + 15) / 16 * 16
+	r.xe = make([]float32, M*K2)
+	r.xo = make([]float32, M*K2)
 	r.cos = make([]float32, M*hd)
 	r.sin = make([]float32, M*hd)
 }
@@ -299,10 +307,7 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 	eps := float32(c.RMSNormEps)
 	x := r.x[:M*D]
 	for i, t := range toks {
-		row := w.embed[int(t.id)*D/2 : (int(t.id)+1)*D/2]
-		for j, u := range row {
-			x[i*D+2*j], x[i*D+2*j+1] = bf16lo(u), bf16hi(u)
-		}
+		w.embed.rowF32(int(t.id), x[i*D:(i+1)*D])
 		// RoPE tables of the token's position, as ropeCosSin: float32(pos)·invFreq in float32.
 		for j, f := range w.invFreq {
 			a := float32(t.pos) * f
@@ -315,7 +320,7 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	for l, L := range w.layers {
 		rmsNormRows(h, x, L.inNorm, M, D, eps)
-		r.p.matmul(qkv, QKV, h, M, D/2, L.qkv, QKV, r.xe, r.xo)
+		r.p.matmul(qkv, QKV, h, M, L.qkv, r.xe, r.xo)
 		for i := 0; i < M; i++ {
 			row := qkv[i*QKV : (i+1)*QKV]
 			if L.qkvBias != nil {
@@ -375,10 +380,10 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 				}
 			}
 		})
-		r.p.matmul(out, D, attn, M, H*hd/2, L.o, D, r.xe, r.xo)
+		r.p.matmul(out, D, attn, M, L.o, r.xe, r.xo)
 		addRows(x, out, L.oBias, M, D)
 		rmsNormRows(h, x, L.postNorm, M, D, eps)
-		r.p.matmul(gu, 2*FF, h, M, D/2, L.gateUp, 2*FF, r.xe, r.xo)
+		r.p.matmul(gu, 2*FF, h, M, L.gateUp, r.xe, r.xo)
 		r.p.run(M, 1, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				g, u, a := gu[i*2*FF:i*2*FF+FF], gu[i*2*FF+FF:(i+1)*2*FF], act[i*FF:(i+1)*FF]
@@ -387,7 +392,7 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 				}
 			}
 		})
-		r.p.matmul(out, D, act, M, FF/2, L.down, D, r.xe, r.xo)
+		r.p.matmul(out, D, act, M, L.down, r.xe, r.xo)
 		addRows(x, out, nil, M, D)
 	}
 	// Final norm of the requested tokens, then the LM head, read once for all of them.
@@ -399,7 +404,7 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 		r.lg = make([]float32, nh*w.V)
 	}
 	lg := r.lg[:nh*w.V]
-	r.p.matmul(lg, w.V, h[:nh*D], nh, D/2, w.head, w.V, r.xe, r.xo)
+	r.p.matmul(lg, w.V, h[:nh*D], nh, w.head, r.xe, r.xo)
 	return lg
 }
 

@@ -192,22 +192,32 @@ func TestNativeBatchInvariance(t *testing.T) {
 // CPU that has it) with float64 arithmetic on the same bfloat16 values, for shapes with tails.
 func TestNativeKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, sh := range [][3]int{{1, 1, 16}, {4, 4, 16}, {5, 7, 40}, {9, 13, 3}, {4, 8, 512}} {
+	for _, sh := range [][3]int{{1, 1, 16}, {4, 4, 16}, {5, 7, 40}, {9, 13, 3}, {4, 8, 512}, {3, 70, 33}} {
 		M, N, K2 := sh[0], sh[1], sh[2]
 		x := make([]float32, M*2*K2)
 		for i := range x {
 			x[i] = float32(r.NormFloat64())
 		}
 		wf := make([]float32, N*2*K2)
-		w := make([]uint32, N*K2)
-		for i := range w {
-			a, b := toBF16(float32(r.NormFloat64())), toBF16(float32(r.NormFloat64()))
-			w[i] = uint32(a) | uint32(b)<<16
-			wf[2*i], wf[2*i+1] = fromBF16(a), fromBF16(b)
+		for i := range wf {
+			wf[i] = fromBF16(toBF16(float32(r.NormFloat64())))
 		}
-		y := make([]float32, M*N)
-		xe, xo := make([]float32, M*K2), make([]float32, M*K2)
-		newPool().matmul(y, N, x, M, K2, w, N, xe, xo)
+		a := newBF16Mat(N, 2*K2)
+		for n := 0; n < N; n++ {
+			a.setRowF32(n, wf[n*2*K2:(n+1)*2*K2])
+			back := make([]float32, 2*K2)
+			a.rowF32(n, back)
+			if !slices.Equal(back, wf[n*2*K2:(n+1)*2*K2]) {
+				t.Fatalf("%v: row %d does not read back", sh, n)
+			}
+		}
+		y := make([]float32, M*N+1)
+		y[M*N] = 42 // beyond the output: must stay
+		xe, xo := make([]float32, M*a.K2p), make([]float32, M*a.K2p)
+		newPool().matmul(y, N, x, M, a, xe, xo)
+		if y[M*N] != 42 {
+			t.Fatalf("%v: matmul wrote past its output", sh)
+		}
 		for m := 0; m < M; m++ {
 			for n := 0; n < N; n++ {
 				want := 0.0
@@ -327,26 +337,26 @@ func TestNativeGenerateOptions(t *testing.T) {
 // BenchmarkNativeMatmul: one decode-step product of 4 rows with a Qwen3-0.6B MLP weight
 // (3072 × 1024 bfloat16, 6 MiB) on every worker of the pool; weight_GB/s counts the weight bytes.
 func BenchmarkNativeMatmul(b *testing.B) {
-	for _, sh := range [][3]int{{4, 3072, 512}, {4, 151936, 512}, {64, 3072, 512}} {
-		M, N, K2 := sh[0], sh[1], sh[2]
-		b.Run(fmt.Sprintf("M%d_N%d_K%d", M, N, 2*K2), func(b *testing.B) {
-			w := make([]uint32, N*K2)
-			for i := range w {
-				w[i] = uint32(toBF16(float32(i%7)*0.01)) | uint32(toBF16(float32(i%5)*0.02))<<16
+	for _, sh := range [][3]int{{4, 3072, 1024}, {4, 151936, 1024}, {64, 3072, 1024}} {
+		M, N, K := sh[0], sh[1], sh[2]
+		b.Run(fmt.Sprintf("M%d_N%d_K%d", M, N, K), func(b *testing.B) {
+			a := newBF16Mat(N, K)
+			for i := range a.w {
+				a.w[i] = uint32(toBF16(float32(i%7)*0.01)) | uint32(toBF16(float32(i%5)*0.02))<<16
 			}
-			x := make([]float32, M*2*K2)
+			x := make([]float32, M*K)
 			for i := range x {
 				x[i] = float32(i%11) * 0.1
 			}
 			y := make([]float32, M*N)
-			xe, xo := make([]float32, M*K2), make([]float32, M*K2)
+			xe, xo := make([]float32, M*a.K2p), make([]float32, M*a.K2p)
 			p := newPool()
 			b.ResetTimer()
 			for range b.N {
-				p.matmul(y, N, x, M, K2, w, N, xe, xo)
+				p.matmul(y, N, x, M, a, xe, xo)
 			}
-			b.ReportMetric(float64(4*N*K2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "weight_GB/s")
-			b.ReportMetric(float64(2*M*N*2*K2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(float64(2*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "weight_GB/s")
+			b.ReportMetric(float64(2*M*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }
