@@ -61,8 +61,24 @@ func (w *nativeWeights) Bytes() int64 {
 	return n
 }
 
+// NativeWeightBytes is the memory of the native decoder's bfloat16 weights (the converted copy
+// that lives from the first native Generate call until WeightsChanged): every matrix, rows padded
+// to a multiple of 4 and row pairs to a multiple of 16.
+func NativeWeightBytes(c *Config) int64 {
+	D, hd := c.HiddenSize, c.HeadDimension()
+	H, KV, FF := c.NumAttentionHeads, c.NumKeyValueHeads, c.IntermediateSize
+	mat := func(N, K int) int64 { return int64((N+3)/4*4) * int64((K/2+15)/16*16) * 4 }
+	n := mat(c.VocabSize, D)
+	if !c.TieWordEmbeddings {
+		n += mat(c.VocabSize, D)
+	}
+	perLayer := mat((H+2*KV)*hd, D) + mat(D, H*hd) + mat(2*FF, D) + mat(D, FF)
+	return n + int64(c.NumHiddenLayers)*perLayer
+}
+
 // NativeDecodeBytes is the number of weight bytes one native decode step reads: every bfloat16
-// matrix once (the LM head included, the embedding only for the looked-up rows, counted as 0).
+// matrix once (the LM head included; of the embedding only the looked-up rows, counted as 0 when
+// it is not also the head).
 func NativeDecodeBytes(c *Config) int64 {
 	D, hd := int64(c.HiddenSize), int64(c.HeadDimension())
 	H, KV, FF := int64(c.NumAttentionHeads), int64(c.NumKeyValueHeads), int64(c.IntermediateSize)
@@ -406,6 +422,62 @@ func (r *nativeRun) forward(toks []nativeToken, heads []int) []float32 {
 	lg := r.lg[:nh*w.V]
 	r.p.matmul(lg, w.V, h[:nh*D], nh, w.head, r.xe, r.xo)
 	return lg
+}
+
+// NativeLogProbs returns, for each row of token ids, the log-probability the native bfloat16
+// decoder gives each next token: out[i][t] = log p(rows[i][t+1] | rows[i][:t+1]), t < len−1, with
+// the logits divided by temperature (0 or 1: none). These are the log-probs a bfloat16 rollout
+// sampled from (Request.Logprobs reports the same values for temperature 1), for comparing them
+// with a float32 policy's on the same tokens.
+func (m *Model) NativeLogProbs(rows [][]int, temperature float64) ([][]float64, error) {
+	w, err := m.nativeWeightsFor()
+	if err != nil {
+		return nil, err
+	}
+	if temperature == 0 {
+		temperature = 1
+	}
+	out := make([][]float64, len(rows))
+	for i, row := range rows {
+		if len(row) < 2 {
+			continue
+		}
+		for _, id := range row {
+			if id < 0 || id >= w.V {
+				return nil, fmt.Errorf("native log-probs: row %d: token id %d outside the vocabulary [0, %d)", i, id, w.V)
+			}
+		}
+		r := newNativeRun(w, len(row))
+		c := r.getCache()
+		toks := make([]nativeToken, len(row))
+		heads := make([]int, len(row)-1)
+		for t, id := range row {
+			toks[t] = nativeToken{id: int32(id), cache: c, pos: t}
+			if t < len(row)-1 {
+				heads[t] = t
+			}
+		}
+		lg := r.forward(toks, heads)
+		out[i] = make([]float64, len(row)-1)
+		for t := range heads {
+			z := lg[t*w.V : (t+1)*w.V]
+			mx := math.Inf(-1)
+			for _, v := range z {
+				mx = math.Max(mx, float64(v)/temperature)
+			}
+			sum := 0.0
+			for j, v := range z {
+				if j%64 == 0 {
+					clearUpper()
+				}
+				sum += math.Exp(float64(v)/temperature - mx)
+			}
+			// as TokenLogprobs computes it (the same value at temperature 1)
+			lse := mx + math.Log(sum)
+			out[i][t] = float64(z[row[t+1]])/temperature - lse
+		}
+	}
+	return out, nil
 }
 
 // rmsNormRows writes RMSNorm(x)·w of M rows of n values to y (y may be x): float32, as rmsNorm.

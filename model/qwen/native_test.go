@@ -188,6 +188,41 @@ func TestNativeBatchInvariance(t *testing.T) {
 	}
 }
 
+// TestNativeLogProbs: the teacher-forced log-probs of the native decoder equal, bit for bit, the
+// log-probs its own sampling reported for the same tokens (Request.Logprobs).
+func TestNativeLogProbs(t *testing.T) {
+	backend := testBackend(t)
+	cfg := tinyConfig("qwen2", 61)
+	cfg.EOSTokenID = nil
+	m, err := NewRandom(cfg, backend, dtypes.Float32, InitOptions{Seed: 4, Std: 0.3, PerturbNorms: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Generate(context.Background(), []Request{{Prompt: []int{3, 9, 27}, N: 3, Logprobs: true,
+		Params: SampleParams{Temperature: 1, Seed: 8, MaxNewTokens: 9}}}, GenerateOptions{DecodeDType: dtypes.BFloat16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]int
+	for _, s := range res[0] {
+		rows = append(rows, append([]int{3, 9, 27}, s.Tokens...))
+	}
+	lps, err := m.NativeLogProbs(rows, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range res[0] {
+		for k, lp := range s.Logprobs {
+			if got := lps[i][2+k]; got != lp.Logprob {
+				t.Fatalf("sample %d token %d: teacher-forced %v, sampled %v", i, k, got, lp.Logprob)
+			}
+		}
+	}
+	if _, err := m.NativeLogProbs([][]int{{1, 61}}, 1); err == nil {
+		t.Fatal("a token outside the vocabulary was accepted")
+	}
+}
+
 // TestNativeKernels compares the kernels in use (AVX-512 when built with GOEXPERIMENT=simd on a
 // CPU that has it) with float64 arithmetic on the same bfloat16 values, for shapes with tails.
 func TestNativeKernels(t *testing.T) {

@@ -301,6 +301,9 @@ func TestGRPOConfigValidate(t *testing.T) {
 		func(c *GRPOConfig) { c.MicroBatch = -1 },
 		func(c *GRPOConfig) { c.Memory.ComputeDType = "float16" },
 		func(c *GRPOConfig) { c.Memory.LogitChunk = -2 },
+		func(c *GRPOConfig) { c.RolloutDType = "float16" },
+		func(c *GRPOConfig) { c.RolloutSlots = 4 }, // needs bfloat16 rollouts
+		func(c *GRPOConfig) { c.RolloutDType, c.RolloutSlots = "bfloat16", -1 },
 	} {
 		c := DefaultGRPO()
 		mod(&c)
@@ -387,11 +390,12 @@ func TestGRPOConfigKeys(t *testing.T) {
 		return c, d.Decode(&c)
 	}
 	c, err := decode(`{"loss_agg": "micro-token-mean", "micro_batch": 8, "sort_by_length": true, "rollout_batch": 4,
+		"rollout_dtype": "bfloat16", "rollout_slots": 16,
 		"memory": {"logit_chunk": 4096, "recompute": true, "compute_dtype": "bfloat16", "rollout_weights_as_inputs": true, "serial_update": true}}`)
 	if err != nil || c.Validate() != nil {
 		t.Fatalf("%v %v", err, c.Validate())
 	}
-	if c.LossAgg != AggMicroTokenMean || c.MicroBatch != 8 || !c.SortByLength || c.RolloutBatch != 4 ||
+	if c.LossAgg != AggMicroTokenMean || c.MicroBatch != 8 || !c.SortByLength || c.RolloutBatch != 4 || c.RolloutDType != "bfloat16" || c.RolloutSlots != 16 ||
 		c.Memory != (MemoryConfig{LogitChunk: 4096, Recompute: true, ComputeDType: "bfloat16", RolloutWeightsAsInputs: true, SerialUpdate: true}) {
 		t.Fatalf("decoded %+v", c)
 	}
@@ -400,7 +404,7 @@ func TestGRPOConfigKeys(t *testing.T) {
 	}
 	// The defaults add no key to a serialised config (the micro summaries stay as they were).
 	b, _ := json.Marshal(DefaultGRPO())
-	for _, k := range []string{"loss_agg", "micro_batch", "sort_by_length", "rollout_batch", "memory"} {
+	for _, k := range []string{"loss_agg", "micro_batch", "sort_by_length", "rollout_batch", "rollout_dtype", "rollout_slots", "memory"} {
 		if strings.Contains(string(b), `"`+k+`"`) {
 			t.Errorf("default config serialises %q: %s", k, b)
 		}

@@ -29,6 +29,9 @@ type StepShape struct {
 	// RolloutBatch prompts are generated at a time (0: all).
 	RolloutBatch int `json:"rollout_batch"`
 	Bucket       int `json:"bucket"`
+	// RolloutDType and RolloutSlots are GRPOConfig's rollout_dtype and rollout_slots.
+	RolloutDType string `json:"rollout_dtype,omitempty"`
+	RolloutSlots int    `json:"rollout_slots,omitempty"`
 }
 
 // Validate checks the shape.
@@ -38,6 +41,14 @@ func (s StepShape) Validate() error {
 	}
 	if (s.Prompts*s.N)%s.MiniBatches != 0 {
 		return fmt.Errorf("step shape: prompts·n = %d is not divisible by mini-batches %d", s.Prompts*s.N, s.MiniBatches)
+	}
+	switch s.RolloutDType {
+	case "", "float32", "bfloat16":
+	default:
+		return fmt.Errorf("step shape: rollout dtype %q is not float32 or bfloat16", s.RolloutDType)
+	}
+	if s.RolloutSlots < 0 || s.RolloutSlots > 0 && s.RolloutDType != "bfloat16" {
+		return fmt.Errorf("step shape: rollout slots %d need rollout dtype bfloat16", s.RolloutSlots)
 	}
 	return nil
 }
@@ -142,7 +153,7 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 	gc := DefaultGRPO()
 	gc.Steps, gc.PromptsPerStep, gc.N, gc.MaxNewTokens = steps, shape.Prompts, shape.N, shape.GenLen
 	gc.MiniBatches, gc.MicroBatch, gc.Memory, gc.Loss = shape.MiniBatches, shape.MicroBatch, mem, loss
-	gc.RolloutBatch = shape.RolloutBatch
+	gc.RolloutBatch, gc.RolloutDType, gc.RolloutSlots = shape.RolloutBatch, shape.RolloutDType, shape.RolloutSlots
 	if shape.Bucket > 0 {
 		gc.Bucket = shape.Bucket
 	}
