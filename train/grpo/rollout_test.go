@@ -249,7 +249,7 @@ func TestBFloat16RolloutLoop(t *testing.T) {
 				if fmt.Sprint(fTexts[step]) != fmt.Sprint(bTexts[step]) {
 					break // the runs diverge from here on
 				}
-				if a, b := terms(fRecs[step : step+1]), terms(bRecs[step:step+1]); fmt.Sprint(a) != fmt.Sprint(b) {
+				if a, b := terms(fRecs[step:step+1]), terms(bRecs[step:step+1]); fmt.Sprint(a) != fmt.Sprint(b) {
 					t.Fatalf("step %d: same rollouts, different records:\nfloat32  %+v\nbfloat16 %+v", step+1, a, b)
 				}
 				same++
