@@ -239,6 +239,9 @@ func NewRandom(cfg *Config, backend compute.Backend, dt dtypes.DType, opts InitO
 		}
 		v := make([]float32, n)
 		for i := range v {
+			if i%1024 == 0 {
+				clearUpper() // NormFloat64 calls math.Exp, slow with dirty vector registers (native_kernels_simd_amd64.go)
+			}
 			switch {
 			case w.Kind == "norm" && opts.PerturbNorms:
 				v[i] = float32(1 + 0.1*r.NormFloat64())

@@ -76,11 +76,14 @@ def main():
     print(f"\nbench-step: {a.preset} shape ({m['params'] / 1e6:.1f} M parameters), {a.batch} prompts x {a.n} rollouts, "
           f"{a.prompt_len} prompt + {a.gen_len} new tokens, AdamW, reference model; step {a.steps} of {a.steps}")
     print(f"load average at the start: greason {g_load}; torch {t_load}")
-    print(f"\n{'phase':28s} {'greason (s)':>12s} {'torch (s)':>10s} {'torch/greason':>14s}")
+    print(f"\n{'phase':28s} {'greason (s)':>12s} {'torch (s)':>10s} {'torch/greason':>14s}   CPU s: greason, torch")
+    gcpu = tcpu = 0.0
     for key, label in PHASES:
         gsec, tsec = gs[key]["seconds"], ts[key]["seconds"]
-        print(f"{label:28s} {gsec:12.1f} {tsec:10.1f} {tsec / gsec:14.2f}")
-    print(f"{'step':28s} {m['step_s']:12.1f} {t['step_s']:10.1f} {t['step_s'] / m['step_s']:14.2f}")
+        gcpu += gs[key].get("cpu_s", 0)
+        tcpu += ts[key].get("cpu_s", 0)
+        print(f"{label:28s} {gsec:12.1f} {tsec:10.1f} {tsec / gsec:14.2f}   {gs[key].get('cpu_s', 0):6.1f} {ts[key].get('cpu_s', 0):6.1f}")
+    print(f"{'step':28s} {m['step_s']:12.1f} {t['step_s']:10.1f} {t['step_s'] / m['step_s']:14.2f}   {gcpu:6.1f} {tcpu:6.1f}")
     print(f"{'peak RSS (GiB)':28s} {m['peak_rss'] / gib:12.2f} {t['peak_rss'] / gib:10.2f}")
     gdt = "bfloat16 weights (cast once per step) and KV cache, float32 activations" if a.rollout_dtype == "bfloat16" \
         else "float32 (graph decoder)"

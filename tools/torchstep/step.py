@@ -34,6 +34,7 @@ import copy
 import json
 import math
 import os
+import resource
 import sys
 import time
 
@@ -201,18 +202,26 @@ def reset_peak():
         f.write("5")
 
 
+def cpu_seconds():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 class Phases:
+    """Wall time, peak RSS and process CPU time (all threads) of each phase."""
+
     def __init__(self):
         self.out = []
         reset_peak()
-        self.t = time.perf_counter()
+        self.t, self.cpu = time.perf_counter(), cpu_seconds()
 
     def end(self, name, **extra):
-        now = time.perf_counter()
-        self.out.append(dict(name=name, seconds=now - self.t, peak_rss=vm("VmHWM"), **extra))
-        print(f"  {name:18s} {now - self.t:7.1f} s  peak RSS {vm('VmHWM') / 2**30:6.2f} GiB", file=sys.stderr, flush=True)
+        now, cpu = time.perf_counter(), cpu_seconds() - self.cpu
+        self.out.append(dict(name=name, seconds=now - self.t, peak_rss=vm("VmHWM"), cpu_s=cpu, **extra))
+        print(f"  {name:18s} {now - self.t:7.1f} s  peak RSS {vm('VmHWM') / 2**30:6.2f} GiB  (CPU {cpu:.1f} s)",
+              file=sys.stderr, flush=True)
         reset_peak()
-        self.t = time.perf_counter()
+        self.t, self.cpu = time.perf_counter(), cpu_seconds()
 
 
 @torch.inference_mode()

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/compute/dtypes"
@@ -58,6 +59,9 @@ type PhaseMeasure struct {
 	Name    string  `json:"name"`
 	Seconds float64 `json:"seconds"`
 	PeakRSS int64   `json:"peak_rss"` // bytes: the process's peak RSS during the phase
+	// CPUSeconds is the process's user + system CPU time during the phase (all threads): on a
+	// machine other work loads, it shows how much of the wall time the phase actually computed.
+	CPUSeconds float64 `json:"cpu_s"`
 }
 
 // Measurement is one measured GRPO step.
@@ -161,17 +165,18 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 	debug.FreeOSMemory()
 	res.BaseRSS, _ = rss()
 	say("resident before the step: %.2f GiB", gib(res.BaseRSS))
-	last := time.Now()
+	last, lastCPU := time.Now(), cpuSeconds()
 	if err := resetPeakRSS(); err != nil {
 		return res, err
 	}
 	stepStart := last
 	phaseHook = func(name string) {
 		peak, _ := peakRSS()
-		res.Phases = append(res.Phases, PhaseMeasure{Name: name, Seconds: time.Since(last).Seconds(), PeakRSS: peak})
-		say("  %-18s %7.1f s  peak RSS %6.2f GiB", name, time.Since(last).Seconds(), gib(peak))
+		cpu := cpuSeconds() - lastCPU
+		res.Phases = append(res.Phases, PhaseMeasure{Name: name, Seconds: time.Since(last).Seconds(), PeakRSS: peak, CPUSeconds: cpu})
+		say("  %-18s %7.1f s  peak RSS %6.2f GiB  (CPU %.1f s)", name, time.Since(last).Seconds(), gib(peak), cpu)
 		_ = resetPeakRSS()
-		last = time.Now()
+		last, lastCPU = time.Now(), cpuSeconds()
 	}
 	defer func() { phaseHook = nil }()
 	var log strings.Builder
@@ -223,6 +228,15 @@ func procStatus(field string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("/proc/self/status has no %s", field)
+}
+
+// cpuSeconds is the process's user + system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func rss() (int64, error)     { return procStatus("VmRSS") }
