@@ -519,7 +519,9 @@ func addRows(x, y, bias []float32, M, n int) {
 }
 
 // decodeNative generates rows with the native decoder; at most maxBatch rows decode at once
-// (0: all), finished rows leave and waiting ones are prefilled into their places.
+// (0: all). Finished rows leave the batch; waiting rows take the free places, their prompts
+// prefilled in the same pass over the weights as the other rows' next tokens (one forward per
+// step whatever joins), each distinct prompt once for all its samples.
 func (m *Model) decodeNative(ctx context.Context, rows []*row, maxPrompt, maxNew int, opts GenerateOptions) error {
 	w, err := m.nativeWeightsFor()
 	if err != nil {
@@ -534,59 +536,77 @@ func (m *Model) decodeNative(ctx context.Context, rows []*row, maxPrompt, maxNew
 		row   *row
 		cache *nativeCache
 	}
+	type promptKey struct {
+		req *Request
+		p   *int
+	}
 	var active []live
 	next := 0 // rows[next:] wait
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Admit waiting rows into free slots: prefill each distinct prompt once.
-		if next < len(rows) && len(active) < slots {
-			adm := rows[next:min(len(rows), next+slots-len(active))]
-			next += len(adm)
-			var toks []nativeToken
-			var heads []int
-			var leads []*nativeCache
-			groupOf := make([]int, len(adm))
-			type key struct {
-				req *Request
-				p   *int
-			}
-			seen := map[key]int{}
-			caches := make([]*nativeCache, len(adm))
-			for i, rw := range adm {
-				caches[i] = r.getCache()
-				k := key{rw.req, unsafe.SliceData(rw.prompt)}
-				g, ok := seen[k]
-				if !ok {
-					g = len(leads)
-					seen[k] = g
-					leads = append(leads, caches[i])
-					for pos, id := range rw.prompt {
-						toks = append(toks, nativeToken{id: int32(id), cache: caches[i], pos: pos})
-					}
-					heads = append(heads, len(toks)-1)
+		var toks []nativeToken
+		var heads []int
+		// Rows already decoding: their last sampled token.
+		decoding := make([]*row, len(active))
+		for i, a := range active {
+			rw := a.row
+			decoding[i] = rw
+			heads = append(heads, len(toks))
+			toks = append(toks, nativeToken{id: int32(rw.out[len(rw.out)-1]), cache: a.cache, pos: len(rw.prompt) + len(rw.out) - 1})
+		}
+		// Waiting rows join while places are free; a prompt shared by several of them is
+		// prefilled once (its keys and values copied to the others' caches after the pass).
+		adm := rows[next:min(len(rows), next+slots-len(active))]
+		next += len(adm)
+		var leads []*nativeCache
+		groupOf := make([]int, len(adm))
+		groupHead := []int{}
+		seen := map[promptKey]int{}
+		admCache := make([]*nativeCache, len(adm))
+		for i, rw := range adm {
+			admCache[i] = r.getCache()
+			k := promptKey{rw.req, unsafe.SliceData(rw.prompt)}
+			g, ok := seen[k]
+			if !ok {
+				g = len(leads)
+				seen[k] = g
+				leads = append(leads, admCache[i])
+				for pos, id := range rw.prompt {
+					toks = append(toks, nativeToken{id: int32(id), cache: admCache[i], pos: pos})
 				}
-				groupOf[i] = g
+				groupHead = append(groupHead, len(heads))
+				heads = append(heads, len(toks)-1)
 			}
-			lg := r.forward(toks, heads)
-			flat := make([]float32, len(adm)*w.V)
+			groupOf[i] = g
+		}
+		if len(toks) == 0 {
+			return nil
+		}
+		lg := r.forward(toks, heads)
+		V := w.V
+		// Sample: the decoding rows from their own logits, the joining rows from their prompt's.
+		srows := append(decoding, adm...)
+		flat := lg[:len(decoding)*V]
+		if len(adm) > 0 {
+			flat = make([]float32, len(srows)*V)
+			copy(flat, lg[:len(decoding)*V])
 			for i, rw := range adm {
 				g := groupOf[i]
-				copy(flat[i*w.V:(i+1)*w.V], lg[g*w.V:(g+1)*w.V])
-				if c := caches[i]; c != leads[g] {
+				h := groupHead[g]
+				copy(flat[(len(decoding)+i)*V:(len(decoding)+i+1)*V], lg[h*V:(h+1)*V])
+				if c := admCache[i]; c != leads[g] {
 					n := len(rw.prompt) * w.KV * w.hd
 					for l := range w.layers {
 						copy(c.k[l][:n], leads[g].k[l][:n])
 						copy(c.v[l][:n], leads[g].v[l][:n])
 					}
 				}
-			}
-			m.sampleRowsParallel(adm, flat, opts, r.p)
-			for i, rw := range adm {
-				active = append(active, live{rw, caches[i]})
+				active = append(active, live{rw, admCache[i]})
 			}
 		}
+		m.sampleRowsParallel(srows, flat, opts, r.p)
 		// Finished rows leave.
 		keep := active[:0]
 		for _, a := range active {
@@ -597,26 +617,9 @@ func (m *Model) decodeNative(ctx context.Context, rows []*row, maxPrompt, maxNew
 			keep = append(keep, a)
 		}
 		active = keep
-		if len(active) == 0 {
-			if next >= len(rows) {
-				return nil
-			}
-			continue
+		if len(active) == 0 && next >= len(rows) {
+			return nil
 		}
-		if next < len(rows) && len(active) < slots {
-			continue // refill before the next decode step
-		}
-		toks := make([]nativeToken, len(active))
-		heads := make([]int, len(active))
-		arows := make([]*row, len(active))
-		for i, a := range active {
-			rw := a.row
-			toks[i] = nativeToken{id: int32(rw.out[len(rw.out)-1]), cache: a.cache, pos: len(rw.prompt) + len(rw.out) - 1}
-			heads[i] = i
-			arows[i] = rw
-		}
-		lg := r.forward(toks, heads)
-		m.sampleRowsParallel(arows, lg, opts, r.p)
 	}
 }
 
