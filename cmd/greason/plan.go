@@ -217,6 +217,15 @@ func printPlans(w io.Writer, in grpo.PlanInput, plans []grpo.Plan, advice map[st
 		in.Config.ModelType, float64(plans[0].Params)/1e6, dtypeName(in.DType), orDefault(in.Memory.ComputeDType, "the same"), in.Config.VocabSize)
 	fmt.Fprintf(w, "step: %d prompts × %d rollouts, prompt %d + %d new tokens, %d mini-batch(es) of %d, micro-batch %d; logit chunk %s, recompute %v, reference %v\n",
 		s.Prompts, s.N, s.PromptLen, s.GenLen, s.MiniBatches, s.Prompts*s.N/max(s.MiniBatches, 1), micro, chunk, in.Memory.Recompute, in.KL)
+	ro := plans[0].Rollout
+	decoder := "graph decoder"
+	if s.RolloutDType == "bfloat16" {
+		decoder = "native decoder"
+		if s.RolloutSlots > 0 {
+			decoder += fmt.Sprintf(", %d slots", s.RolloutSlots)
+		}
+	}
+	fmt.Fprintf(w, "rollouts: %s weights (%s), %d passes over %.3f GB of weights per step\n", ro.DType, decoder, ro.Passes, float64(ro.BytesPerPass)/1e9)
 	f := plans[0].FLOPs
 	fmt.Fprintf(w, "FLOPs per step: generation %.3g, old/ref log-probs %.3g, updates %.3g, total %.3g\n", f.Generate, f.LogProbs, f.Update, f.Total)
 	for _, pl := range plans {
