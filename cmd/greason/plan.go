@@ -25,6 +25,7 @@ type planOptions struct {
 	logitChunk                  int
 	recompute, measure, asJSON  bool
 	rolloutInputs, serialUpdate bool
+	fusedAdamW                  bool
 	gcPercent, steps, membwMiB  int
 	klCoef, peakTFLOPs          float64
 	devices                     string
@@ -62,6 +63,7 @@ peak RSS per phase beside the prediction (docs/training.md, "Memory plan").`,
 	f.BoolVar(&o.recompute, "recompute", false, "recompute each layer's activations in the backward pass")
 	f.BoolVar(&o.rolloutInputs, "rollout-weights-as-inputs", false, "rollout graphs take the weights as inputs (no constant copies on the Go backend)")
 	f.BoolVar(&o.serialUpdate, "serial-update", false, "apply AdamW one weight at a time (fewer temporaries on the Go backend)")
+	f.BoolVar(&o.fusedAdamW, "fused-adamw", false, "apply AdamW after the graph in one pass per weight (same values, no temporaries)")
 	f.IntVar(&o.gcPercent, "gogc", 10, "Go GC percent during --measure (lower keeps the heap closer to live memory; -1: leave $GOGC or 100)")
 	f.Float64Var(&o.klCoef, "kl-coef", grpo.DefaultLoss().KLCoef, "KL coefficient (0: no reference model)")
 	f.StringVar(&o.devices, "device", "cpu,gpu:80,gpu:141", "comma-separated devices: cpu (this machine, Go backend) or gpu:GIB (XLA)")
@@ -122,7 +124,7 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 	}
 	in := grpo.PlanInput{Config: cfg, DType: dt, Shape: o.shape, KL: o.klCoef != 0,
 		Memory: grpo.MemoryConfig{LogitChunk: o.logitChunk, Recompute: o.recompute, ComputeDType: o.computeDType,
-			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate}}
+			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate, FusedAdamW: o.fusedAdamW}}
 	type out struct {
 		Plans       []grpo.Plan       `json:"plans"`
 		Advice      map[string]string `json:"advice,omitempty"`

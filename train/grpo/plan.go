@@ -294,11 +294,11 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 	}
 	bwd = append(bwd, logits(Nt, true))
 	opt := []MemoryItem{{"gradients", W}}
-	if dev.GoBackend {
+	if dev.GoBackend && !mem.FusedAdamW {
 		// AdamW temporaries: the Go backend computes an elementwise op in place only on its
 		// input's last use, which leaves weight-sized buffers (w·wd, (1−β1)·g, m̂) while a
 		// weight's update runs: one weight at a time with SerialUpdate, else all at once. (XLA
-		// fuses the update.)
+		// fuses the update; FusedAdamW updates in place after the graph.)
 		if mem.SerialUpdate {
 			opt = append(opt, MemoryItem{"AdamW temporaries (one weight)", adamTemporaries * Wmax})
 		} else {
