@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"sync"
 	"unsafe"
 
 	"github.com/gomlx/compute/dtypes"
@@ -623,6 +625,44 @@ func (m *Model) decodeNative(ctx context.Context, rows []*row, maxPrompt, maxNew
 	}
 }
 
+// f32Pool holds the native sampler's probability buffers.
+var f32Pool = sync.Pool{New: func() any { return new([]float32) }}
+
+// sampleNative draws a token like SampleToken (the same distribution: softmax of logits ÷
+// temperature, one r.Float64() per draw, inverse CDF in token order) with float32 exponentials
+// (expf) instead of float64 math.Exp: 5x less work over a 151,936-token vocabulary. Greedy, top-k
+// and top-p draws are SampleToken's.
+func sampleNative(logits []float32, p SampleParams, r *rand.Rand) int {
+	if p.Temperature <= 0 || p.TopK > 0 || (p.TopP > 0 && p.TopP < 1) {
+		return SampleToken(logits, p, r)
+	}
+	mx := float32(math.Inf(-1))
+	for _, v := range logits {
+		mx = max(mx, v)
+	}
+	bp := f32Pool.Get().(*[]float32)
+	defer f32Pool.Put(bp)
+	if cap(*bp) < len(logits) {
+		*bp = make([]float32, len(logits))
+	}
+	probs := (*bp)[:len(logits)]
+	inv := float32(1 / p.Temperature)
+	sum := 0.0
+	for i, v := range logits {
+		e := expf((v - mx) * inv)
+		probs[i] = e
+		sum += float64(e)
+	}
+	u := r.Float64() * sum
+	for i, e := range probs {
+		u -= float64(e)
+		if u < 0 {
+			return i
+		}
+	}
+	return len(logits) - 1
+}
+
 // sampleRowsParallel is sampleRows with the token draws (each row's own RNG) spread over the
 // pool's workers; cancellation, acceptance and callbacks run in row order as in sampleRows.
 func (m *Model) sampleRowsParallel(rows []*row, flat []float32, opts GenerateOptions, p pool) {
@@ -644,7 +684,7 @@ func (m *Model) sampleRowsParallel(rows []*row, flat []float32, opts GenerateOpt
 		clearUpper()
 		for b := lo; b < hi; b++ {
 			if !skip[b] {
-				toks[b] = SampleToken(flat[b*V:(b+1)*V], rows[b].params, rows[b].rng)
+				toks[b] = sampleNative(flat[b*V:(b+1)*V], rows[b].params, rows[b].rng)
 			}
 		}
 	})

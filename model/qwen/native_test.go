@@ -223,6 +223,38 @@ func TestNativeLogProbs(t *testing.T) {
 	}
 }
 
+// TestSampleNative: the native sampler's draws follow softmax(logits/τ): frequencies over 20,000
+// draws within 4 standard errors of the probabilities, and greedy / top-k draws are SampleToken's.
+func TestSampleNative(t *testing.T) {
+	logits := []float32{0.1, 3, 2.9, -1, 0.5, 2.95, -30}
+	for _, temp := range []float64{1, 0.7} {
+		r := rand.New(rand.NewPCG(5, 6))
+		counts := make([]int, len(logits))
+		const n = 20000
+		for i := 0; i < n; i++ {
+			counts[sampleNative(logits, SampleParams{Temperature: temp}, r)]++
+		}
+		z := 0.0
+		for _, v := range logits {
+			z += math.Exp(float64(v) / temp)
+		}
+		for i, v := range logits {
+			p := math.Exp(float64(v)/temp) / z
+			if se := math.Sqrt(p * (1 - p) / n); math.Abs(float64(counts[i])/n-p) > 4*se+1e-9 {
+				t.Fatalf("τ %g token %d: frequency %.4f, probability %.4f", temp, i, float64(counts[i])/n, p)
+			}
+		}
+	}
+	a, b := rand.New(rand.NewPCG(1, 1)), rand.New(rand.NewPCG(1, 1))
+	for _, p := range []SampleParams{{}, {Temperature: 1, TopK: 2}, {Temperature: 1, TopP: 0.5}} {
+		for i := 0; i < 50; i++ {
+			if x, y := sampleNative(logits, p, a), SampleToken(logits, p, b); x != y {
+				t.Fatalf("%+v: %d vs SampleToken %d", p, x, y)
+			}
+		}
+	}
+}
+
 // TestNativeKernels compares the kernels in use (AVX-512 when built with GOEXPERIMENT=simd on a
 // CPU that has it) with float64 arithmetic on the same bfloat16 values, for shapes with tails.
 func TestNativeKernels(t *testing.T) {
@@ -427,4 +459,16 @@ func TestExpf(t *testing.T) {
 		t.Fatal("expf special values")
 	}
 	t.Logf("max relative error %.3g", worst)
+}
+
+// BenchmarkSampleNative: the native decoder's draw from Qwen-sized logits at temperature 1.
+func BenchmarkSampleNative(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	logits := make([]float32, QwenVocabSize)
+	for i := range logits {
+		logits[i] = float32(r.NormFloat64())
+	}
+	for range b.N {
+		sampleNative(logits, SampleParams{Temperature: 1}, r)
+	}
 }
