@@ -8,7 +8,7 @@
 `just bench-step` runs it under flock /tmp/greason-heavy.lock: each side needs ~15-16 GiB, so they
 never run at the same time. greason runs `train plan --measure` (random weights, reference model,
 AdamW, the memory options the 0.6B shape needs on 24 GiB: rollout weights as inputs, serial
-update), which also measures the memory bandwidth and the generation bound it implies; the torch
+update, and the fused AdamW update), which also measures the memory bandwidth and the generation bound it implies; the torch
 side is step.py at its fastest setting (2 threads, the faster generation dtype). Both report the
 last of --steps steps. The table gives each phase's seconds on both sides and the ratio
 torch/greason (> 1: greason is faster), the peak RSS, the precision of each phase, and the load
@@ -51,6 +51,8 @@ def main():
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--rollout-dtype", default="bfloat16", help="greason's rollout dtype (float32: the graph decoder)")
     ap.add_argument("--torch-gen-dtype", default="auto")
+    ap.add_argument("--greason-args", default="--fused-adamw",
+                    help="more flags for greason's train plan (its fastest setting by default: the fused AdamW)")
     ap.add_argument("--out", help="also write both measurements as JSON here")
     a = ap.parse_args()
     shape = ["--batch", str(a.batch), "--n", str(a.n), "--prompt-len", str(a.prompt_len), "--gen-len", str(a.gen_len),
@@ -58,7 +60,7 @@ def main():
 
     g_load = load_average()
     g_cmd = [a.greason, "train", "plan", "--config", a.preset, "--device", "cpu", "--rollout-weights-as-inputs",
-             "--serial-update", "--measure", "--json", "--rollout-dtype", a.rollout_dtype] + shape
+             "--serial-update", "--measure", "--json", "--rollout-dtype", a.rollout_dtype] + shape + a.greason_args.split()
     g = json.loads(run(g_cmd))
     m = g["measurement"]
 
