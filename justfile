@@ -78,6 +78,17 @@ model-golden:
     go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden|TestGeneralVerifierTorch' ./model/qwen/ ./cmd/greason/ ./train/verifier/
     TORCH_PYTHON={{torch_python}} flock /tmp/greason-heavy.lock bash scripts/verifier-golden.sh
 
+# Random weights, 2 prompts x 2 rollouts, 32 prompt + 64 new tokens, AdamW, reference model: greason
+# (bfloat16 rollouts) and the eager PyTorch reference written from the HF architecture (tools/torchstep),
+# one after the other under flock /tmp/greason-heavy.lock (each needs ~16 GiB); per phase both times and
+# the ratio, peak RSS, the memory-bandwidth bound. Not part of `just test`. Needs Debian's python3-torch
+# and libopenblas0-pthread. Extra flags go to tools/torchstep/bench.py (--preset micro-qwen3: a quick check).
+# The Qwen3-0.6B-shaped GRPO step side by side: greason vs eager PyTorch (`just bench-step`).
+bench-step *args:
+    @{{torch_python}} -c "import torch" 2>/dev/null || { echo "bench-step needs Debian's python3-torch: apt-get install -y python3-torch libopenblas0-pthread (or set TORCH_PYTHON)"; exit 1; }
+    GOEXPERIMENT=simd go build -tags noxla -o bin/greason-bench ./cmd/greason
+    flock /tmp/greason-heavy.lock {{torch_python}} tools/torchstep/bench.py --greason bin/greason-bench --torch-python {{torch_python}} {{args}}
+
 # Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
 data:
     go run -tags noxla ./cmd/greason data run --input corpus --export data/export

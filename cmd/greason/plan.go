@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/spf13/cobra"
 
+	"github.com/greason/greason/internal/membw"
 	"github.com/greason/greason/model/qwen"
 	"github.com/greason/greason/train/grpo"
 	"github.com/greason/greason/train/verifier"
@@ -24,7 +26,8 @@ type planOptions struct {
 	logitChunk                  int
 	recompute, measure, asJSON  bool
 	rolloutInputs, serialUpdate bool
-	gcPercent, steps            int
+	fusedAdamW                  bool
+	gcPercent, steps, membwMiB  int
 	klCoef, peakTFLOPs          float64
 	devices                     string
 	// a local verifier beside the policy (train/verifier.PlanVerifier)
@@ -56,18 +59,22 @@ peak RSS per phase beside the prediction (docs/training.md, "Memory plan").`,
 	f.IntVar(&o.shape.MicroBatch, "micro-batch", 0, "responses per forward/backward (gradient accumulation); 0: the whole mini-batch")
 	f.IntVar(&o.shape.RolloutBatch, "rollout-batch", 0, "prompts generated at a time (0: all)")
 	f.IntVar(&o.shape.Bucket, "bucket", 8, "sequence lengths are padded to a multiple of this")
+	f.StringVar(&o.shape.RolloutDType, "rollout-dtype", "", "bfloat16: rollouts with the native bfloat16 decoder (weights cast once per step, bfloat16 KV cache); float32 or empty: the graph decoder")
+	f.IntVar(&o.shape.RolloutSlots, "rollout-slots", 0, "with --rollout-dtype bfloat16: rollouts decoded at once, finished ones replaced by waiting ones (0: all)")
 	f.StringVar(&o.dtype, "dtype", "float32", "stored weights and AdamW state: float32 or bfloat16")
 	f.StringVar(&o.computeDType, "compute-dtype", "", "bfloat16: bfloat16 weights and activations in the step, float32 master weights")
 	f.IntVar(&o.logitChunk, "logit-chunk", 0, "vocabulary chunk of the LM-head log-probs (0: automatic, -1: never)")
 	f.BoolVar(&o.recompute, "recompute", false, "recompute each layer's activations in the backward pass")
 	f.BoolVar(&o.rolloutInputs, "rollout-weights-as-inputs", false, "rollout graphs take the weights as inputs (no constant copies on the Go backend)")
 	f.BoolVar(&o.serialUpdate, "serial-update", false, "apply AdamW one weight at a time (fewer temporaries on the Go backend)")
+	f.BoolVar(&o.fusedAdamW, "fused-adamw", false, "apply AdamW after the graph in one pass per weight (same values, no temporaries)")
 	f.IntVar(&o.gcPercent, "gogc", 10, "Go GC percent during --measure (lower keeps the heap closer to live memory; -1: leave $GOGC or 100)")
 	f.Float64Var(&o.klCoef, "kl-coef", grpo.DefaultLoss().KLCoef, "KL coefficient (0: no reference model)")
 	f.StringVar(&o.devices, "device", "cpu,gpu:80,gpu:141", "comma-separated devices: cpu (this machine, Go backend) or gpu:GIB (XLA)")
 	f.Float64Var(&o.peakTFLOPs, "peak-tflops", 0, "dense peak of the GPU in TFLOP/s, for the MFU of --measure runs on a GPU backend")
 	f.BoolVar(&o.measure, "measure", false, "run the step here (random weights) and print measured time and peak RSS per phase")
 	f.IntVar(&o.steps, "steps", 1, "--measure runs this many steps and reports the last (the first compiles the graphs)")
+	f.IntVar(&o.membwMiB, "membw-mib", 512, "--measure first measures the memory bandwidth (STREAM triad and read, 1 and 2 cores) on 3 arrays of this many MiB (0: skip)")
 	f.BoolVar(&o.asJSON, "json", false, "print JSON")
 	f.StringVar(&o.verifier, "verifier", "", "a local verifier beside the policy: config.json path or preset (general-verifier-1.5b); its weights stay resident, its KV cache lives in a reward phase")
 	f.StringVar(&o.verifierDType, "verifier-dtype", "bfloat16", "the verifier's weights: float32 or bfloat16")
@@ -126,12 +133,17 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 	}
 	in := grpo.PlanInput{Config: cfg, DType: dt, Shape: o.shape, KL: o.klCoef != 0,
 		Memory: grpo.MemoryConfig{LogitChunk: o.logitChunk, Recompute: o.recompute, ComputeDType: o.computeDType,
-			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate}}
+			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate, FusedAdamW: o.fusedAdamW}}
 	type out struct {
 		Plans       []grpo.Plan       `json:"plans"`
 		Advice      map[string]string `json:"advice,omitempty"`
 		Verifier    []verifier.Plan   `json:"verifier,omitempty"` // per device, with --verifier
+		Bandwidth   []membw.Result    `json:"bandwidth,omitempty"`
 		Measurement *grpo.Measurement `json:"measurement,omitempty"`
+		// GenerateBound is the generation time the measured bandwidth allows (triad, 2 cores)
+		// and GenerateFraction that bound ÷ the measured generation time.
+		GenerateBound    float64 `json:"generate_bound_s,omitempty"`
+		GenerateFraction float64 `json:"generate_fraction_of_bound,omitempty"`
 	}
 	res := out{Advice: map[string]string{}}
 	var vin *verifier.PlanInput
@@ -187,14 +199,28 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 		if o.gcPercent >= 0 {
 			debug.SetGCPercent(o.gcPercent)
 		}
+		if o.membwMiB > 0 {
+			fmt.Fprintf(progress, "measuring the memory bandwidth (3 arrays of %d MiB) ...\n", o.membwMiB)
+			bw, err := membw.Measure([]int{1, 2}, membw.Options{ArrayBytes: int64(o.membwMiB) << 20})
+			if err != nil {
+				return err
+			}
+			runtime.GC()
+			debug.FreeOSMemory()
+			res.Bandwidth = bw
+		}
 		fmt.Fprintf(progress, "measuring one step here (backend %s) ...\n", backendName())
 		m, err := grpo.MeasureStep(cmd.Context(), cfg, dt, o.shape, in.Memory, loss, o.steps, progress)
 		if err != nil {
 			return err
 		}
 		res.Measurement = &m
+		if bw := triad2(res.Bandwidth); bw > 0 && len(m.Phases) > 0 && m.Phases[0].Name == "generate" {
+			res.GenerateBound = res.Plans[0].Rollout.BoundSeconds(bw * 1e9)
+			res.GenerateFraction = res.GenerateBound / m.Phases[0].Seconds
+		}
 		if !o.asJSON {
-			printMeasurement(w, in, m, o.peakTFLOPs)
+			printMeasurement(w, in, m, o.peakTFLOPs, res.Bandwidth)
 		}
 	}
 	if o.asJSON {
@@ -229,6 +255,15 @@ func printPlans(w io.Writer, in grpo.PlanInput, plans []grpo.Plan, advice map[st
 		in.Config.ModelType, float64(plans[0].Params)/1e6, dtypeName(in.DType), orDefault(in.Memory.ComputeDType, "the same"), in.Config.VocabSize)
 	fmt.Fprintf(w, "step: %d prompts × %d rollouts, prompt %d + %d new tokens, %d mini-batch(es) of %d, micro-batch %d; logit chunk %s, recompute %v, reference %v\n",
 		s.Prompts, s.N, s.PromptLen, s.GenLen, s.MiniBatches, s.Prompts*s.N/max(s.MiniBatches, 1), micro, chunk, in.Memory.Recompute, in.KL)
+	ro := plans[0].Rollout
+	decoder := "graph decoder"
+	if s.RolloutDType == "bfloat16" {
+		decoder = "native decoder"
+		if s.RolloutSlots > 0 {
+			decoder += fmt.Sprintf(", %d slots", s.RolloutSlots)
+		}
+	}
+	fmt.Fprintf(w, "rollouts: %s weights (%s), %d passes over %.3f GB of weights per step\n", ro.DType, decoder, ro.Passes, float64(ro.BytesPerPass)/1e9)
 	f := plans[0].FLOPs
 	fmt.Fprintf(w, "FLOPs per step: generation %.3g, old/ref log-probs %.3g, updates %.3g, total %.3g\n", f.Generate, f.LogProbs, f.Update, f.Total)
 	for _, pl := range plans {
@@ -268,7 +303,17 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func printMeasurement(w io.Writer, in grpo.PlanInput, m grpo.Measurement, peakTFLOPs float64) {
+// triad2 is the STREAM triad bandwidth of 2 workers in GB/s (0 when not measured).
+func triad2(rs []membw.Result) float64 {
+	for _, r := range rs {
+		if r.Kernel == "triad" && r.Workers == 2 {
+			return r.GBps
+		}
+	}
+	return 0
+}
+
+func printMeasurement(w io.Writer, in grpo.PlanInput, m grpo.Measurement, peakTFLOPs float64, bw []membw.Result) {
 	dev := grpo.Device{Name: "cpu", GoBackend: !strings.HasPrefix(backendName(), "xla")}
 	pl, err := grpo.PlanStep(in, dev)
 	if err != nil {
@@ -286,6 +331,22 @@ func printMeasurement(w io.Writer, in grpo.PlanInput, m grpo.Measurement, peakTF
 		fmt.Fprintf(w, "  %-18s %9.1f %12s %12s %7.3f\n", ph.Name, ph.Seconds, gib(ph.PeakRSS)+" GiB", gib(pred[ph.Name])+" GiB", float64(pred[ph.Name])/float64(ph.PeakRSS))
 	}
 	fmt.Fprintf(w, "  %-18s %9.1f %12s %12s %7.3f\n", "step", m.StepSeconds, gib(m.PeakRSS)+" GiB", gib(pl.Peak)+" GiB", float64(pl.Peak)/float64(m.PeakRSS))
+	if len(bw) > 0 {
+		var parts []string
+		for _, r := range bw {
+			parts = append(parts, fmt.Sprintf("%s %d core(s) %.1f GB/s", r.Kernel, r.Workers, r.GBps))
+		}
+		fmt.Fprintf(w, "memory bandwidth (STREAM-style, 3 arrays of %d MiB, best of %d): %s\n", bw[0].ArrayBytes>>20, bw[0].Reps, strings.Join(parts, ", "))
+		ro := pl.Rollout
+		for _, r := range bw {
+			if r.Workers != 2 || len(m.Phases) == 0 || m.Phases[0].Name != "generate" {
+				continue
+			}
+			bound := ro.BoundSeconds(r.GBps * 1e9)
+			fmt.Fprintf(w, "generation bound at the %s bandwidth (2 cores): %d passes × %.3f GB of %s weights ÷ %.1f GB/s = %.1f s; measured %.1f s = %.2f× the bound (%.0f%% of it)\n",
+				r.Kernel, ro.Passes, float64(ro.BytesPerPass)/1e9, ro.DType, r.GBps, bound, m.Phases[0].Seconds, m.Phases[0].Seconds/bound, 100*bound/m.Phases[0].Seconds)
+		}
+	}
 	fmt.Fprintf(w, "tokens/s %.1f (%d prompt + generated tokens); %.3g FLOP/s", float64(m.Tokens)/m.StepSeconds, m.Tokens, pl.FLOPs.Total/m.StepSeconds)
 	if peakTFLOPs > 0 {
 		fmt.Fprintf(w, ", MFU %.2f%% of %.0f TFLOP/s", 100*pl.FLOPs.Total/m.StepSeconds/(peakTFLOPs*1e12), peakTFLOPs)

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -92,6 +94,15 @@ type GenerateOptions struct {
 	// new tokens rounded up to 32): a caller that buckets prompts by length gets the same
 	// shapes, hence the same arithmetic for a row, whatever else shares its batch.
 	MinPromptLen, MinCacheLen int
+	// DecodeDType bfloat16 generates with the native decoder (native.go): weights converted to
+	// bfloat16 once (kept until WeightsChanged), KV cache in bfloat16, activations float32, each
+	// weight read once per step for the whole batch, finished samples leaving the batch. The zero
+	// value (or float32 on a float32 model) keeps the graph decoder.
+	DecodeDType dtypes.DType
+	// MaxBatch > 0 (native decoder only) decodes at most this many samples at once: when one
+	// finishes, the next waiting sample is prefilled into its place (continuous batching). The
+	// samples are the same as with one batch of all of them. 0: all samples at once.
+	MaxBatch int
 }
 
 // roundUp rounds n up to a multiple of m, so a few shapes cover many requests (each new shape
@@ -160,7 +171,18 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	if opts.NoCache {
+	native := opts.DecodeDType == dtypes.BFloat16
+	switch {
+	case opts.DecodeDType != dtypes.InvalidDType && opts.DecodeDType != dtypes.BFloat16 && opts.DecodeDType != m.DType:
+		return nil, fmt.Errorf("generate: decode dtype %s is not supported (bfloat16 for the native decoder, or the model's %s)", opts.DecodeDType, m.DType)
+	case opts.MaxBatch < 0 || opts.MaxBatch > 0 && opts.DecodeDType != dtypes.BFloat16:
+		return nil, fmt.Errorf("generate: max batch %d needs the native decoder (decode dtype bfloat16)", opts.MaxBatch)
+	case opts.DecodeDType == dtypes.BFloat16 && opts.NoCache:
+		return nil, fmt.Errorf("generate: the native decoder (decode dtype bfloat16) always uses its KV cache; NoCache is for the graph decoder")
+	}
+	if native {
+		err = m.decodeNative(ctx, rows, maxPrompt, maxNew, opts)
+	} else if opts.NoCache {
 		err = m.decodeNoCache(ctx, rows, maxNew, opts)
 	} else {
 		err = m.decodeCached(ctx, rows, maxPrompt, maxNew, opts)
@@ -434,23 +456,24 @@ func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
 		}
 		return best
 	}
+	if p.TopK <= 0 && !(p.TopP > 0 && p.TopP < 1) {
+		return sampleFull(logits, p.Temperature, r)
+	}
 	idx := make([]int, len(logits))
 	for i := range idx {
 		idx[i] = i
 	}
-	if p.TopK > 0 || (p.TopP > 0 && p.TopP < 1) {
-		slices.SortFunc(idx, func(a, b int) int {
-			switch {
-			case logits[a] > logits[b]:
-				return -1
-			case logits[a] < logits[b]:
-				return 1
-			}
-			return a - b
-		})
-		if p.TopK > 0 && p.TopK < len(idx) {
-			idx = idx[:p.TopK]
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case logits[a] > logits[b]:
+			return -1
+		case logits[a] < logits[b]:
+			return 1
 		}
+		return a - b
+	})
+	if p.TopK > 0 && p.TopK < len(idx) {
+		idx = idx[:p.TopK]
 	}
 	mx := math.Inf(-1)
 	for _, i := range idx {
@@ -459,6 +482,9 @@ func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
 	probs := make([]float64, len(idx))
 	sum := 0.0
 	for j, i := range idx {
+		if j%64 == 0 {
+			clearUpper()
+		}
 		probs[j] = math.Exp((float64(logits[i]) - mx) / p.Temperature)
 		sum += probs[j]
 	}
@@ -486,4 +512,40 @@ func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
 		}
 	}
 	return idx[len(idx)-1]
+}
+
+// probsPool holds SampleToken's probability buffers (a Qwen vocabulary is 1.2 MB of them).
+var probsPool = sync.Pool{New: func() any { return new([]float64) }}
+
+// sampleFull is SampleToken without top-k and top-p: the same arithmetic in the same order over
+// the whole vocabulary (so the same token from the same RNG state), without the index slice.
+// math.Exp is called with the vector registers' upper halves cleared every 64 tokens (see
+// clearUpper): it is hundreds of times slower otherwise in GOEXPERIMENT=simd builds on Intel CPUs.
+func sampleFull(logits []float32, temperature float64, r *rand.Rand) int {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, float64(v))
+	}
+	bp := probsPool.Get().(*[]float64)
+	defer probsPool.Put(bp)
+	if cap(*bp) < len(logits) {
+		*bp = make([]float64, len(logits))
+	}
+	probs := (*bp)[:len(logits)]
+	sum := 0.0
+	for j, v := range logits {
+		if j%64 == 0 {
+			clearUpper()
+		}
+		probs[j] = math.Exp((float64(v) - mx) / temperature)
+		sum += probs[j]
+	}
+	u := r.Float64() * sum
+	for j, q := range probs {
+		u -= q
+		if u < 0 {
+			return j
+		}
+	}
+	return len(logits) - 1
 }

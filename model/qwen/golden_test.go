@@ -31,6 +31,8 @@ type torchGolden struct {
 		Logits     [][]float64 `json:"logits"`      // [position from LogitsFrom][vocab or vocab_ids]
 		LogitsFrom int         `json:"logits_from"` // first position with logits (long prompts keep the last few)
 		Greedy     []int       `json:"greedy"`
+		// GreedyMargins: torch's gap between the best and second-best logit at each greedy step.
+		GreedyMargins []float64 `json:"greedy_margins"`
 	} `json:"prompts"`
 }
 

@@ -31,6 +31,11 @@ type MemoryConfig struct {
 	// same values), so the Go backend holds one weight's update temporaries at a time instead of
 	// every weight's (about three weight-sized buffers each).
 	SerialUpdate bool `json:"serial_update,omitempty"`
+	// FusedAdamW applies the AdamW update after the graph in one pass per weight (read the weight,
+	// its gradient and both moments, write the weight and the moments) instead of the graph's
+	// ~18 elementwise passes with their weight-sized temporaries: the same values bit for bit
+	// (fusedadam.go), far less memory traffic. Needs float32 weights.
+	FusedAdamW bool `json:"fused_adamw,omitempty"`
 }
 
 // Automatic vocabulary chunking: vocabularies larger than AutoChunkVocab (Qwen's 151,936, not the
