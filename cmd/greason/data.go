@@ -26,7 +26,8 @@ var dataCmd = &cobra.Command{
   data run                  run stages 0-9 on the benchmark corpus, synthetic rows or local files
   data stats                stage counts, duplicates, contamination, classifier accuracy, plots
   data export               write dataset.jsonl, dataset.parquet and verl_train.parquet
-  data bench --rows N       N synthetic rows through all stages: time and peak memory`,
+  data bench --rows N       N synthetic rows through all stages: time and peak memory
+  data compare A B          do two databases (or export folders) hold the same rows?`,
 }
 
 var dataFlags struct {
@@ -83,7 +84,18 @@ which may also be given as arguments: greason data run data/webinstruct/data/*.p
 	bench.Flags().IntVar(&dataFlags.rows, "rows", 1000000, "synthetic rows")
 	bench.Flags().StringVar(&dataFlags.export, "export", "", "also write the export files here")
 
-	dataCmd.AddCommand(run, stats, export, pull, bench)
+	compare := &cobra.Command{
+		Use:   "compare A B",
+		Short: "Do two runs hold the same rows? A and B: pipeline databases, or export folders",
+		Long: `compare reads every table and view of two pipeline databases (or the export files of two
+folders) and compares them as multisets of rows: the order rows were stored in and the wall-clock
+columns of stage_runs do not count. It prints one line per relation and exits with status 1 when
+any differs (a few differing rows are shown).`,
+		Args: cobra.ExactArgs(2),
+		RunE: dataCompare,
+	}
+
+	dataCmd.AddCommand(run, stats, export, pull, bench, compare)
 }
 
 // benchDir is --bench-dir; when it is left at its default and the working directory is not a
@@ -217,6 +229,18 @@ func dataStats(cmd *cobra.Command, _ []string) error {
 		}
 		fmt.Fprintln(cmd.OutOrStdout(), "\nplots:", strings.Join(files, " "))
 	}
+	return nil
+}
+
+func dataCompare(cmd *cobra.Command, args []string) error {
+	diffs, err := gsql.Compare(cmd.Context(), args[0], args[1], cmd.OutOrStdout())
+	if err != nil {
+		return err
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("%d relations differ between %s and %s", len(diffs), args[0], args[1])
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "identical: every relation holds the same rows\n")
 	return nil
 }
 
