@@ -1,17 +1,18 @@
 package sql
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
+	"strings"
 	"sync"
 	"unicode"
+	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/schollz/progressbar/v3"
 )
 
 func init() { goSteps["near_dup"] = nearDupStep }
@@ -199,141 +200,154 @@ func (u unionFind) union(a, b int32) {
 	}
 }
 
-// nearDupStep reads the questions of s3_norm, normalises them (NormText), computes MinHash signatures in parallel, groups rows that share an
-// LSH band key, keeps candidate pairs whose estimated similarity reaches the LSH threshold,
-// joins them into clusters (union-find) and writes near_dup_clusters.
+// nearDupStep finds the near-duplicate clusters of s3_norm and writes near_dup_clusters:
+//
+//  1. sketch (inside a query, both cores: sink.go): every question is normalised (NormText) and
+//     signed, and its band keys are kept (not the signature: 14 keys are 112 bytes a row, the
+//     signature 448);
+//  2. per band (bands in parallel), rows are visited in rid order and each row whose key an
+//     earlier row had becomes a candidate of the first such row;
+//  3. the signatures of the rows in candidate pairs are computed again (a second, filtered
+//     query), with their ids;
+//  4. the candidates are checked band after band, each band in rid order: a pair whose rows are
+//     not yet in one cluster is counted as a candidate, and joined (union-find) when its
+//     estimated similarity reaches the LSH threshold;
+//  5. clusters of two or more rows are written; the representative is the member with the
+//     smallest id.
+//
+// Steps 2 and 4 together make the order of the single loop this replaced (for each band, for
+// each row in rid order: look the key up, check against the first row), so the clusters and the
+// candidate and accepted counts are the same.
 func nearDupStep(ctx context.Context, p *Pipeline) error {
 	m := NewMinHasher(p.Opt.Bands, p.Opt.RowsPerBand, p.Opt.Shingle, uint64(p.Opt.Seed))
 	k := m.Bands * m.Rows
-	var n int
-	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s3_norm`).Scan(&n); err != nil {
+	var n, maxRid int64
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*), coalesce(max(rid), 0) FROM s3_norm`).Scan(&n, &maxRid); err != nil {
 		return err
 	}
-	rids := make([]int64, 0, n)
-	ids := make([]string, 0, n)
-	sigs := make([]uint32, n*k)
-	has := make([]bool, n)
+	if maxRid >= math.MaxInt32 {
+		return fmt.Errorf("near-dup: rid %d does not fit the int32 row index", maxRid)
+	}
+	sk := &sketchSink{m: m, rows: int(maxRid), keys: make([]uint64, int(maxRid)*m.Bands), has: make([]bool, maxRid),
+		bar: p.bar(n, "stage 4 minhash")}
+	if _, err := p.sinkRows(ctx, sk, `SELECT count(go_step_rows(n.rid, r.question)) FROM s3_norm n JOIN s1_rows r USING (rid)`); err != nil {
+		return fmt.Errorf("near-dup sketch: %w", err)
+	}
+	sk.bar.Finish()
 
-	rows, err := p.conn.QueryContext(ctx, `SELECT n.rid, n.id, r.question FROM s3_norm n JOIN s1_rows r USING (rid)`)
-	if err != nil {
-		return err
-	}
-	bar := p.bar(int64(n), "stage 4 minhash")
-	type job struct {
-		i    int
-		text string
-	}
-	jobs := make(chan []job, 8)
+	// 2. candidates: per band, (first row with the key, row) in rid order of the row
+	pairs := make([][]int32, m.Bands) // flattened (first, row) index pairs, index = rid - 1
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	workers := min(runtime.GOMAXPROCS(0), m.Bands)
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var scratch [2][]uint64
-			for batch := range jobs {
-				for _, j := range batch {
-					has[j.i] = m.Signature(NormText(j.text), sigs[j.i*k:(j.i+1)*k], &scratch)
+			t := newFirstTable(int(n))
+			for b := w; b < m.Bands; b += workers {
+				t.reset()
+				keys := sk.keys[b*sk.rows : (b+1)*sk.rows]
+				var ps []int32
+				for i, has := range sk.has {
+					if !has {
+						continue
+					}
+					if first, seen := t.firstOrAdd(keys[i], int32(i)); seen {
+						ps = append(ps, first, int32(i))
+					}
 				}
-				bar.Add(len(batch))
+				pairs[b] = ps
 			}
 		}()
 	}
-	batch := make([]job, 0, 2048)
-	for rows.Next() {
-		var rid int64
-		var id, text string
-		if err := rows.Scan(&rid, &id, &text); err != nil {
-			rows.Close()
-			close(jobs)
-			wg.Wait()
+	wg.Wait()
+
+	// 3. signatures and ids of the rows in candidate pairs
+	slot := make(map[int32]int32)
+	var inPairs []int32
+	for _, ps := range pairs {
+		for _, i := range ps {
+			if _, ok := slot[i]; !ok {
+				slot[i] = int32(len(inPairs))
+				inPairs = append(inPairs, i)
+			}
+		}
+	}
+	sg := &signSink{m: m, slot: slot, sigs: make([]uint32, len(inPairs)*k), ids: make([]string, len(inPairs))}
+	if len(inPairs) > 0 {
+		if err := p.exec(ctx, `CREATE OR REPLACE TEMP TABLE near_dup_rows (rid BIGINT)`); err != nil {
 			return err
 		}
-		batch = append(batch, job{len(rids), text})
-		rids = append(rids, rid)
-		ids = append(ids, id)
-		if len(batch) == cap(batch) {
-			jobs <- batch
-			batch = make([]job, 0, 2048)
+		err := p.withAppender("near_dup_rows", func(a *duckdb.Appender) error {
+			for _, i := range inPairs {
+				if err := a.AppendRow(int64(i) + 1); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		got, err := p.sinkRows(ctx, sg, `SELECT count(go_step_rows(n.rid, n.id, r.question))
+			FROM s3_norm n JOIN s1_rows r USING (rid) SEMI JOIN near_dup_rows USING (rid)`)
+		if err != nil {
+			return fmt.Errorf("near-dup signatures: %w", err)
+		}
+		if got != int64(len(inPairs)) {
+			return fmt.Errorf("near-dup: %d rows in candidate pairs, %d signed again", len(inPairs), got)
+		}
+		if err := p.exec(ctx, `DROP TABLE near_dup_rows`); err != nil {
+			return err
 		}
 	}
-	if len(batch) > 0 {
-		jobs <- batch
-	}
-	close(jobs)
-	wg.Wait()
-	bar.Finish()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	n = len(rids)
+	sig := func(i int32) []uint32 { s := int(slot[i]); return sg.sigs[s*k : (s+1)*k] }
 
-	// LSH: per band, rows with the same band key are candidates of the first row with that key.
+	// 4. check the candidates in the order of the single loop
 	thr := m.Threshold()
-	uf := make(unionFind, n)
+	uf := make(unionFind, maxRid)
 	for i := range uf {
 		uf[i] = int32(i)
 	}
-	// visit rows in rid order, so the clusters do not depend on the order the query returned
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(rids[a], rids[b]) })
-	buckets := make(map[uint64]int32, n)
 	candidates, accepted := 0, 0
-	for b := range m.Bands {
-		clear(buckets)
-		for _, i32 := range order {
-			i := int(i32)
-			if !has[i] {
-				continue
-			}
-			key := m.BandKey(sigs[i*k:(i+1)*k], b)
-			first, ok := buckets[key]
-			if !ok {
-				buckets[key] = int32(i)
-				continue
-			}
-			if uf.find(first) == uf.find(int32(i)) {
+	for _, ps := range pairs {
+		for j := 0; j < len(ps); j += 2 {
+			first, i := ps[j], ps[j+1]
+			if uf.find(first) == uf.find(i) {
 				continue
 			}
 			candidates++
-			if Similarity(sigs[int(first)*k:int(first+1)*k], sigs[i*k:(i+1)*k]) >= thr {
-				uf.union(first, int32(i))
+			if Similarity(sig(first), sig(i)) >= thr {
+				uf.union(first, i)
 				accepted++
 			}
 		}
 	}
-	// Clusters of two or more rows; the representative is the member with the smallest id.
-	size := make([]int32, n)
-	for i := range n {
-		size[uf.find(int32(i))]++
-	}
+	// 5. clusters of two or more rows (all their rows are in candidate pairs); the
+	// representative is the member with the smallest id
 	members := map[int32][]int32{}
-	for i := range n {
-		if r := uf.find(int32(i)); size[r] > 1 {
-			members[r] = append(members[r], int32(i))
-		}
+	for _, i := range inPairs {
+		r := uf.find(i)
+		members[r] = append(members[r], i)
 	}
 	if err := p.exec(ctx, `CREATE OR REPLACE TABLE near_dup_clusters (rid BIGINT, cluster_id BIGINT, rep_rid BIGINT,
 		cluster_size INTEGER, sim_to_rep DOUBLE)`); err != nil {
 		return err
 	}
-	err = p.withAppender("near_dup_clusters", func(a *duckdb.Appender) error {
+	err := p.withAppender("near_dup_clusters", func(a *duckdb.Appender) error {
 		for _, ms := range members {
 			if len(ms) < 2 {
 				continue
 			}
 			rep := ms[0]
 			for _, x := range ms[1:] {
-				if ids[x] < ids[rep] {
+				if sg.ids[slot[x]] < sg.ids[slot[rep]] {
 					rep = x
 				}
 			}
+			repRid := int64(rep) + 1
 			for _, x := range ms {
-				sim := Similarity(sigs[int(rep)*k:int(rep+1)*k], sigs[int(x)*k:int(x+1)*k])
-				if err := a.AppendRow(rids[x], rids[rep], rids[rep], int32(len(ms)), sim); err != nil {
+				if err := a.AppendRow(int64(x)+1, repRid, repRid, int32(len(ms)), Similarity(sig(rep), sig(x))); err != nil {
 					return err
 				}
 			}
@@ -349,4 +363,98 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 		return fmt.Errorf("near-dup counts: %w", err)
 	}
 	return nil
+}
+
+// sketchSink signs the rows of a chunk and stores their band keys, band-major:
+// keys[b*rows + rid-1]; has[rid-1] is false for a text without words.
+type sketchSink struct {
+	m    *MinHasher
+	rows int
+	keys []uint64
+	has  []bool
+	bar  *progressbar.ProgressBar
+}
+
+func (s *sketchSink) consume(c *sinkChunk) error {
+	var buf []byte
+	var scratch [2][]uint64
+	sig := make([]uint32, s.m.Bands*s.m.Rows)
+	text, valid := c.text[0], c.valid[0]
+	for row, rid := range c.rids {
+		if rid < 1 || rid > int64(s.rows) {
+			return fmt.Errorf("near-dup: rid %d outside 1..%d", rid, s.rows)
+		}
+		if !valid[row] {
+			return fmt.Errorf("near-dup: rid %d has no question", rid)
+		}
+		i := int(rid - 1)
+		buf = AppendNormText(buf[:0], text[row])
+		if !s.m.Signature(unsafe.String(unsafe.SliceData(buf), len(buf)), sig, &scratch) {
+			continue
+		}
+		s.has[i] = true
+		for b := range s.m.Bands {
+			s.keys[b*s.rows+i] = s.m.BandKey(sig, b)
+		}
+	}
+	s.bar.Add(len(c.rids))
+	return nil
+}
+
+// signSink computes the signatures of the rows in slot (rid - 1 -> slot) and keeps their ids.
+type signSink struct {
+	m    *MinHasher
+	slot map[int32]int32
+	sigs []uint32
+	ids  []string
+}
+
+func (s *signSink) consume(c *sinkChunk) error {
+	var buf []byte
+	var scratch [2][]uint64
+	k := s.m.Bands * s.m.Rows
+	for row, rid := range c.rids {
+		j, ok := s.slot[int32(rid-1)]
+		if !ok || !c.valid[0][row] || !c.valid[1][row] {
+			return fmt.Errorf("near-dup: unexpected row rid %d", rid)
+		}
+		s.ids[j] = strings.Clone(c.text[0][row])
+		buf = AppendNormText(buf[:0], c.text[1][row])
+		if !s.m.Signature(unsafe.String(unsafe.SliceData(buf), len(buf)), s.sigs[int(j)*k:int(j+1)*k], &scratch) {
+			return fmt.Errorf("near-dup: rid %d has no words now", rid)
+		}
+	}
+	return nil
+}
+
+// firstTable maps a band key to the first row index added with it (open addressing; the keys
+// are hashes already).
+type firstTable struct {
+	keys []uint64
+	rows []int32 // row index + 1; 0: empty slot
+	mask uint64
+}
+
+func newFirstTable(n int) *firstTable {
+	size := 1024
+	for size < 2*n {
+		size *= 2
+	}
+	return &firstTable{keys: make([]uint64, size), rows: make([]int32, size), mask: uint64(size - 1)}
+}
+
+func (t *firstTable) reset() { clear(t.rows) }
+
+// firstOrAdd returns the row first added with key and true, or adds row and returns false.
+func (t *firstTable) firstOrAdd(key uint64, row int32) (int32, bool) {
+	for h := key & t.mask; ; h = (h + 1) & t.mask {
+		r := t.rows[h]
+		if r == 0 {
+			t.keys[h], t.rows[h] = key, row+1
+			return row, false
+		}
+		if t.keys[h] == key {
+			return r - 1, true
+		}
+	}
 }

@@ -78,6 +78,7 @@ func RegisterFunctions(c *dbsql.Conn) error { return registerUDFs(c) }
 //	norm_text(text)   the stage 2 normalisation (NormText: NFKC, case, LaTeX spacing, whitespace)
 //	nfkc(text)        Unicode NFKC normal form
 //	last_boxed(text)  content of the last \boxed{...} (balanced braces), NULL if none
+//	go_step_rows(rid, text, ...)  hands rows to the running Go step (sink.go)
 func registerUDFs(c *dbsql.Conn) error {
 	udfs := map[string]stringUDF{
 		"nfkc":       {fn: stringFn(func(s string) (string, bool) { return norm.NFKC.String(s), true })},
@@ -88,6 +89,9 @@ func registerUDFs(c *dbsql.Conn) error {
 		if err := duckdb.RegisterScalarUDF(c, name, u); err != nil {
 			return fmt.Errorf("register %s: %w", name, err)
 		}
+	}
+	if err := duckdb.RegisterScalarUDF(c, "go_step_rows", sinkUDF{}); err != nil {
+		return fmt.Errorf("register go_step_rows: %w", err)
 	}
 	return nil
 }
