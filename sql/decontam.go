@@ -3,12 +3,13 @@ package sql
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/schollz/progressbar/v3"
 )
 
 func init() { goSteps["decontaminate"] = decontamStep }
@@ -133,7 +134,8 @@ func (x *ngramIndex) count1(text string, scratch *[2][]uint64, kgrams *[]uint64,
 // than n words, at least ContamShortMin) counts as its one n-gram, held when the row contains
 // its words in order. A hit is written to
 // contamination_hits when the row holds at least 20% of the item's n-grams (report floor);
-// stage 5's SQL decides which hits make a row contaminated.
+// stage 5's SQL decides which hits make a row contaminated. The rows are scanned inside a query,
+// on both cores (decontamSink, sink.go).
 func decontamStep(ctx context.Context, p *Pipeline) error {
 	t0 := time.Now()
 	idx := newNgramIndex(p.Opt.ContamN, p.Opt.ContamShortMin)
@@ -168,91 +170,17 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s4_norm`).Scan(&n); err != nil {
 		return err
 	}
-	type row struct {
-		rid            int64
-		source, sid, q string
-	}
-	type hit struct {
-		rid    int64
-		item   int32
-		shared int32
-		rowN   int32
-	}
-	bar := p.bar(n, "stage 5 n-grams")
-	in := make(chan []row, 8)
-	out := make(chan []hit, 8)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var scratch [2][]uint64
-			var kgrams []uint64
-			counts := map[int32]int32{}
-			for batch := range in {
-				var hits []hit
-				for _, r := range batch {
-					if len(counts) > 64 {
-						counts = map[int32]int32{} // clear() would cost the map's grown capacity on every later row
-					} else {
-						clear(counts)
-					}
-					rowN := idx.count1(NormText(r.q), &scratch, &kgrams, counts)
-					for it, c := range counts {
-						if bench[it] == r.source && items[it] == r.sid {
-							continue // the row is this benchmark item itself
-						}
-						if float64(c) >= 0.2*float64(idx.count[it]) {
-							hits = append(hits, hit{r.rid, it, c, int32(rowN)})
-						}
-					}
-				}
-				bar.Add(len(batch))
-				out <- hits
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(out) }()
-
 	if err := p.exec(ctx, `CREATE OR REPLACE TABLE contamination_hits (rid BIGINT, benchmark VARCHAR, item_id VARCHAR,
 		shared_ngrams INTEGER, item_ngrams INTEGER, row_ngrams INTEGER, overlap DOUBLE)`); err != nil {
 		return err
 	}
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(in)
-		rows, err := p.conn.QueryContext(ctx, `SELECT n.rid, n.source, n.source_id, r.question FROM s4_norm n JOIN s1_rows r USING (rid)`)
-		if err != nil {
-			readErr <- err
-			return
-		}
-		defer rows.Close()
-		batch := make([]row, 0, 1024)
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.rid, &r.source, &r.sid, &r.q); err != nil {
-				readErr <- err
-				return
-			}
-			batch = append(batch, r)
-			if len(batch) == cap(batch) {
-				in <- batch
-				batch = make([]row, 0, 1024)
-			}
-		}
-		if len(batch) > 0 {
-			in <- batch
-		}
-		readErr <- rows.Err()
-	}()
-	var all []hit
-	for hs := range out {
-		all = append(all, hs...)
+	sink := &decontamSink{idx: idx, bench: bench, items: items, bar: p.bar(n, "stage 5 n-grams")}
+	if _, err := p.sinkRows(ctx, sink, `SELECT count(go_step_rows(n.rid, n.source, n.source_id, r.question))
+		FROM s4_norm n JOIN s1_rows r USING (rid)`); err != nil {
+		return fmt.Errorf("decontaminate: %w", err)
 	}
-	bar.Finish()
-	if err := <-readErr; err != nil {
-		return err
-	}
+	sink.bar.Finish()
+	all := sink.hits
 	p.tracef("    decontaminate: scanned %d rows, %d hits in %.2fs\n", n, len(all), time.Since(t0).Seconds())
 	return p.withAppender("contamination_hits", func(a *duckdb.Appender) error {
 		for _, h := range all {
@@ -263,4 +191,57 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 		}
 		return nil
 	})
+}
+
+// contamHit is one (row, item) pair over the report floor.
+type contamHit struct {
+	rid    int64
+	item   int32
+	shared int32
+	rowN   int32
+}
+
+// decontamSink counts each row's n-grams against the index and collects the hits.
+type decontamSink struct {
+	idx          *ngramIndex
+	bench, items []string
+	bar          *progressbar.ProgressBar
+	mu           sync.Mutex
+	hits         []contamHit
+}
+
+func (s *decontamSink) consume(c *sinkChunk) error {
+	var buf []byte
+	var scratch [2][]uint64
+	var kgrams []uint64
+	var hits []contamHit
+	counts := map[int32]int32{}
+	for row, rid := range c.rids {
+		if !c.valid[0][row] || !c.valid[1][row] || !c.valid[2][row] {
+			return fmt.Errorf("decontaminate: rid %d has a NULL source, source_id or question", rid)
+		}
+		source, sid := c.text[0][row], c.text[1][row]
+		if len(counts) > 64 {
+			counts = map[int32]int32{} // clear() would cost the map's grown capacity on every later row
+		} else {
+			clear(counts)
+		}
+		buf = AppendNormText(buf[:0], c.text[2][row])
+		rowN := s.idx.count1(unsafe.String(unsafe.SliceData(buf), len(buf)), &scratch, &kgrams, counts)
+		for it, n := range counts {
+			if s.bench[it] == source && s.items[it] == sid {
+				continue // the row is this benchmark item itself
+			}
+			if float64(n) >= 0.2*float64(s.idx.count[it]) {
+				hits = append(hits, contamHit{rid, it, n, int32(rowN)})
+			}
+		}
+	}
+	s.bar.Add(len(c.rids))
+	if len(hits) > 0 {
+		s.mu.Lock()
+		s.hits = append(s.hits, hits...)
+		s.mu.Unlock()
+	}
+	return nil
 }
