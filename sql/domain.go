@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/schollz/progressbar/v3"
 )
 
 func init() { goSteps["domain_classify"] = domainStep }
@@ -18,17 +22,17 @@ type NaiveBayes struct {
 	Classes  []string
 	Buckets  int
 	logPrior []float64
-	logLik   []float32 // [bucket*classes + class]: one feature's classes share a cache line
-	counts   [][]float32
-	docs     []int
+	logLik   []float32  // [bucket*classes + class]: one feature's classes share a cache line
+	counts   [][]uint32 // [class][bucket], added to atomically (training rows arrive on several threads)
+	docs     []atomic.Int64
 }
 
 // NewNaiveBayes returns an untrained classifier with 2^bits feature buckets.
 func NewNaiveBayes(classes []string, bits int) *NaiveBayes {
-	nb := &NaiveBayes{Classes: classes, Buckets: 1 << bits, docs: make([]int, len(classes))}
-	nb.counts = make([][]float32, len(classes))
+	nb := &NaiveBayes{Classes: classes, Buckets: 1 << bits, docs: make([]atomic.Int64, len(classes))}
+	nb.counts = make([][]uint32, len(classes))
 	for i := range nb.counts {
-		nb.counts[i] = make([]float32, nb.Buckets)
+		nb.counts[i] = make([]uint32, nb.Buckets)
 	}
 	return nb
 }
@@ -47,34 +51,53 @@ func (nb *NaiveBayes) features(text string, scratch []uint64, out []int32) ([]ui
 	return scratch, out
 }
 
-// Add counts one training document.
+// Add counts one training document. It is safe to call from several goroutines.
 func (nb *NaiveBayes) Add(class int, text string) {
 	_, f := nb.features(text, nil, nil)
-	for _, b := range f {
-		nb.counts[class][b]++
-	}
-	nb.docs[class]++
+	nb.addFeatures(class, f)
 }
 
-// Fit turns the counts into log probabilities (Laplace smoothing alpha).
+func (nb *NaiveBayes) addFeatures(class int, f []int32) {
+	counts := nb.counts[class]
+	for _, b := range f {
+		atomic.AddUint32(&counts[b], 1)
+	}
+	nb.docs[class].Add(1)
+}
+
+// Fit turns the counts into log probabilities (Laplace smoothing alpha), the buckets split
+// between GOMAXPROCS goroutines. A count is used as the float32 it was when counts were float32
+// increments (exact up to 2^24, which an increment no longer changes).
 func (nb *NaiveBayes) Fit(alpha float64) {
 	total := 0
-	for _, d := range nb.docs {
-		total += d
+	for i := range nb.docs {
+		total += int(nb.docs[i].Load())
 	}
 	nb.logPrior = make([]float64, len(nb.Classes))
 	k := len(nb.Classes)
 	nb.logLik = make([]float32, nb.Buckets*k)
+	asFloat32 := func(v uint32) float64 { return float64(float32(min(v, 1<<24))) }
 	for c := range nb.Classes {
-		nb.logPrior[c] = math.Log((float64(nb.docs[c]) + 1) / (float64(total) + float64(len(nb.Classes))))
-		sum := 0.0
+		nb.logPrior[c] = math.Log((float64(nb.docs[c].Load()) + 1) / (float64(total) + float64(len(nb.Classes))))
+		sum := 0.0 // a sum of integers below 2^53: exact in any order
 		for _, v := range nb.counts[c] {
-			sum += float64(v)
+			sum += asFloat32(v)
 		}
 		den := math.Log(sum + alpha*float64(nb.Buckets))
-		for b, v := range nb.counts[c] {
-			nb.logLik[b*k+c] = float32(math.Log(float64(v)+alpha) - den)
+		counts := nb.counts[c]
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				lo, hi := w*len(counts)/workers, (w+1)*len(counts)/workers
+				for b := lo; b < hi; b++ {
+					nb.logLik[b*k+c] = float32(math.Log(asFloat32(counts[b])+alpha) - den)
+				}
+			}()
 		}
+		wg.Wait()
 	}
 	nb.counts = nil
 }
@@ -105,7 +128,9 @@ func (nb *NaiveBayes) Predict(text string, scratch []uint64, feats []int32, scor
 
 // domainStep trains the classifier on the rows of s6_labelled whose split is 'train' and predicts
 // a fine category for the 'heldout' and 'unlabelled' rows: domain_predictions(rid, split,
-// predicted, prob). The SQL of stage 6 measures the held-out accuracy (domain_eval).
+// predicted, prob). The SQL of stage 6 measures the held-out accuracy (domain_eval). Training and
+// prediction read the rows inside a query, on both cores (sink.go); the counts are integers, so
+// the order rows arrive in does not change the model.
 func domainStep(ctx context.Context, p *Pipeline) error {
 	t0 := time.Now()
 	var classes []string
@@ -126,46 +151,12 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	for i, c := range classes {
 		classIdx[c] = i
 	}
-	type row struct {
-		rid   int64
-		split string
-		text  string
-		label int // -1: unlabelled
-	}
-	var all []row
-	rows, err = p.conn.QueryContext(ctx, `SELECT l.rid, l.split, r.question, l.label_category
-		FROM s6_labelled l JOIN s1_rows r USING (rid) WHERE l.split <> 'unused'`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r row
-		var lab *string
-		if err := rows.Scan(&r.rid, &r.split, &r.text, &lab); err != nil {
-			rows.Close()
-			return err
-		}
-		r.label = -1
-		if lab != nil {
-			r.label = classIdx[*lab]
-		}
-		all = append(all, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	p.tracef("    domain: read %d rows in %.2fs\n", len(all), time.Since(t0).Seconds())
 	nb := NewNaiveBayes(classes, 20)
-	trained := 0
-	var todo []int // rows to predict: held out and unlabelled
-	for i, r := range all {
-		if r.split == "train" {
-			nb.Add(r.label, NormText(r.text))
-			trained++
-		} else {
-			todo = append(todo, i)
-		}
+	tr := &nbTrainSink{nb: nb, classIdx: classIdx}
+	trained, err := p.sinkRows(ctx, tr, `SELECT count(go_step_rows(l.rid, l.label_category, r.question))
+		FROM s6_labelled l JOIN s1_rows r USING (rid) WHERE l.split = 'train'`)
+	if err != nil {
+		return fmt.Errorf("domain classifier: %w", err)
 	}
 	trainedOn := "input"
 	if trained == 0 {
@@ -196,36 +187,24 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	nb.Fit(0.1)
 	p.tracef("    domain: trained on %d rows in %.2fs\n", trained, time.Since(t0).Seconds())
 
-	pred := make([]int, len(todo))
-	prob := make([]float64, len(todo))
-	bar := p.bar(int64(len(todo)), "stage 6 classify")
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var scratch []uint64
-			var feats []int32
-			scores := make([]float64, len(classes))
-			for i := w; i < len(todo); i += workers {
-				pred[i], prob[i], scratch, feats = nb.Predict(NormText(all[todo[i]].text), scratch, feats, scores)
-				if i%4096 == 0 {
-					bar.Add(4096 * workers)
-				}
-			}
-		}()
+	var todo int64
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s6_labelled WHERE split IN ('heldout', 'unlabelled')`).Scan(&todo); err != nil {
+		return err
 	}
-	wg.Wait()
-	bar.Finish()
+	pr := &nbPredictSink{nb: nb, bar: p.bar(todo, "stage 6 classify")}
+	if _, err := p.sinkRows(ctx, pr, `SELECT count(go_step_rows(l.rid, l.split, r.question))
+		FROM s6_labelled l JOIN s1_rows r USING (rid) WHERE l.split IN ('heldout', 'unlabelled')`); err != nil {
+		return fmt.Errorf("domain classifier: %w", err)
+	}
+	pr.bar.Finish()
 	p.tracef("    domain: predicted in %.2fs\n", time.Since(t0).Seconds())
 
 	if err := p.exec(ctx, `CREATE OR REPLACE TABLE domain_predictions (rid BIGINT, split VARCHAR, predicted VARCHAR, prob DOUBLE)`); err != nil {
 		return err
 	}
 	err = p.withAppender("domain_predictions", func(a *duckdb.Appender) error {
-		for i, k := range todo {
-			if err := a.AppendRow(all[k].rid, all[k].split, classes[pred[i]], prob[i]); err != nil {
+		for _, r := range pr.out {
+			if err := a.AppendRow(r.rid, r.split, classes[r.class], r.prob); err != nil {
 				return err
 			}
 		}
@@ -236,4 +215,66 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	}
 	_, err = p.conn.ExecContext(ctx, `INSERT INTO stage_counts (stage, metric, reason, n) VALUES (6, 'classifier_train_rows', ?, ?)`, trainedOn, trained)
 	return err
+}
+
+// nbTrainSink adds the training rows (rid, label, question) to the classifier's counts.
+type nbTrainSink struct {
+	nb       *NaiveBayes
+	classIdx map[string]int
+}
+
+func (s *nbTrainSink) consume(c *sinkChunk) error {
+	var buf []byte
+	var words []uint64
+	var feats []int32
+	for row, rid := range c.rids {
+		if !c.valid[0][row] || !c.valid[1][row] {
+			return fmt.Errorf("domain classifier: training row rid %d has no label or question", rid)
+		}
+		class, ok := s.classIdx[c.text[0][row]]
+		if !ok {
+			return fmt.Errorf("domain classifier: training row rid %d: label %q is not a category", rid, c.text[0][row])
+		}
+		buf = AppendNormText(buf[:0], c.text[1][row])
+		words, feats = s.nb.features(unsafe.String(unsafe.SliceData(buf), len(buf)), words, feats)
+		s.nb.addFeatures(class, feats)
+	}
+	return nil
+}
+
+// nbPrediction is the predicted class of one row.
+type nbPrediction struct {
+	rid   int64
+	split string
+	class int
+	prob  float64
+}
+
+// nbPredictSink predicts the class of the rows (rid, split, question).
+type nbPredictSink struct {
+	nb  *NaiveBayes
+	bar *progressbar.ProgressBar
+	mu  sync.Mutex
+	out []nbPrediction
+}
+
+func (s *nbPredictSink) consume(c *sinkChunk) error {
+	var buf []byte
+	var words []uint64
+	var feats []int32
+	scores := make([]float64, len(s.nb.Classes))
+	out := make([]nbPrediction, len(c.rids))
+	for row, rid := range c.rids {
+		if !c.valid[0][row] || !c.valid[1][row] {
+			return fmt.Errorf("domain classifier: rid %d has no split or question", rid)
+		}
+		buf = AppendNormText(buf[:0], c.text[1][row])
+		out[row] = nbPrediction{rid: rid, split: strings.Clone(c.text[0][row])}
+		out[row].class, out[row].prob, words, feats = s.nb.Predict(unsafe.String(unsafe.SliceData(buf), len(buf)), words, feats, scores)
+	}
+	s.bar.Add(len(c.rids))
+	s.mu.Lock()
+	s.out = append(s.out, out...)
+	s.mu.Unlock()
+	return nil
 }
