@@ -87,6 +87,10 @@ type Pipeline struct {
 	db   *dbsql.DB
 	conn *dbsql.Conn
 	tx   bool
+
+	// StageCPU is the process CPU time (user + system, seconds) of each stage run by this
+	// Pipeline, for the benchmark's report; it is not stored in the database.
+	StageCPU map[int]float64
 }
 
 // Open opens (or creates) the DuckDB database file at path ("" = in memory) and registers the
@@ -255,7 +259,7 @@ func (p *Pipeline) Run(ctx context.Context, from, to int) error {
 var goMarker = regexp.MustCompile(`(?m)^--\s*@go\s+([a-z_]+)\s*$`)
 
 func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
-	start := time.Now()
+	start, cpu0 := time.Now(), ProcessCPU()
 	p.logf("stage %d %s ...\n", s.Num, s.Name)
 	text, err := p.expand(s, s.SQL)
 	if err != nil {
@@ -290,11 +294,11 @@ func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
 			if body == "" {
 				continue
 			}
-			t := time.Now()
+			t, c := time.Now(), ProcessCPU()
 			if _, err := p.conn.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("stage %s: %w", s.File, err)
 			}
-			p.tracef("  %s %.60q: %.2fs\n", s.File, strings.Join(strings.Fields(body), " "), time.Since(t).Seconds())
+			p.tracef("  %s %.60q: %.2fs (CPU %.2fs)\n", s.File, strings.Join(strings.Fields(body), " "), time.Since(t).Seconds(), ProcessCPU()-c)
 		}
 		if i < len(locs) {
 			name := text[locs[i][2]:locs[i][3]]
@@ -302,11 +306,11 @@ func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
 			if !ok {
 				return fmt.Errorf("stage %s: unknown Go step %q", s.File, name)
 			}
-			t := time.Now()
+			t, c := time.Now(), ProcessCPU()
 			if err := step(ctx, p); err != nil {
 				return fmt.Errorf("stage %s: go step %s: %w", s.File, name, err)
 			}
-			p.tracef("  %s go step %s: %.2fs\n", s.File, name, time.Since(t).Seconds())
+			p.tracef("  %s go step %s: %.2fs (CPU %.2fs)\n", s.File, name, time.Since(t).Seconds(), ProcessCPU()-c)
 			if name == failAfterStep {
 				return fmt.Errorf("stage %s: injected failure after go step %s", s.File, name)
 			}
@@ -341,7 +345,11 @@ func (p *Pipeline) runStage(ctx context.Context, s Stage) (err error) {
 	if _, err := p.conn.ExecContext(ctx, `UPDATE stage_runs SET seconds = ? WHERE stage = ?`, secs, s.Num); err != nil {
 		return err
 	}
-	p.logf("stage %d %s: in %d, out %d, dropped %d (%.2fs)\n", s.Num, s.Name, in.Int64, out.Int64, dropped.Int64, secs)
+	if p.StageCPU == nil {
+		p.StageCPU = map[int]float64{}
+	}
+	p.StageCPU[s.Num] = ProcessCPU() - cpu0
+	p.logf("stage %d %s: in %d, out %d, dropped %d (%.2fs, CPU %.2fs)\n", s.Num, s.Name, in.Int64, out.Int64, dropped.Int64, secs, p.StageCPU[s.Num])
 	return nil
 }
 

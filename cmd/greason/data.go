@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -287,15 +286,6 @@ func peakRSS() string {
 	return "unknown"
 }
 
-// cpuSeconds is the user + system CPU time of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-}
-
 func dataBench(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()
 	dir, err := os.MkdirTemp("", "greason-data-bench")
@@ -328,10 +318,17 @@ func dataBench(cmd *cobra.Command, _ []string) error {
 	}
 	t3 := time.Now()
 	fmt.Fprintf(out, "rows %d, GOMAXPROCS %d, %s\n", dataFlags.rows, runtime.GOMAXPROCS(0), runtime.Version())
-	if err := p.PrintQuery(ctx, out, `SELECT stage, name, rows_in, rows_out, dropped, round(seconds, 2) AS seconds FROM stage_runs ORDER BY stage`); err != nil {
+	cpu := 0.0
+	var vals []string
+	for s := 1; s <= gsql.LastStage; s++ {
+		cpu += p.StageCPU[s]
+		vals = append(vals, fmt.Sprintf("(%d, %.2f)", s, p.StageCPU[s]))
+	}
+	if err := p.PrintQuery(ctx, out, `SELECT stage, name, rows_in, rows_out, dropped, round(seconds, 2) AS seconds, c.cpu AS cpu_seconds
+		FROM stage_runs LEFT JOIN (VALUES `+strings.Join(vals, ", ")+`) c(stage, cpu) USING (stage) ORDER BY stage`); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "stage 0 (benchmarks): %.1fs; generate %d rows: %.1fs; stages 1-9: %.1fs wall; process CPU %.1fs; peak RSS %s\n",
-		t1.Sub(t0).Seconds(), dataFlags.rows, t2.Sub(t1).Seconds(), t3.Sub(t2).Seconds(), cpuSeconds(), peakRSS())
+	fmt.Fprintf(out, "stage 0 (benchmarks): %.1fs; generate %d rows: %.1fs; stages 1-9: %.1fs wall, %.1fs CPU (user + system); process CPU %.1fs; peak RSS %s\n",
+		t1.Sub(t0).Seconds(), dataFlags.rows, t2.Sub(t1).Seconds(), t3.Sub(t2).Seconds(), cpu, gsql.ProcessCPU(), peakRSS())
 	return nil
 }
