@@ -25,14 +25,12 @@ type ngramIndex struct {
 	count    []int32  // distinct n-grams per item (1 for a short item)
 	bits     []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
 
-	shortMin  int
-	short     map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
-	shortKs   []int                      // the k present, ascending
-	shortBits []uint64                   // 2^20-bit filter over the short items' hashes
-	nShort    int                        // items matched by containment
+	shortMin   int
+	short      map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
+	shortKs    []int                      // the k present, ascending
+	shortFirst map[uint64][]int           // first word of a short item -> the k of the items starting with it
+	nShort     int                        // items matched by containment
 }
-
-const shortFilterBits = 20
 
 const filterBits = 27
 
@@ -43,7 +41,7 @@ func (x *ngramIndex) mayHave(h uint64) bool {
 
 func newNgramIndex(n, shortMin int) *ngramIndex {
 	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22), bits: make([]uint64, 1<<(filterBits-6)),
-		shortMin: shortMin, short: map[int]map[uint64][]int32{}, shortBits: make([]uint64, 1<<(shortFilterBits-6))}
+		shortMin: shortMin, short: map[int]map[uint64][]int32{}, shortFirst: map[uint64][]int{}}
 }
 
 // distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
@@ -68,8 +66,9 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 			slices.Sort(x.shortKs)
 		}
 		m[sh[0]] = append(m[sh[0]], item)
-		b := sh[0] >> (64 - shortFilterBits)
-		x.shortBits[b>>6] |= 1 << (b & 63)
+		if w := scratch[0][0]; !slices.Contains(x.shortFirst[w], k) {
+			x.shortFirst[w] = append(x.shortFirst[w], k)
+		}
 		x.nShort++
 		return
 	}
@@ -90,14 +89,29 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 }
 
 // count1 adds to counts, for every item that shares n-grams with the (normalised) row text,
-// how many of the item's distinct n-grams the row holds (1 for a short item the row contains),
-// and returns the row's number of distinct n-grams.
-func (x *ngramIndex) count1(text string, scratch *[2][]uint64, kgrams *[]uint64, counts map[int32]int32) int {
-	sh := distinctShingles(text, x.n, scratch)
-	for _, h := range sh {
-		if !x.mayHave(h) {
-			continue
+// how many of the item's distinct n-grams the row holds (1 for a short item the row contains).
+// scratch[0] is left holding the row's word hashes and scratch[1] its n-gram hashes (rowNgrams
+// counts the distinct ones).
+//
+// Every n-gram is first looked up in the bit filter, all of them before any map lookup (the
+// loads do not wait on each other); the few that pass are made distinct and looked up. A short
+// item of k words can only start where the row has its first word, so the row's k-grams are
+// hashed only there.
+func (x *ngramIndex) count1(text string, scratch *[3][]uint64, counts map[int32]int32) {
+	scratch[0] = wordHashes(text, scratch[0])
+	scratch[1] = shingleHashes(scratch[0], x.n, scratch[1])
+	cand := scratch[2][:0]
+	for _, h := range scratch[1] {
+		if x.mayHave(h) {
+			cand = append(cand, h)
 		}
+	}
+	if len(cand) > 1 {
+		slices.Sort(cand)
+		cand = slices.Compact(cand)
+	}
+	scratch[2] = cand
+	for _, h := range cand {
 		v, ok := x.single[h]
 		if !ok {
 			continue
@@ -111,22 +125,34 @@ func (x *ngramIndex) count1(text string, scratch *[2][]uint64, kgrams *[]uint64,
 		}
 	}
 	// short items: does the row hold all their words, in order?
-	for _, k := range x.shortKs {
-		if k > len(scratch[0]) {
-			break // a row shorter than the item cannot hold it
+	if len(x.shortFirst) == 0 {
+		return
+	}
+	words := scratch[0]
+	for i, w := range words {
+		ks, ok := x.shortFirst[w]
+		if !ok {
+			continue
 		}
-		*kgrams = shingleHashes(scratch[0], k, *kgrams)
-		m := x.short[k]
-		for _, h := range *kgrams {
-			if b := h >> (64 - shortFilterBits); x.shortBits[b>>6]&(1<<(b&63)) == 0 {
+		for _, k := range ks {
+			if i+k > len(words) {
 				continue
 			}
-			for _, it := range m[h] {
+			h := uint64(0)
+			for _, v := range words[i : i+k] {
+				h = h*shinglePrime + v
+			}
+			for _, it := range x.short[k][mix64(h^uint64(k))] {
 				counts[it] = 1
 			}
 		}
 	}
-	return len(sh)
+}
+
+// rowNgrams is the number of distinct n-grams of the row count1 last saw (scratch[1] is sorted).
+func rowNgrams(scratch *[3][]uint64) int {
+	slices.Sort(scratch[1])
+	return len(slices.Compact(scratch[1]))
 }
 
 // decontamStep indexes the word n-grams (n = ContamN) of every benchmark item (bench_norm), then
@@ -212,8 +238,7 @@ type decontamSink struct {
 
 func (s *decontamSink) consume(c *sinkChunk) error {
 	var buf []byte
-	var scratch [2][]uint64
-	var kgrams []uint64
+	var scratch [3][]uint64
 	var hits []contamHit
 	counts := map[int32]int32{}
 	for row, rid := range c.rids {
@@ -227,12 +252,16 @@ func (s *decontamSink) consume(c *sinkChunk) error {
 			clear(counts)
 		}
 		buf = AppendNormText(buf[:0], c.text[2][row])
-		rowN := s.idx.count1(unsafe.String(unsafe.SliceData(buf), len(buf)), &scratch, &kgrams, counts)
+		s.idx.count1(unsafe.String(unsafe.SliceData(buf), len(buf)), &scratch, counts)
+		rowN := -1
 		for it, n := range counts {
 			if s.bench[it] == source && s.items[it] == sid {
 				continue // the row is this benchmark item itself
 			}
 			if float64(n) >= 0.2*float64(s.idx.count[it]) {
+				if rowN < 0 {
+					rowN = rowNgrams(&scratch)
+				}
 				hits = append(hits, contamHit{rid, it, n, int32(rowN)})
 			}
 		}

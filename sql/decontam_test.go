@@ -2,6 +2,8 @@ package sql
 
 import (
 	"context"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,10 +28,10 @@ func TestShortItemContainment(t *testing.T) {
 	if idx.nShort != 2 {
 		t.Fatalf("%d short items indexed, want 2", idx.nShort)
 	}
-	var kgrams []uint64
 	hits := func(row string) map[int32]int32 {
 		counts := map[int32]int32{}
-		idx.count1(NormText(row), &scratch, &kgrams, counts)
+		var scratch [3][]uint64
+		idx.count1(NormText(row), &scratch, counts)
 		for it, c := range counts {
 			if float64(c) < 0.5*float64(idx.count[it]) {
 				delete(counts, it)
@@ -110,4 +112,91 @@ func TestShortItemsThroughStage5(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got["p1"], "theoremqa:") || !strings.HasPrefix(got["p2"], "theoremqa:") {
 		t.Fatalf("contamination %v, want p1 and p2 against TheoremQA items only", got)
 	}
+}
+
+// TestCount1MatchesReference: count1 (filter first, short items only where their first word is)
+// gives the counts and distinct n-gram numbers of the loop it replaced (count1Reference, below),
+// on rows made from benchmark-like items: copies, halves, short items inside longer text, items
+// glued together, shuffled words and unrelated text.
+func TestCount1MatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	vocab := synthVocab(300)
+	words := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = vocab[r.IntN(len(vocab))]
+		}
+		return strings.Join(w, " ")
+	}
+	idx := newNgramIndex(13, 4)
+	var scratch [2][]uint64
+	var items []string
+	for i := range 400 {
+		n := []int{2, 4, 5, 7, 9, 12, 13, 14, 20, 40, 80}[i%11]
+		items = append(items, words(n))
+		idx.add(int32(i), NormText(items[i]), &scratch)
+		if i%50 == 0 { // a repeated item: n-grams shared by two items (the overflow lists)
+			items = append(items, items[i])
+			idx.add(int32(len(items)-1), NormText(items[i]), &scratch)
+		}
+	}
+	for range 5000 {
+		var parts []string
+		for range 1 + r.IntN(3) {
+			it := strings.Fields(items[r.IntN(len(items))])
+			switch r.IntN(4) {
+			case 0:
+				it = it[:len(it)/2]
+			case 1:
+				r.Shuffle(len(it), func(i, j int) { it[i], it[j] = it[j], it[i] })
+			}
+			parts = append(parts, strings.Join(it, " "), words(r.IntN(8)))
+		}
+		row := NormText(strings.Join(parts, " "))
+		want := map[int32]int32{}
+		var ref [2][]uint64
+		var kgrams []uint64
+		wantN := count1Reference(idx, row, &ref, &kgrams, want)
+		got := map[int32]int32{}
+		var sc [3][]uint64
+		idx.count1(row, &sc, got)
+		if gotN := rowNgrams(&sc); gotN != wantN || !maps.Equal(got, want) {
+			t.Fatalf("row %q: counts %v, %d n-grams; the reference gives %v, %d", row, got, gotN, want, wantN)
+		}
+	}
+}
+
+// count1Reference is count1 as it was before the filter-first lookups and the first-word check
+// of short items (their 2^20-bit filter left out: it only skipped map lookups).
+func count1Reference(x *ngramIndex, text string, scratch *[2][]uint64, kgrams *[]uint64, counts map[int32]int32) int {
+	sh := distinctShingles(text, x.n, scratch)
+	for _, h := range sh {
+		if !x.mayHave(h) {
+			continue
+		}
+		v, ok := x.single[h]
+		if !ok {
+			continue
+		}
+		if v >= 0 {
+			counts[v]++
+		} else {
+			for _, it := range x.overflow[-v-1] {
+				counts[it]++
+			}
+		}
+	}
+	for _, k := range x.shortKs {
+		if k > len(scratch[0]) {
+			break
+		}
+		*kgrams = shingleHashes(scratch[0], k, *kgrams)
+		m := x.short[k]
+		for _, h := range *kgrams {
+			for _, it := range m[h] {
+				counts[it] = 1
+			}
+		}
+	}
+	return len(sh)
 }

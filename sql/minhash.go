@@ -86,6 +86,9 @@ func wordHashes(s string, buf []uint64) []uint64 {
 	return buf
 }
 
+// shinglePrime is the base of the shingles' polynomial hash (odd).
+const shinglePrime = 0x9e3779b97f4a7c15
+
 // shingleHashes hashes every run of n consecutive word hashes (a rolling polynomial hash, so a
 // shingle costs the same for any n, then a splitmix64 finaliser); a text with fewer than n words
 // is one shingle.
@@ -97,8 +100,8 @@ func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 	if len(words) < n {
 		n = len(words)
 	}
-	const p = 0x9e3779b97f4a7c15 // odd
-	pn := uint64(1)              // p^n
+	const p = shinglePrime
+	pn := uint64(1) // p^n
 	h := uint64(0)
 	for i, w := range words {
 		h = h*p + w
