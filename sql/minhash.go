@@ -25,6 +25,41 @@ type MinHasher struct {
 	a, b                 []uint64
 }
 
+// minhashMinsGo sets mins[i] to the minimum over sh of a[i]*h + b[i] (mod 2^64), four
+// permutations per pass over the shingles.
+func minhashMinsGo(sh, a, b, mins []uint64) {
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		a0, a1, a2, a3 := a[i], a[i+1], a[i+2], a[i+3]
+		b0, b1, b2, b3 := b[i], b[i+1], b[i+2], b[i+3]
+		m0, m1, m2, m3 := ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)
+		for _, h := range sh {
+			if v := a0*h + b0; v < m0 {
+				m0 = v
+			}
+			if v := a1*h + b1; v < m1 {
+				m1 = v
+			}
+			if v := a2*h + b2; v < m2 {
+				m2 = v
+			}
+			if v := a3*h + b3; v < m3 {
+				m3 = v
+			}
+		}
+		mins[i], mins[i+1], mins[i+2], mins[i+3] = m0, m1, m2, m3
+	}
+	for ; i < len(a); i++ {
+		mn := ^uint64(0)
+		for _, h := range sh {
+			if v := a[i]*h + b[i]; v < mn {
+				mn = v
+			}
+		}
+		mins[i] = mn
+	}
+}
+
 // NewMinHasher returns a MinHasher with bands×rows permutations drawn from seed.
 func NewMinHasher(bands, rows, shingle int, seed uint64) *MinHasher {
 	n := bands * rows
@@ -118,22 +153,18 @@ func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 }
 
 // Signature writes the MinHash signature of text into sig (len Bands*Rows). It reports false
-// for a text without words.
-func (m *MinHasher) Signature(text string, sig []uint32, scratch *[2][]uint64) bool {
+// for a text without words. scratch[2] holds the minimums.
+func (m *MinHasher) Signature(text string, sig []uint32, scratch *[3][]uint64) bool {
 	scratch[0] = wordHashes(text, scratch[0])
 	scratch[1] = shingleHashes(scratch[0], m.Shingle, scratch[1])
 	sh := scratch[1]
 	if len(sh) == 0 {
 		return false
 	}
-	for i := range m.a {
-		a, b := m.a[i], m.b[i]
-		mn := ^uint64(0)
-		for _, h := range sh {
-			if v := a*h + b; v < mn {
-				mn = v
-			}
-		}
+	mins := append(scratch[2][:0], make([]uint64, len(m.a))...)
+	scratch[2] = mins
+	minhashMins(sh, m.a, m.b, mins)
+	for i, mn := range mins {
 		sig[i] = uint32(mn >> 32)
 	}
 	return true
@@ -380,7 +411,7 @@ type sketchSink struct {
 
 func (s *sketchSink) consume(c *sinkChunk) error {
 	var buf []byte
-	var scratch [2][]uint64
+	var scratch [3][]uint64
 	sig := make([]uint32, s.m.Bands*s.m.Rows)
 	text, valid := c.text[0], c.valid[0]
 	for row, rid := range c.rids {
@@ -414,7 +445,7 @@ type signSink struct {
 
 func (s *signSink) consume(c *sinkChunk) error {
 	var buf []byte
-	var scratch [2][]uint64
+	var scratch [3][]uint64
 	k := s.m.Bands * s.m.Rows
 	for row, rid := range c.rids {
 		j, ok := s.slot[int32(rid-1)]
