@@ -61,21 +61,24 @@ func selectAll(db, name string) string {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // DumpLongText is the length from which Dump writes a text value as the first 12 hex digits of
 // its MD5 (keeps a dump small and free of question text).
 const DumpLongText = 40
 
-// Dump writes every table and view of the database, each as "== kind name (rows)" and then
-// its rows sorted, one per line, values tab-separated: NULL as \N, text of DumpLongText
+// Dump writes every table and view of the database, each as "== kind name (rows)", a line of
+// column names and types, and then its rows sorted, one per line, values tab-separated: NULL as \N, text of DumpLongText
 // characters or more as md5:<12 hex digits>, every other value as DuckDB casts it to VARCHAR (doubles
 // in their shortest round-trip form). Two databases with the same rows give the same dump.
-func (p *Pipeline) Dump(ctx context.Context, w io.Writer) error {
+// replace holds old, new pairs of text replaced in every value first (e.g. a temporary path).
+func (p *Pipeline) Dump(ctx context.Context, w io.Writer, replace ...string) error {
 	rels, err := relations(ctx, p.conn, p.currentDatabase(ctx))
 	if err != nil {
 		return err
 	}
 	for _, r := range rels {
-		if err := dumpQuery(ctx, p.conn, w, r.Kind+" "+r.Name, selectAll("", r.Name)); err != nil {
+		if err := dumpQuery(ctx, p.conn, w, r.Kind+" "+r.Name, selectAll("", r.Name), replace...); err != nil {
 			return err
 		}
 	}
@@ -91,14 +94,17 @@ func (p *Pipeline) currentDatabase(ctx context.Context) string {
 }
 
 // dumpQuery writes the rows of q sorted, in Dump's format, under the header title.
-func dumpQuery(ctx context.Context, c *dbsql.Conn, w io.Writer, title, q string) error {
-	cols, err := columnsOf(ctx, c, q)
+func dumpQuery(ctx context.Context, c *dbsql.Conn, w io.Writer, title, q string, replace ...string) error {
+	cols, types, err := columnTypes(ctx, c, q)
 	if err != nil {
 		return fmt.Errorf("%s: %w", title, err)
 	}
 	render := make([]string, len(cols))
 	for i, col := range cols {
 		v := quoteIdent(col) + "::VARCHAR"
+		for j := 0; j+1 < len(replace); j += 2 {
+			v = fmt.Sprintf("replace(%s, %s, %s)", v, sqlString(replace[j]), sqlString(replace[j+1]))
+		}
 		render[i] = fmt.Sprintf(`coalesce(CASE WHEN length(%[1]s) >= %[2]d THEN 'md5:' || left(md5(%[1]s), 12) ELSE replace(replace(replace(%[1]s, '\', '\\'), chr(9), '\t'), chr(10), '\n') END, '\N')`, v, DumpLongText)
 	}
 	line := "concat_ws(chr(9), " + strings.Join(render, ", ") + ")"
@@ -121,7 +127,11 @@ func dumpQuery(ctx context.Context, c *dbsql.Conn, w io.Writer, title, q string)
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "== %s (%d rows)\n%s\n", title, len(lines), strings.Join(cols, "\t"))
+	header := make([]string, len(cols))
+	for i := range cols {
+		header[i] = cols[i] + " " + types[i]
+	}
+	fmt.Fprintf(w, "== %s (%d rows)\n%s\n", title, len(lines), strings.Join(header, "\t"))
 	for _, s := range lines {
 		fmt.Fprintln(w, s)
 	}
@@ -129,20 +139,26 @@ func dumpQuery(ctx context.Context, c *dbsql.Conn, w io.Writer, title, q string)
 }
 
 func columnsOf(ctx context.Context, c *dbsql.Conn, q string) ([]string, error) {
-	rows, err := c.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE "+q+")")
+	cols, _, err := columnTypes(ctx, c, q)
+	return cols, err
+}
+
+// columnTypes returns the column names of q and their DuckDB types.
+func columnTypes(ctx context.Context, c *dbsql.Conn, q string) ([]string, []string, error) {
+	rows, err := c.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+q+")")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var cols []string
+	var cols, types []string
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
+		var s, ty string
+		if err := rows.Scan(&s, &ty); err != nil {
+			return nil, nil, err
 		}
-		cols = append(cols, s)
+		cols, types = append(cols, s), append(types, ty)
 	}
-	return cols, rows.Err()
+	return cols, types, rows.Err()
 }
 
 // Difference is one relation whose rows differ between two runs (or that only one run has).
@@ -211,6 +227,22 @@ func Compare(ctx context.Context, a, b string, w io.Writer, exact bool) ([]Diffe
 			}
 		}
 		how := "rows"
+		if okA && okB {
+			ca, ta, err := columnTypes(ctx, c, qa)
+			if err != nil {
+				return nil, fmt.Errorf("%s in %s: %w", n, a, err)
+			}
+			cb, tb, err := columnTypes(ctx, c, qb)
+			if err != nil {
+				return nil, fmt.Errorf("%s in %s: %w", n, b, err)
+			}
+			if !slices.Equal(ca, cb) || !slices.Equal(ta, tb) {
+				d.ExampleA, d.ExampleB = []string{fmt.Sprint(ca, ta)}, []string{fmt.Sprint(cb, tb)}
+				diffs = append(diffs, d)
+				fmt.Fprintf(w, "%-10s %-32s columns differ: %v %v / %v %v\n", "DIFFERENT", n, ca, ta, cb, tb)
+				continue
+			}
+		}
 		if okA && okB && !exact && d.RowsA == d.RowsB {
 			ha, err := rowHashSum(ctx, c, qa)
 			if err != nil {

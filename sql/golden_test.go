@@ -66,12 +66,16 @@ func goldenRun(t *testing.T) (*Pipeline, string) {
 }
 
 // dumpAll is Dump of the database plus the export files read back with DuckDB, with the
-// absolute path of the golden input written as <input>.
+// absolute path of the golden input written as <input> (before long values are hashed).
 func dumpAll(t *testing.T, p *Pipeline, exportDir string) []byte {
 	t.Helper()
 	ctx := context.Background()
+	in, err := filepath.Abs(filepath.Join(goldenDir, "input.jsonl.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := p.Dump(ctx, &buf); err != nil {
+	if err := p.Dump(ctx, &buf, in, "<input>"); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range ExportFiles {
@@ -80,15 +84,11 @@ func dumpAll(t *testing.T, p *Pipeline, exportDir string) []byte {
 		if strings.HasSuffix(f.Name, ".jsonl") {
 			q = "SELECT * FROM read_json(" + lit + ", format = 'newline_delimited')"
 		}
-		if err := dumpQuery(ctx, p.conn, &buf, "export "+f.Name, q); err != nil {
+		if err := dumpQuery(ctx, p.conn, &buf, "export "+f.Name, q, in, "<input>"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	in, err := filepath.Abs(filepath.Join(goldenDir, "input.jsonl.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return digestSections(bytes.ReplaceAll(buf.Bytes(), []byte(in), []byte("<input>")))
+	return digestSections(buf.Bytes())
 }
 
 // digestSections keeps the rows of the tables and replaces those of the views, the export files
