@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/schollz/progressbar/v3"
@@ -29,6 +28,7 @@ type ngramIndex struct {
 	short      map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
 	shortKs    []int                      // the k present, ascending
 	shortFirst map[uint64][]int           // first word of a short item -> the k of the items starting with it
+	firstBits  [1 << 10]uint64            // 2^16-bit filter over the keys of shortFirst (top 16 bits)
 	nShort     int                        // items matched by containment
 }
 
@@ -68,6 +68,7 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 		m[sh[0]] = append(m[sh[0]], item)
 		if w := scratch[0][0]; !slices.Contains(x.shortFirst[w], k) {
 			x.shortFirst[w] = append(x.shortFirst[w], k)
+			x.firstBits[w>>54] |= 1 << (w >> 48 & 63)
 		}
 		x.nShort++
 		return
@@ -99,6 +100,11 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 // hashed only there.
 func (x *ngramIndex) count1(text string, scratch *[3][]uint64, counts map[int32]int32) {
 	scratch[0] = wordHashes(text, scratch[0])
+	x.count1Words(scratch, counts)
+}
+
+// count1Words is count1 of the text whose word hashes are in scratch[0].
+func (x *ngramIndex) count1Words(scratch *[3][]uint64, counts map[int32]int32) {
 	scratch[1] = shingleHashes(scratch[0], x.n, scratch[1])
 	cand := scratch[2][:0]
 	for _, h := range scratch[1] {
@@ -130,6 +136,9 @@ func (x *ngramIndex) count1(text string, scratch *[3][]uint64, counts map[int32]
 	}
 	words := scratch[0]
 	for i, w := range words {
+		if x.firstBits[w>>54]&(1<<(w>>48&63)) == 0 {
+			continue
+		}
 		ks, ok := x.shortFirst[w]
 		if !ok {
 			continue
@@ -237,7 +246,6 @@ type decontamSink struct {
 }
 
 func (s *decontamSink) consume(c *sinkChunk) error {
-	var buf []byte
 	var scratch [3][]uint64
 	var hits []contamHit
 	counts := map[int32]int32{}
@@ -251,8 +259,8 @@ func (s *decontamSink) consume(c *sinkChunk) error {
 		} else {
 			clear(counts)
 		}
-		buf = AppendNormText(buf[:0], c.text[2][row])
-		s.idx.count1(unsafe.String(unsafe.SliceData(buf), len(buf)), &scratch, counts)
+		scratch[0] = normWordHashes(c.text[2][row], scratch[0]) // the words of NormText(question)
+		s.idx.count1Words(&scratch, counts)
 		rowN := -1
 		for it, n := range counts {
 			if s.bench[it] == source && s.items[it] == sid {

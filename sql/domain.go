@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/schollz/progressbar/v3"
@@ -40,6 +39,11 @@ func NewNaiveBayes(classes []string, bits int) *NaiveBayes {
 // features appends the bucket of every unigram and bigram of text.
 func (nb *NaiveBayes) features(text string, scratch []uint64, out []int32) ([]uint64, []int32) {
 	scratch = wordHashes(text, scratch)
+	return scratch, nb.featuresWords(scratch, out)
+}
+
+// featuresWords is features of the text whose word hashes are scratch.
+func (nb *NaiveBayes) featuresWords(scratch []uint64, out []int32) []int32 {
 	out = out[:0]
 	mask := uint64(nb.Buckets - 1)
 	for i, w := range scratch {
@@ -48,7 +52,7 @@ func (nb *NaiveBayes) features(text string, scratch []uint64, out []int32) ([]ui
 			out = append(out, int32(mix64(w^scratch[i-1]*0x9e3779b97f4a7c15)&mask))
 		}
 	}
-	return scratch, out
+	return out
 }
 
 // Add counts one training document. It is safe to call from several goroutines.
@@ -104,7 +108,14 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 
 // Predict returns the most likely class and its posterior probability.
 func (nb *NaiveBayes) Predict(text string, scratch []uint64, feats []int32, scores []float64) (int, float64, []uint64, []int32) {
-	scratch, feats = nb.features(text, scratch, feats)
+	scratch = wordHashes(text, scratch)
+	c, p, feats := nb.predictWords(scratch, feats, scores)
+	return c, p, scratch, feats
+}
+
+// predictWords is Predict of the text whose word hashes are words.
+func (nb *NaiveBayes) predictWords(words []uint64, feats []int32, scores []float64) (int, float64, []int32) {
+	feats = nb.featuresWords(words, feats)
 	k := len(nb.Classes)
 	copy(scores, nb.logPrior)
 	for _, b := range feats {
@@ -123,7 +134,7 @@ func (nb *NaiveBayes) Predict(text string, scratch []uint64, feats []int32, scor
 	for _, s := range scores {
 		z += math.Exp(s - scores[best])
 	}
-	return best, 1 / z, scratch, feats
+	return best, 1 / z, feats
 }
 
 // domainStep trains the classifier on the rows of s6_labelled whose split is 'train' and predicts
@@ -224,7 +235,6 @@ type nbTrainSink struct {
 }
 
 func (s *nbTrainSink) consume(c *sinkChunk) error {
-	var buf []byte
 	var words []uint64
 	var feats []int32
 	for row, rid := range c.rids {
@@ -235,8 +245,8 @@ func (s *nbTrainSink) consume(c *sinkChunk) error {
 		if !ok {
 			return fmt.Errorf("domain classifier: training row rid %d: label %q is not a category", rid, c.text[0][row])
 		}
-		buf = AppendNormText(buf[:0], c.text[1][row])
-		words, feats = s.nb.features(unsafe.String(unsafe.SliceData(buf), len(buf)), words, feats)
+		words = normWordHashes(c.text[1][row], words) // the words of NormText(question)
+		feats = s.nb.featuresWords(words, feats)
 		s.nb.addFeatures(class, feats)
 	}
 	return nil
@@ -259,7 +269,6 @@ type nbPredictSink struct {
 }
 
 func (s *nbPredictSink) consume(c *sinkChunk) error {
-	var buf []byte
 	var words []uint64
 	var feats []int32
 	scores := make([]float64, len(s.nb.Classes))
@@ -268,9 +277,9 @@ func (s *nbPredictSink) consume(c *sinkChunk) error {
 		if !c.valid[0][row] || !c.valid[1][row] {
 			return fmt.Errorf("domain classifier: rid %d has no split or question", rid)
 		}
-		buf = AppendNormText(buf[:0], c.text[1][row])
+		words = normWordHashes(c.text[1][row], words)
 		out[row] = nbPrediction{rid: rid, split: strings.Clone(c.text[0][row])}
-		out[row].class, out[row].prob, words, feats = s.nb.Predict(unsafe.String(unsafe.SliceData(buf), len(buf)), words, feats, scores)
+		out[row].class, out[row].prob, feats = s.nb.predictWords(words, feats, scores)
 	}
 	s.bar.Add(len(c.rids))
 	s.mu.Lock()

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/schollz/progressbar/v3"
@@ -156,7 +155,12 @@ func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 // for a text without words. scratch[2] holds the minimums.
 func (m *MinHasher) Signature(text string, sig []uint32, scratch *[3][]uint64) bool {
 	scratch[0] = wordHashes(text, scratch[0])
-	scratch[1] = shingleHashes(scratch[0], m.Shingle, scratch[1])
+	return m.signatureWords(scratch[0], sig, scratch)
+}
+
+// signatureWords is Signature of the text whose word hashes are words.
+func (m *MinHasher) signatureWords(words []uint64, sig []uint32, scratch *[3][]uint64) bool {
+	scratch[1] = shingleHashes(words, m.Shingle, scratch[1])
 	sh := scratch[1]
 	if len(sh) == 0 {
 		return false
@@ -410,7 +414,7 @@ type sketchSink struct {
 }
 
 func (s *sketchSink) consume(c *sinkChunk) error {
-	var buf []byte
+	var words []uint64
 	var scratch [3][]uint64
 	sig := make([]uint32, s.m.Bands*s.m.Rows)
 	text, valid := c.text[0], c.valid[0]
@@ -422,8 +426,8 @@ func (s *sketchSink) consume(c *sinkChunk) error {
 			return fmt.Errorf("near-dup: rid %d has no question", rid)
 		}
 		i := int(rid - 1)
-		buf = AppendNormText(buf[:0], text[row])
-		if !s.m.Signature(unsafe.String(unsafe.SliceData(buf), len(buf)), sig, &scratch) {
+		words = normWordHashes(text[row], words) // the words of NormText(question)
+		if !s.m.signatureWords(words, sig, &scratch) {
 			continue
 		}
 		s.has[i] = true
@@ -444,7 +448,7 @@ type signSink struct {
 }
 
 func (s *signSink) consume(c *sinkChunk) error {
-	var buf []byte
+	var words []uint64
 	var scratch [3][]uint64
 	k := s.m.Bands * s.m.Rows
 	for row, rid := range c.rids {
@@ -453,8 +457,8 @@ func (s *signSink) consume(c *sinkChunk) error {
 			return fmt.Errorf("near-dup: unexpected row rid %d", rid)
 		}
 		s.ids[j] = strings.Clone(c.text[0][row])
-		buf = AppendNormText(buf[:0], c.text[1][row])
-		if !s.m.Signature(unsafe.String(unsafe.SliceData(buf), len(buf)), s.sigs[int(j)*k:int(j+1)*k], &scratch) {
+		words = normWordHashes(c.text[1][row], words)
+		if !s.m.signatureWords(words, s.sigs[int(j)*k:int(j+1)*k], &scratch) {
 			return fmt.Errorf("near-dup: rid %d has no words now", rid)
 		}
 	}

@@ -247,3 +247,68 @@ func isTight(c byte) bool { return c == '{' || c == '}' || c == '^' || c == '_' 
 func letterAt(s string, i int) bool {
 	return i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
 }
+
+// normWordHashes is wordHashes(NormText(s)) (the words of the normalised text, FNV-1a hashed),
+// without writing the normalised text when s is ASCII: the rules of NormText that change the
+// words are applied while hashing. Spaces, dollars and the LaTeX spacing commands separate
+// words; \left and \right vanish (the letters around them join, as in NormText's output);
+// upper case is lowered; every other byte that is not a letter or digit separates words, as it
+// does in wordHashes. Text with non-ASCII bytes goes through NormText.
+func normWordHashes(s string, buf []uint64) []uint64 {
+	if !isASCII(s) {
+		return wordHashes(normTextUnicode(s), buf)
+	}
+	buf = buf[:0]
+	h := uint64(fnvOffset)
+	in := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if k := normWordByte[c]; k != 0 {
+			h = (h ^ uint64(k)) * fnvPrime
+			in = true
+			i++
+			continue
+		}
+		step := 1 // bytes consumed, as NormText consumes them
+		if c == '\\' && i+1 < len(s) {
+			rest := s[i+1:]
+			switch {
+			case rest[0] == '\\' || rest[0] == '$' || rest[0] == ',' || rest[0] == ';' || rest[0] == ':' || rest[0] == '!' || isSpaceByte(rest[0]):
+				step = 2
+			case hasPrefixFold(rest, "qquad") && !letterAt(rest, 5):
+				step = 6
+			case hasPrefixFold(rest, "quad") && !letterAt(rest, 4):
+				step = 5
+			case hasPrefixFold(rest, "left") && !letterAt(rest, 4):
+				i += 5 // vanishes: no word boundary
+				continue
+			case hasPrefixFold(rest, "right") && !letterAt(rest, 5):
+				i += 6
+				continue
+			}
+		}
+		// a word boundary: white space, $, a spacing command, a line break \\, a lone
+		// backslash, punctuation
+		if in {
+			buf = append(buf, h)
+			h, in = fnvOffset, false
+		}
+		i += step
+	}
+	if in {
+		buf = append(buf, h)
+	}
+	return buf
+}
+
+// normWordByte maps an ASCII letter or digit to the byte NormText leaves of it (letters
+// lowered), every other byte to 0.
+var normWordByte = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = uint8(c)
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = uint8(c), uint8(c)
+	}
+	return t
+}()

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -48,16 +49,19 @@ func FuzzNormText(f *testing.F) {
 		if a := string(AppendNormText([]byte("prefix "), s)); a != "prefix "+n {
 			t.Errorf("AppendNormText(%q) = %q, want %q", s, a, "prefix "+n)
 		}
+		if got, want := normWordHashes(s, nil), wordHashes(n, nil); !slices.Equal(got, want) {
+			t.Errorf("normWordHashes(%q) = %x, wordHashes(NormText) = %x", s, got, want)
+		}
 	})
 }
 
 // TestNormTextMatchesReference: the fast NormText gives what the byte-by-byte version it replaced
-// (normTextReference, below, as it was) gives, on 300,000 random strings made of the pieces the
-// rules look at, with and without non-ASCII text.
+// (normTextReference, below, as it was) gives, and normWordHashes the words of that text, on
+// 300,000 random strings made of the pieces the rules look at, with and without non-ASCII text.
 func TestNormTextMatchesReference(t *testing.T) {
 	pieces := []string{"\\", "$", " ", "  ", "\t", "\n", "\r", "\v", "\f", "{", "}", "^", "_", "A", "Z", "a", "q", "x", "1",
 		"(", ",", ";", ":", "!", "\\quad", "\\QQuad", "\\qquad", "\\left", "\\Right", "\\leftarrow", "\\,", "\\ ", "\\\\",
-		"\\$", "Find", "THE", "frac", "uad", "eft", "ight"}
+		"\\$", "Find", "THE", "frac", "uad", "eft", "ight", "9", "\\left1", "\\RIGHT", "\\quad1", "x2", ".", "-"}
 	uni := []string{"é", "e\u0301", "Ｆ", "\u00a0", "ﬁ", "²", "İ", "ẞ", "Σ", "\u2028", "\u3000", "東", "\u0085", "\u200b"}
 	r := rand.New(rand.NewPCG(1, 2))
 	var b strings.Builder
@@ -76,6 +80,9 @@ func TestNormTextMatchesReference(t *testing.T) {
 		}
 		if got, want := string(AppendNormText([]byte("x"), s)), "x"+normTextReference(s); got != want {
 			t.Fatalf("AppendNormText(x, %q) = %q, want %q", s, got, want)
+		}
+		if got, want := normWordHashes(s, nil), wordHashes(normTextReference(s), nil); !slices.Equal(got, want) {
+			t.Fatalf("normWordHashes(%q) = %x, wordHashes(NormText) = %x (%q)", s, got, want, normTextReference(s))
 		}
 	}
 }
