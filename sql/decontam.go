@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -18,11 +19,10 @@ func init() { goSteps["decontaminate"] = decontamStep }
 // at least shortMin words) are kept apart, by word count k, and found by containment, i.e. among
 // the row's word k-grams.
 type ngramIndex struct {
-	n        int
-	single   map[uint64]int32 // n-gram -> item, or -(1+k) for overflow[k]
-	overflow [][]int32
-	count    []int32  // distinct n-grams per item (1 for a short item)
-	bits     []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
+	n      int
+	shards [2]ngramShard // by the top bit of the n-gram hash (filled in parallel by addAll)
+	count  []int32       // distinct n-grams per item (1 for a short item)
+	bits   []uint64      // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
 
 	shortMin   int
 	short      map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
@@ -32,6 +32,44 @@ type ngramIndex struct {
 	nShort     int                        // items matched by containment
 }
 
+// ngramShard maps n-grams to the items holding them.
+type ngramShard struct {
+	single   map[uint64]int32 // n-gram -> item, or -(1+k) for overflow[k]
+	overflow [][]int32
+}
+
+func (sh *ngramShard) insert(item int32, h uint64) {
+	v, ok := sh.single[h]
+	switch {
+	case !ok:
+		sh.single[h] = item
+	case v >= 0:
+		sh.overflow = append(sh.overflow, []int32{v, item})
+		sh.single[h] = -int32(len(sh.overflow))
+	default:
+		sh.overflow[-v-1] = append(sh.overflow[-v-1], item)
+	}
+}
+
+// lookup adds 1 to counts for every item holding n-gram h.
+func (x *ngramIndex) lookup(h uint64, counts map[int32]int32) {
+	sh := &x.shards[h>>63]
+	v, ok := sh.single[h]
+	if !ok {
+		return
+	}
+	if v >= 0 {
+		counts[v]++
+		return
+	}
+	for _, it := range sh.overflow[-v-1] {
+		counts[it]++
+	}
+}
+
+// distinctNgrams is the number of distinct n-grams in the index.
+func (x *ngramIndex) distinctNgrams() int { return len(x.shards[0].single) + len(x.shards[1].single) }
+
 const filterBits = 27
 
 func (x *ngramIndex) mayHave(h uint64) bool {
@@ -40,8 +78,61 @@ func (x *ngramIndex) mayHave(h uint64) bool {
 }
 
 func newNgramIndex(n, shortMin int) *ngramIndex {
-	return &ngramIndex{n: n, single: make(map[uint64]int32, 1<<22), bits: make([]uint64, 1<<(filterBits-6)),
+	x := &ngramIndex{n: n, bits: make([]uint64, 1<<(filterBits-6)),
 		shortMin: shortMin, short: map[int]map[uint64][]int32{}, shortFirst: map[uint64][]int{}}
+	for i := range x.shards {
+		x.shards[i].single = make(map[uint64]int32, 1<<21)
+	}
+	return x
+}
+
+// addAll adds the items texts[i] as items 0, 1, ...: their n-grams are computed in parallel and
+// each shard is filled by its own goroutine, in item order (the index is the one add would build).
+func (x *ngramIndex) addAll(texts []string) {
+	type itemNgrams struct {
+		sh    []uint64
+		words int
+		first uint64
+	}
+	all := make([]itemNgrams, len(texts))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var scratch [2][]uint64
+			for i := w; i < len(texts); i += workers {
+				sh := distinctShingles(texts[i], x.n, &scratch)
+				all[i] = itemNgrams{sh: slices.Clone(sh), words: len(scratch[0])}
+				if len(scratch[0]) > 0 {
+					all[i].first = scratch[0][0]
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	long := make([]bool, len(all))
+	for i, it := range all {
+		long[i] = !x.addCount(int32(i), it.sh, it.words, it.first)
+	}
+	for s := range x.shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, it := range all {
+				if !long[i] {
+					continue
+				}
+				for _, h := range it.sh {
+					if int(h>>63) == s {
+						x.insert(int32(i), h)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
@@ -56,8 +147,29 @@ func distinctShingles(text string, n int, scratch *[2][]uint64) []uint64 {
 
 func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 	sh := distinctShingles(text, x.n, scratch)
+	var first uint64
+	if len(scratch[0]) > 0 {
+		first = scratch[0][0]
+	}
+	if !x.addCount(item, sh, len(scratch[0]), first) {
+		for _, h := range sh {
+			x.insert(item, h)
+		}
+	}
+}
+
+// insert records n-gram h of item (its shard and filter bit).
+func (x *ngramIndex) insert(item int32, h uint64) {
+	b := h >> (64 - filterBits)
+	x.bits[b>>6] |= 1 << (b & 63) // the top bit of b is the shard's: shards set disjoint words
+	x.shards[h>>63].insert(item, h)
+}
+
+// addCount records item's distinct n-gram count and, for a short item (fewer than n words, at
+// least shortMin), registers it for containment and reports true.
+func (x *ngramIndex) addCount(item int32, sh []uint64, words int, first uint64) bool {
 	x.count = append(x.count, int32(len(sh)))
-	if k := len(scratch[0]); k < x.n && k >= x.shortMin {
+	if k := words; k < x.n && k >= x.shortMin {
 		m := x.short[k]
 		if m == nil {
 			m = map[uint64][]int32{}
@@ -66,27 +178,14 @@ func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
 			slices.Sort(x.shortKs)
 		}
 		m[sh[0]] = append(m[sh[0]], item)
-		if w := scratch[0][0]; !slices.Contains(x.shortFirst[w], k) {
+		if w := first; !slices.Contains(x.shortFirst[w], k) {
 			x.shortFirst[w] = append(x.shortFirst[w], k)
 			x.firstBits[w>>54] |= 1 << (w >> 48 & 63)
 		}
 		x.nShort++
-		return
+		return true
 	}
-	for _, h := range sh {
-		b := h >> (64 - filterBits)
-		x.bits[b>>6] |= 1 << (b & 63)
-		v, ok := x.single[h]
-		switch {
-		case !ok:
-			x.single[h] = item
-		case v >= 0:
-			x.overflow = append(x.overflow, []int32{v, item})
-			x.single[h] = -int32(len(x.overflow))
-		default:
-			x.overflow[-v-1] = append(x.overflow[-v-1], item)
-		}
-	}
+	return false
 }
 
 // count1 adds to counts, for every item that shares n-grams with the (normalised) row text,
@@ -118,17 +217,7 @@ func (x *ngramIndex) count1Words(scratch *[3][]uint64, counts map[int32]int32) {
 	}
 	scratch[2] = cand
 	for _, h := range cand {
-		v, ok := x.single[h]
-		if !ok {
-			continue
-		}
-		if v >= 0 {
-			counts[v]++
-		} else {
-			for _, it := range x.overflow[-v-1] {
-				counts[it]++
-			}
-		}
+		x.lookup(h, counts)
 	}
 	// short items: does the row hold all their words, in order?
 	if len(x.shortFirst) == 0 {
@@ -174,28 +263,28 @@ func rowNgrams(scratch *[3][]uint64) int {
 func decontamStep(ctx context.Context, p *Pipeline) error {
 	t0 := time.Now()
 	idx := newNgramIndex(p.Opt.ContamN, p.Opt.ContamShortMin)
-	var bench, items []string
+	var bench, items, texts []string
 	rows, err := p.conn.QueryContext(ctx, `SELECT benchmark, item_id, norm_question FROM bench_norm ORDER BY benchmark, item_id`)
 	if err != nil {
 		return err
 	}
-	var scratch [2][]uint64
 	for rows.Next() {
 		var b, it, text string
 		if err := rows.Scan(&b, &it, &text); err != nil {
 			rows.Close()
 			return err
 		}
-		idx.add(int32(len(bench)), text, &scratch)
 		bench = append(bench, b)
 		items = append(items, it)
+		texts = append(texts, text)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	idx.addAll(texts)
 	p.tracef("    decontaminate: indexed %d benchmark items, %d distinct n-grams, %d short items (containment) in %.2fs\n",
-		len(bench), len(idx.single), idx.nShort, time.Since(t0).Seconds())
+		len(bench), idx.distinctNgrams(), idx.nShort, time.Since(t0).Seconds())
 	if err := p.exec(ctx, fmt.Sprintf(`INSERT INTO stage_counts VALUES (5, 'short items matched by containment', 'fewer than %d words, at least %d', %d)`,
 		idx.n, idx.shortMin, idx.nShort)); err != nil {
 		return err

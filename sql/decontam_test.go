@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -130,15 +131,23 @@ func TestCount1MatchesReference(t *testing.T) {
 	}
 	idx := newNgramIndex(13, 4)
 	var scratch [2][]uint64
-	var items []string
-	for i := range 400 {
+	var items, norm []string
+	for i := 0; len(items) < 440; i++ {
 		n := []int{2, 4, 5, 7, 9, 12, 13, 14, 20, 40, 80}[i%11]
 		items = append(items, words(n))
-		idx.add(int32(i), NormText(items[i]), &scratch)
 		if i%50 == 0 { // a repeated item: n-grams shared by two items (the overflow lists)
-			items = append(items, items[i])
-			idx.add(int32(len(items)-1), NormText(items[i]), &scratch)
+			items = append(items, items[len(items)-1])
 		}
+	}
+	for i, it := range items {
+		norm = append(norm, NormText(it))
+		idx.add(int32(i), norm[i], &scratch)
+	}
+	// the index addAll builds in parallel is the one add builds
+	par := newNgramIndex(13, 4)
+	par.addAll(norm)
+	if !reflect.DeepEqual(idx, par) {
+		t.Fatalf("addAll built another index than add: %d/%d n-grams, %d/%d short items", par.distinctNgrams(), idx.distinctNgrams(), par.nShort, idx.nShort)
 	}
 	for range 5000 {
 		var parts []string
@@ -174,17 +183,7 @@ func count1Reference(x *ngramIndex, text string, scratch *[2][]uint64, kgrams *[
 		if !x.mayHave(h) {
 			continue
 		}
-		v, ok := x.single[h]
-		if !ok {
-			continue
-		}
-		if v >= 0 {
-			counts[v]++
-		} else {
-			for _, it := range x.overflow[-v-1] {
-				counts[it]++
-			}
-		}
+		x.lookup(h, counts)
 	}
 	for _, k := range x.shortKs {
 		if k > len(scratch[0]) {
