@@ -475,7 +475,7 @@ type firstTable struct {
 
 func newFirstTable(n int) *firstTable {
 	size := 1024
-	for size < 2*n {
+	for size*3 < 4*n { // at most 3/4 full
 		size *= 2
 	}
 	return &firstTable{keys: make([]uint64, size), rows: make([]int32, size), mask: uint64(size - 1)}
