@@ -44,20 +44,28 @@ SELECT * FROM (
 );
 
 -- split: a deterministic 10% of the labelled rows (by hash(id, seed)) is held out; the
--- classifier trains on at most getvariable('domain_max_train') of the others (in rid order).
+-- classifier trains on at most getvariable('domain_max_train') of the others (in rid order): the
+-- rows up to the rid of the domain_max_train-th of them (a top-N on rids, not a window that
+-- sorts every row with its text).
+CREATE OR REPLACE TEMP TABLE s6_base AS
+SELECT s.rid, s.id, s.source, s.category, m.category AS label_category,
+       hash(s.id, getvariable('seed')) % 10 = 0 AS heldout
+FROM s5_rows s LEFT JOIN category_map m ON m.raw = lower(trim(s.category));
+
+SET VARIABLE domain_last_train_rid = coalesce(
+    (SELECT max(rid) FROM (SELECT rid FROM s6_base WHERE label_category IS NOT NULL AND NOT heldout
+                           ORDER BY rid LIMIT greatest(getvariable('domain_max_train'), 0))), -1);
+
 CREATE OR REPLACE TABLE s6_labelled AS
 SELECT *,
        CASE WHEN label_category IS NULL THEN 'unlabelled'
             WHEN heldout THEN 'heldout'
-            WHEN row_number() OVER (PARTITION BY label_category IS NOT NULL AND NOT heldout ORDER BY rid)
-                 <= getvariable('domain_max_train') THEN 'train'
+            WHEN rid <= getvariable('domain_last_train_rid') THEN 'train'
             ELSE 'unused'
        END AS split
-FROM (
-    SELECT s.rid, s.id, s.source, s.category, m.category AS label_category,
-           hash(s.id, getvariable('seed')) % 10 = 0 AS heldout
-    FROM s5_rows s LEFT JOIN category_map m ON m.raw = lower(trim(s.category))
-);
+FROM s6_base;
+
+DROP TABLE s6_base;
 
 -- @go domain_classify
 

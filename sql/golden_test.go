@@ -29,22 +29,27 @@ import (
 //     difficulty label). It was made by `go test ./sql -run GoldenInput -golden-input`.
 //   - golden/tables.txt.gz: Dump of that run (every table and view, rows sorted, long text as its
 //     MD5) and the export files read back.
+//   - golden/tables-options.txt.gz: the same run with goldenOptions (settings other than the
+//     defaults).
 //   - golden/corpus.sha256: for the whole benchmark corpus run (20,416 rows), the row count and
 //     SHA-256 of each relation's dump.
 var (
-	updateGolden = flag.Bool("update-golden", false, "rewrite sql/testdata/golden/{tables.txt.gz,corpus.sha256} from this build")
+	updateGolden = flag.Bool("update-golden", false, "rewrite sql/testdata/golden/{tables,tables-options}.txt.gz and corpus.sha256 from this build")
 	goldenInput  = flag.Bool("golden-input", false, "rebuild sql/testdata/golden/input.jsonl.gz (corpus sample, synthetic and edge rows)")
 )
 
 const goldenDir = "testdata/golden"
 
-// goldenRun runs stages 0-9 on the golden input, with export, and returns the pipeline and
-// the export folder.
-func goldenRun(t *testing.T) (*Pipeline, string) {
+// goldenRun runs stages 0-9 on the golden input with opt (nil: the defaults), with export, and
+// returns the pipeline and the export folder.
+func goldenRun(t *testing.T, options *Options) (*Pipeline, string) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	opt := DefaultOptions()
+	if options != nil {
+		opt = *options
+	}
 	opt.BenchDir = filepath.Join("..", "benchmarks", "data")
 	opt.ExportDir = filepath.Join(dir, "export")
 	p, err := Open(ctx, filepath.Join(dir, "golden.duckdb"), opt)
@@ -124,9 +129,31 @@ func digestSections(dump []byte) []byte {
 // TestGoldenTables: every table, view and export file of the golden run is row for row the one
 // in golden/tables.txt.gz.
 func TestGoldenTables(t *testing.T) {
-	p, exp := goldenRun(t)
-	got := dumpAll(t, p, exp)
-	path := filepath.Join(goldenDir, "tables.txt.gz")
+	p, exp := goldenRun(t, nil)
+	checkGolden(t, dumpAll(t, p, exp), filepath.Join(goldenDir, "tables.txt.gz"))
+}
+
+// goldenOptions are settings other than the defaults, so that the branches they reach are
+// pinned too: another seed (MinHash permutations, held-out split, rebalancing), a classifier
+// training cap below the labelled rows ('unused' rows), a difficulty filter, a smaller easy-maths
+// share and a lower contamination threshold.
+func goldenOptions() Options {
+	opt := DefaultOptions()
+	opt.Seed, opt.DomainMaxTrain, opt.EasyMathShare, opt.ContamMinOverlap = 7, 300, 0.03, 0.3
+	opt.KeepDifficulties = []string{"University", "PhD", "Level 1", "Primary School", "Competition", "Senior High School"}
+	return opt
+}
+
+// TestGoldenOptions: the same for the golden run with goldenOptions (golden/tables-options.txt.gz).
+func TestGoldenOptions(t *testing.T) {
+	opt := goldenOptions()
+	p, exp := goldenRun(t, &opt)
+	checkGolden(t, dumpAll(t, p, exp), filepath.Join(goldenDir, "tables-options.txt.gz"))
+}
+
+// checkGolden compares a dump with the golden file at path (or rewrites it with -update-golden).
+func checkGolden(t *testing.T, got []byte, path string) {
+	t.Helper()
 	if *updateGolden {
 		writeGz(t, path, got)
 		t.Logf("wrote %s (%d bytes of dump)", path, len(got))
