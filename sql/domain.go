@@ -81,6 +81,11 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 	k := len(nb.Classes)
 	nb.logLik = make([]float32, nb.Buckets*k)
 	asFloat32 := func(v uint32) float64 { return float64(float32(min(v, 1<<24))) }
+	// log(count + alpha) of the small counts (most buckets), computed once: the same values
+	var logSmall [256]float64
+	for v := range logSmall {
+		logSmall[v] = math.Log(asFloat32(uint32(v)) + alpha)
+	}
 	for c := range nb.Classes {
 		nb.logPrior[c] = math.Log((float64(nb.docs[c].Load()) + 1) / (float64(total) + float64(len(nb.Classes))))
 		sum := 0.0 // a sum of integers below 2^53: exact in any order
@@ -97,7 +102,13 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 				defer wg.Done()
 				lo, hi := w*len(counts)/workers, (w+1)*len(counts)/workers
 				for b := lo; b < hi; b++ {
-					nb.logLik[b*k+c] = float32(math.Log(asFloat32(counts[b])+alpha) - den)
+					l := 0.0
+					if v := counts[b]; v < uint32(len(logSmall)) {
+						l = logSmall[v]
+					} else {
+						l = math.Log(asFloat32(v) + alpha)
+					}
+					nb.logLik[b*k+c] = float32(l - den)
 				}
 			}()
 		}
