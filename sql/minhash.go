@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"strings"
 	"sync"
 	"unicode"
 
@@ -241,17 +240,17 @@ func (u unionFind) union(a, b int32) {
 // nearDupStep finds the near-duplicate clusters of s3_norm and writes near_dup_clusters:
 //
 //  1. sketch (inside a query, both cores: sink.go): every question is normalised (NormText) and
-//     signed, and its band keys are kept (not the signature: 14 keys are 112 bytes a row, the
-//     signature 448);
+//     signed, and its band keys are kept, band-major; the signatures too while they take at most
+//     nearDupKeepSignatures bytes (448 a row: 448 MB at a million rows);
 //  2. per band (bands in parallel), rows are visited in rid order and each row whose key an
 //     earlier row had becomes a candidate of the first such row;
-//  3. the signatures of the rows in candidate pairs are computed again (a second, filtered
-//     query), with their ids;
+//  3. without the signatures kept, those of the rows in candidate pairs are computed again (a
+//     second query over those rows only);
 //  4. the candidates are checked band after band, each band in rid order: a pair whose rows are
 //     not yet in one cluster is counted as a candidate, and joined (union-find) when its
 //     estimated similarity reaches the LSH threshold;
 //  5. clusters of two or more rows are written; the representative is the member with the
-//     smallest id.
+//     smallest id (the ids of clustered rows are read from s2_norm).
 //
 // Steps 2 and 4 together make the order of the single loop this replaced (for each band, for
 // each row in rid order: look the key up, check against the first row), so the clusters and the
@@ -268,6 +267,10 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 	}
 	sk := &sketchSink{m: m, rows: int(maxRid), keys: make([]uint64, int(maxRid)*m.Bands), has: make([]bool, maxRid),
 		bar: p.bar(n, "stage 4 minhash")}
+	keepSigs := maxRid*int64(k)*4 <= nearDupKeepSignatures
+	if keepSigs {
+		sk.sigs = make([]uint32, int(maxRid)*k)
+	}
 	if _, err := p.sinkRows(ctx, sk, `SELECT count(go_step_rows(n.rid, r.question)) FROM s3_norm n JOIN s1_rows r USING (rid)`); err != nil {
 		return fmt.Errorf("near-dup sketch: %w", err)
 	}
@@ -300,7 +303,7 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 	}
 	wg.Wait()
 
-	// 3. signatures and ids of the rows in candidate pairs
+	// 3. the signatures of the rows in candidate pairs: kept from step 1, or computed again
 	slot := make(map[int32]int32)
 	var inPairs []int32
 	for _, ps := range pairs {
@@ -311,23 +314,13 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 			}
 		}
 	}
-	sg := &signSink{m: m, slot: slot, sigs: make([]uint32, len(inPairs)*k), ids: make([]string, len(inPairs))}
-	if len(inPairs) > 0 {
-		if err := p.exec(ctx, `CREATE OR REPLACE TEMP TABLE near_dup_rows (rid BIGINT)`); err != nil {
+	sig := func(i int32) []uint32 { return sk.sigs[int(i)*k : int(i+1)*k] }
+	if !keepSigs && len(inPairs) > 0 {
+		sg := &signSink{m: m, slot: slot, sigs: make([]uint32, len(inPairs)*k)}
+		if err := p.tempRids(ctx, "near_dup_rows", inPairs); err != nil {
 			return err
 		}
-		err := p.withAppender("near_dup_rows", func(a *duckdb.Appender) error {
-			for _, i := range inPairs {
-				if err := a.AppendRow(int64(i) + 1); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		got, err := p.sinkRows(ctx, sg, `SELECT count(go_step_rows(n.rid, n.id, r.question))
+		got, err := p.sinkRows(ctx, sg, `SELECT count(go_step_rows(n.rid, r.question))
 			FROM s3_norm n JOIN s1_rows r USING (rid) SEMI JOIN near_dup_rows USING (rid)`)
 		if err != nil {
 			return fmt.Errorf("near-dup signatures: %w", err)
@@ -338,8 +331,8 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 		if err := p.exec(ctx, `DROP TABLE near_dup_rows`); err != nil {
 			return err
 		}
+		sig = func(i int32) []uint32 { s := int(slot[i]); return sg.sigs[s*k : (s+1)*k] }
 	}
-	sig := func(i int32) []uint32 { s := int(slot[i]); return sg.sigs[s*k : (s+1)*k] }
 
 	// 4. check the candidates in the order of the single loop
 	thr := m.Threshold()
@@ -368,18 +361,28 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 		r := uf.find(i)
 		members[r] = append(members[r], i)
 	}
+	var clustered []int32
+	for _, ms := range members {
+		if len(ms) > 1 {
+			clustered = append(clustered, ms...)
+		}
+	}
+	ids, err := p.idsOf(ctx, clustered)
+	if err != nil {
+		return fmt.Errorf("near-dup: %w", err)
+	}
 	if err := p.exec(ctx, `CREATE OR REPLACE TABLE near_dup_clusters (rid BIGINT, cluster_id BIGINT, rep_rid BIGINT,
 		cluster_size INTEGER, sim_to_rep DOUBLE)`); err != nil {
 		return err
 	}
-	err := p.withAppender("near_dup_clusters", func(a *duckdb.Appender) error {
+	err = p.withAppender("near_dup_clusters", func(a *duckdb.Appender) error {
 		for _, ms := range members {
 			if len(ms) < 2 {
 				continue
 			}
 			rep := ms[0]
 			for _, x := range ms[1:] {
-				if sg.ids[slot[x]] < sg.ids[slot[rep]] {
+				if ids[x] < ids[rep] {
 					rep = x
 				}
 			}
@@ -403,6 +406,57 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 	return nil
 }
 
+// nearDupKeepSignatures: step 1 keeps every row's signature when they take at most this many
+// bytes (2.3M rows of 112 permutations), and step 3 need not read the questions again.
+var nearDupKeepSignatures int64 = 1 << 30
+
+// tempRids writes rids (row index + 1) into a new temporary table name(rid).
+func (p *Pipeline) tempRids(ctx context.Context, name string, rows []int32) error {
+	if err := p.exec(ctx, `CREATE OR REPLACE TEMP TABLE `+name+` (rid BIGINT)`); err != nil {
+		return err
+	}
+	return p.withAppender(name, func(a *duckdb.Appender) error {
+		for _, i := range rows {
+			if err := a.AppendRow(int64(i) + 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// idsOf returns the ids (s2_norm) of the rows (row index = rid - 1).
+func (p *Pipeline) idsOf(ctx context.Context, rows []int32) (map[int32]string, error) {
+	ids := make(map[int32]string, len(rows))
+	if len(rows) == 0 {
+		return ids, nil
+	}
+	if err := p.tempRids(ctx, "near_dup_ids", rows); err != nil {
+		return nil, err
+	}
+	q, err := p.conn.QueryContext(ctx, `SELECT rid, id FROM s2_norm SEMI JOIN near_dup_ids USING (rid)`)
+	if err != nil {
+		return nil, err
+	}
+	for q.Next() {
+		var rid int64
+		var id string
+		if err := q.Scan(&rid, &id); err != nil {
+			q.Close()
+			return nil, err
+		}
+		ids[int32(rid-1)] = id
+	}
+	q.Close()
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) != len(rows) {
+		return nil, fmt.Errorf("%d clustered rows, %d ids found in s2_norm", len(rows), len(ids))
+	}
+	return ids, p.exec(ctx, `DROP TABLE near_dup_ids`)
+}
+
 // sketchSink signs the rows of a chunk and stores their band keys, band-major:
 // keys[b*rows + rid-1]; has[rid-1] is false for a text without words.
 type sketchSink struct {
@@ -410,6 +464,7 @@ type sketchSink struct {
 	rows int
 	keys []uint64
 	has  []bool
+	sigs []uint32 // when kept: sigs[(rid-1)*k:]
 	bar  *progressbar.ProgressBar
 }
 
@@ -427,6 +482,9 @@ func (s *sketchSink) consume(c *sinkChunk) error {
 		}
 		i := int(rid - 1)
 		words = normWordHashes(text[row], words) // the words of NormText(question)
+		if s.sigs != nil {
+			sig = s.sigs[i*len(sig) : (i+1)*len(sig)]
+		}
 		if !s.m.signatureWords(words, sig, &scratch) {
 			continue
 		}
@@ -439,12 +497,11 @@ func (s *sketchSink) consume(c *sinkChunk) error {
 	return nil
 }
 
-// signSink computes the signatures of the rows in slot (rid - 1 -> slot) and keeps their ids.
+// signSink computes the signatures of the rows in slot (rid - 1 -> slot).
 type signSink struct {
 	m    *MinHasher
 	slot map[int32]int32
 	sigs []uint32
-	ids  []string
 }
 
 func (s *signSink) consume(c *sinkChunk) error {
@@ -453,11 +510,10 @@ func (s *signSink) consume(c *sinkChunk) error {
 	k := s.m.Bands * s.m.Rows
 	for row, rid := range c.rids {
 		j, ok := s.slot[int32(rid-1)]
-		if !ok || !c.valid[0][row] || !c.valid[1][row] {
+		if !ok || !c.valid[0][row] {
 			return fmt.Errorf("near-dup: unexpected row rid %d", rid)
 		}
-		s.ids[j] = strings.Clone(c.text[0][row])
-		words = normWordHashes(c.text[1][row], words)
+		words = normWordHashes(c.text[0][row], words)
 		if !s.m.signatureWords(words, s.sigs[int(j)*k:int(j+1)*k], &scratch) {
 			return fmt.Errorf("near-dup: rid %d has no words now", rid)
 		}
