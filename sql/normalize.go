@@ -93,6 +93,12 @@ func appendNormASCII(dst []byte, s string) []byte {
 				c := s[i]
 				k := normByte[c]
 				if k >= 2 {
+					// one space between two ordinary bytes, neither tight, stays as it is
+					if c == ' ' && i+1 < len(s) && normByte[s[i+1]] < 2 && !isTight(s[i+1]) && !isTight(out[j-1]) {
+						out[j] = ' '
+						j++
+						continue
+					}
 					break
 				}
 				out[j] = c + k*('a'-'A')
