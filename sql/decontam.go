@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -18,11 +19,17 @@ func init() { goSteps["decontaminate"] = decontamStep }
 // An item shorter than n words is one n-gram, which a longer row never holds: such items (with
 // at least shortMin words) are kept apart, by word count k, and found by containment, i.e. among
 // the row's word k-grams.
+//
+// The (n-gram, item) pairs are one array sorted by n-gram and item, with the start of each
+// bucket of n-grams sharing their top bucketBits bits: built in O(pairs) by a counting sort
+// (a Go map of 3.6M n-grams took most of the build, and a third of the lookups).
 type ngramIndex struct {
 	n      int
-	shards [2]ngramShard // by the top bit of the n-gram hash (filled in parallel by addAll)
-	count  []int32       // distinct n-grams per item (1 for a short item)
-	bits   []uint64      // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
+	start  []int32  // pairs of bucket b: hashes[start[b]:start[b+1]]
+	hashes []uint64 // n-gram hashes, sorted
+	items  []int32  // items[j] holds hashes[j]
+	count  []int32  // distinct n-grams per item (1 for a short item)
+	bits   []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
 
 	shortMin   int
 	short      map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
@@ -32,45 +39,34 @@ type ngramIndex struct {
 	nShort     int                        // items matched by containment
 }
 
-// ngramShard maps n-grams to the items holding them.
-type ngramShard struct {
-	single   map[uint64]int32 // n-gram -> item, or -(1+k) for overflow[k]
-	overflow [][]int32
-}
-
-func (sh *ngramShard) insert(item int32, h uint64) {
-	v, ok := sh.single[h]
-	switch {
-	case !ok:
-		sh.single[h] = item
-	case v >= 0:
-		sh.overflow = append(sh.overflow, []int32{v, item})
-		sh.single[h] = -int32(len(sh.overflow))
-	default:
-		sh.overflow[-v-1] = append(sh.overflow[-v-1], item)
-	}
-}
+const (
+	filterBits = 27
+	bucketBits = 20
+)
 
 // lookup adds 1 to counts for every item holding n-gram h.
 func (x *ngramIndex) lookup(h uint64, counts map[int32]int32) {
-	sh := &x.shards[h>>63]
-	v, ok := sh.single[h]
-	if !ok {
-		return
-	}
-	if v >= 0 {
-		counts[v]++
-		return
-	}
-	for _, it := range sh.overflow[-v-1] {
-		counts[it]++
+	b := h >> (64 - bucketBits)
+	for j := x.start[b]; j < x.start[b+1]; j++ {
+		if v := x.hashes[j]; v >= h {
+			if v > h {
+				return
+			}
+			counts[x.items[j]]++
+		}
 	}
 }
 
 // distinctNgrams is the number of distinct n-grams in the index.
-func (x *ngramIndex) distinctNgrams() int { return len(x.shards[0].single) + len(x.shards[1].single) }
-
-const filterBits = 27
+func (x *ngramIndex) distinctNgrams() int {
+	n := 0
+	for j := range x.hashes {
+		if j == 0 || x.hashes[j] != x.hashes[j-1] {
+			n++
+		}
+	}
+	return n
+}
 
 func (x *ngramIndex) mayHave(h uint64) bool {
 	b := h >> (64 - filterBits)
@@ -78,17 +74,13 @@ func (x *ngramIndex) mayHave(h uint64) bool {
 }
 
 func newNgramIndex(n, shortMin int) *ngramIndex {
-	x := &ngramIndex{n: n, bits: make([]uint64, 1<<(filterBits-6)),
+	return &ngramIndex{n: n, bits: make([]uint64, 1<<(filterBits-6)),
 		shortMin: shortMin, short: map[int]map[uint64][]int32{}, shortFirst: map[uint64][]int{}}
-	for i := range x.shards {
-		x.shards[i].single = make(map[uint64]int32, 1<<21)
-	}
-	return x
 }
 
-// addAll adds the items texts[i] as items 0, 1, ...: their n-grams are computed in parallel and
-// each shard is filled by its own goroutine, in item order (the index is the one add would build).
-func (x *ngramIndex) addAll(texts []string) {
+// build indexes the items texts[i] as items 0, 1, ... (normalised text): their n-grams are
+// computed in parallel, then placed by a counting sort on their top bits and each bucket sorted.
+func (x *ngramIndex) build(texts []string) {
 	type itemNgrams struct {
 		sh    []uint64
 		words int
@@ -97,42 +89,72 @@ func (x *ngramIndex) addAll(texts []string) {
 	all := make([]itemNgrams, len(texts))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var scratch [2][]uint64
-			for i := w; i < len(texts); i += workers {
-				sh := distinctShingles(texts[i], x.n, &scratch)
-				all[i] = itemNgrams{sh: slices.Clone(sh), words: len(scratch[0])}
-				if len(scratch[0]) > 0 {
-					all[i].first = scratch[0][0]
-				}
-			}
-		}()
+	parallel := func(n int, f func(lo, hi int)) {
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f(w*n/workers, (w+1)*n/workers)
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	long := make([]bool, len(all))
+	parallel(len(texts), func(lo, hi int) {
+		var scratch [2][]uint64
+		for i := lo; i < hi; i++ {
+			sh := distinctShingles(texts[i], x.n, &scratch)
+			all[i] = itemNgrams{sh: slices.Clone(sh), words: len(scratch[0])}
+			if len(scratch[0]) > 0 {
+				all[i].first = scratch[0][0]
+			}
+		}
+	})
+	x.start = make([]int32, 1<<bucketBits+1)
 	for i, it := range all {
-		long[i] = !x.addCount(int32(i), it.sh, it.words, it.first)
+		if x.addCount(int32(i), it.sh, it.words, it.first) {
+			all[i].sh = nil // a short item: matched by containment
+			continue
+		}
+		for _, h := range it.sh {
+			x.start[h>>(64-bucketBits)+1]++
+			b := h >> (64 - filterBits)
+			x.bits[b>>6] |= 1 << (b & 63)
+		}
 	}
-	for s := range x.shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i, it := range all {
-				if !long[i] {
-					continue
-				}
-				for _, h := range it.sh {
-					if int(h>>63) == s {
-						x.insert(int32(i), h)
-					}
-				}
+	for b := 1; b < len(x.start); b++ {
+		x.start[b] += x.start[b-1]
+	}
+	total := x.start[len(x.start)-1]
+	x.hashes, x.items = make([]uint64, total), make([]int32, total)
+	next := slices.Clone(x.start[:len(x.start)-1])
+	for i, it := range all { // in item order: a bucket holds its items in order
+		for _, h := range it.sh {
+			b := h >> (64 - bucketBits)
+			x.hashes[next[b]], x.items[next[b]] = h, int32(i)
+			next[b]++
+		}
+	}
+	parallel(1<<bucketBits, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			j0, j1 := x.start[b], x.start[b+1]
+			if j1-j0 > 1 {
+				sort.Stable(bucketPairs{x.hashes[j0:j1], x.items[j0:j1]}) // by hash; items stay in order
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
+}
+
+// bucketPairs sorts one bucket's (hash, item) pairs by hash.
+type bucketPairs struct {
+	h []uint64
+	i []int32
+}
+
+func (p bucketPairs) Len() int           { return len(p.h) }
+func (p bucketPairs) Less(a, b int) bool { return p.h[a] < p.h[b] }
+func (p bucketPairs) Swap(a, b int) {
+	p.h[a], p.h[b] = p.h[b], p.h[a]
+	p.i[a], p.i[b] = p.i[b], p.i[a]
 }
 
 // distinctShingles returns the distinct n-gram hashes of text, sorted (a text shorter than n
@@ -143,26 +165,6 @@ func distinctShingles(text string, n int, scratch *[2][]uint64) []uint64 {
 	sh := scratch[1]
 	slices.Sort(sh)
 	return slices.Compact(sh)
-}
-
-func (x *ngramIndex) add(item int32, text string, scratch *[2][]uint64) {
-	sh := distinctShingles(text, x.n, scratch)
-	var first uint64
-	if len(scratch[0]) > 0 {
-		first = scratch[0][0]
-	}
-	if !x.addCount(item, sh, len(scratch[0]), first) {
-		for _, h := range sh {
-			x.insert(item, h)
-		}
-	}
-}
-
-// insert records n-gram h of item (its shard and filter bit).
-func (x *ngramIndex) insert(item int32, h uint64) {
-	b := h >> (64 - filterBits)
-	x.bits[b>>6] |= 1 << (b & 63) // the top bit of b is the shard's: shards set disjoint words
-	x.shards[h>>63].insert(item, h)
 }
 
 // addCount records item's distinct n-gram count and, for a short item (fewer than n words, at
@@ -282,7 +284,7 @@ func decontamStep(ctx context.Context, p *Pipeline) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	idx.addAll(texts)
+	idx.build(texts)
 	p.tracef("    decontaminate: indexed %d benchmark items, %d distinct n-grams, %d short items (containment) in %.2fs\n",
 		len(bench), idx.distinctNgrams(), idx.nShort, time.Since(t0).Seconds())
 	if err := p.exec(ctx, fmt.Sprintf(`INSERT INTO stage_counts VALUES (5, 'short items matched by containment', 'fewer than %d words, at least %d', %d)`,
