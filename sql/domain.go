@@ -44,7 +44,11 @@ func (nb *NaiveBayes) features(text string, scratch []uint64, out []int32) ([]ui
 
 // featuresWords is features of the text whose word hashes are scratch.
 func (nb *NaiveBayes) featuresWords(scratch []uint64, out []int32) []int32 {
-	out = out[:0]
+	return nb.appendFeatures(out[:0], scratch)
+}
+
+// appendFeatures appends the features of the text whose word hashes are scratch to out.
+func (nb *NaiveBayes) appendFeatures(out []int32, scratch []uint64) []int32 {
 	mask := uint64(nb.Buckets - 1)
 	for i, w := range scratch {
 		out = append(out, int32(mix64(w)&mask))
@@ -127,6 +131,12 @@ func (nb *NaiveBayes) Predict(text string, scratch []uint64, feats []int32, scor
 // predictWords is Predict of the text whose word hashes are words.
 func (nb *NaiveBayes) predictWords(words []uint64, feats []int32, scores []float64) (int, float64, []int32) {
 	feats = nb.featuresWords(words, feats)
+	c, p := nb.predictFeatures(feats, scores)
+	return c, p, feats
+}
+
+// predictFeatures is Predict of a text with these features.
+func (nb *NaiveBayes) predictFeatures(feats []int32, scores []float64) (int, float64) {
 	k := len(nb.Classes)
 	copy(scores, nb.logPrior)
 	for _, b := range feats {
@@ -145,7 +155,7 @@ func (nb *NaiveBayes) predictWords(words []uint64, feats []int32, scores []float
 	for _, s := range scores {
 		z += math.Exp(s - scores[best])
 	}
-	return best, 1 / z, feats
+	return best, 1 / z
 }
 
 // domainStep trains the classifier on the rows of s6_labelled whose split is 'train' and predicts
@@ -174,12 +184,24 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 		classIdx[c] = i
 	}
 	nb := NewNaiveBayes(classes, 20)
-	tr := &nbTrainSink{nb: nb, classIdx: classIdx}
-	trained, err := p.sinkRows(ctx, tr, `SELECT count(go_step_rows(l.rid, l.label_category, r.question))
-		FROM s6_labelled l JOIN s1_rows r USING (rid) WHERE l.split = 'train'`)
-	if err != nil {
+	var todo int64
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s6_labelled WHERE split IN ('heldout', 'unlabelled')`).Scan(&todo); err != nil {
+		return err
+	}
+	// One pass trains on the 'train' rows and keeps the features of the rows to predict (about
+	// 520 bytes a row), unless there are more than domainBufferRows of them: then a second query
+	// reads those rows again after training.
+	buffer := todo <= domainBufferRows
+	tr := &nbTrainSink{nb: nb, classIdx: classIdx, buffer: buffer}
+	q := `SELECT count(go_step_rows(l.rid, l.split, l.label_category, r.question))
+		FROM s6_labelled l JOIN s1_rows r USING (rid) WHERE l.split = 'train'`
+	if buffer {
+		q = strings.Replace(q, "l.split = 'train'", "l.split <> 'unused'", 1)
+	}
+	if _, err := p.sinkRows(ctx, tr, q); err != nil {
 		return fmt.Errorf("domain classifier: %w", err)
 	}
+	trained := tr.trained.Load()
 	trainedOn := "input"
 	if trained == 0 {
 		// too few labelled input rows (all held out, or none): train on the labelled benchmark items
@@ -209,16 +231,17 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	nb.Fit(0.1)
 	p.tracef("    domain: trained on %d rows in %.2fs\n", trained, time.Since(t0).Seconds())
 
-	var todo int64
-	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s6_labelled WHERE split IN ('heldout', 'unlabelled')`).Scan(&todo); err != nil {
-		return err
-	}
 	pr := &nbPredictSink{nb: nb, bar: p.bar(todo, "stage 6 classify")}
-	if _, err := p.sinkRows(ctx, pr, `SELECT count(go_step_rows(l.rid, l.split, r.question))
+	if buffer {
+		pr.predictBuffered(tr)
+	} else if _, err := p.sinkRows(ctx, pr, `SELECT count(go_step_rows(l.rid, l.split, r.question))
 		FROM s6_labelled l JOIN s1_rows r USING (rid) WHERE l.split IN ('heldout', 'unlabelled')`); err != nil {
 		return fmt.Errorf("domain classifier: %w", err)
 	}
 	pr.bar.Finish()
+	if int64(len(pr.out)) != todo {
+		return fmt.Errorf("domain classifier: %d rows to predict, %d predicted", todo, len(pr.out))
+	}
 	p.tracef("    domain: predicted in %.2fs\n", time.Since(t0).Seconds())
 
 	if err := p.exec(ctx, `CREATE OR REPLACE TABLE domain_predictions (rid BIGINT, split VARCHAR, predicted VARCHAR, prob DOUBLE)`); err != nil {
@@ -239,26 +262,67 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 	return err
 }
 
-// nbTrainSink adds the training rows (rid, label, question) to the classifier's counts.
+// domainBufferRows: stage 6 keeps the features of at most this many rows to predict in memory
+// (one pass over the text); more, and it reads them again after training.
+var domainBufferRows int64 = 2_000_000
+
+// nbTrainSink adds the 'train' rows (rid, split, label, question) to the classifier's counts;
+// with buffer, it keeps the features of the other rows (split heldout or unlabelled).
 type nbTrainSink struct {
 	nb       *NaiveBayes
 	classIdx map[string]int
+	buffer   bool
+	trained  atomic.Int64
+
+	mu      sync.Mutex
+	feats   []int32 // features of the rows to predict, back to back
+	pending []nbPending
+}
+
+// nbPending is a row to predict: its features are feats[lo:hi].
+type nbPending struct {
+	rid    int64
+	split  string
+	lo, hi int
 }
 
 func (s *nbTrainSink) consume(c *sinkChunk) error {
 	var words []uint64
-	var feats []int32
+	var feats, kept []int32
+	var pending []nbPending
 	for row, rid := range c.rids {
-		if !c.valid[0][row] || !c.valid[1][row] {
-			return fmt.Errorf("domain classifier: training row rid %d has no label or question", rid)
+		if !c.valid[0][row] || !c.valid[2][row] {
+			return fmt.Errorf("domain classifier: rid %d has no split or question", rid)
 		}
-		class, ok := s.classIdx[c.text[0][row]]
-		if !ok {
-			return fmt.Errorf("domain classifier: training row rid %d: label %q is not a category", rid, c.text[0][row])
+		split := c.text[0][row]
+		words = normWordHashes(c.text[2][row], words) // the words of NormText(question)
+		if split != "train" {
+			if !s.buffer {
+				return fmt.Errorf("domain classifier: rid %d: split %q in the training query", rid, split)
+			}
+			lo := len(kept)
+			kept = s.nb.appendFeatures(kept, words)
+			pending = append(pending, nbPending{rid: rid, split: strings.Clone(split), lo: lo, hi: len(kept)})
+			continue
 		}
-		words = normWordHashes(c.text[1][row], words) // the words of NormText(question)
+		label := c.text[1][row]
+		class, ok := s.classIdx[label]
+		if !c.valid[1][row] || !ok {
+			return fmt.Errorf("domain classifier: training row rid %d: label %q is not a category", rid, label)
+		}
 		feats = s.nb.featuresWords(words, feats)
 		s.nb.addFeatures(class, feats)
+		s.trained.Add(1)
+	}
+	if len(pending) > 0 {
+		s.mu.Lock()
+		off := len(s.feats)
+		s.feats = append(s.feats, kept...)
+		for _, r := range pending {
+			r.lo, r.hi = r.lo+off, r.hi+off
+			s.pending = append(s.pending, r)
+		}
+		s.mu.Unlock()
 	}
 	return nil
 }
@@ -277,6 +341,28 @@ type nbPredictSink struct {
 	bar *progressbar.ProgressBar
 	mu  sync.Mutex
 	out []nbPrediction
+}
+
+// predictBuffered predicts the rows the training pass kept, on GOMAXPROCS goroutines.
+func (s *nbPredictSink) predictBuffered(tr *nbTrainSink) {
+	s.out = make([]nbPrediction, len(tr.pending))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scores := make([]float64, len(s.nb.Classes))
+			lo, hi := w*len(tr.pending)/workers, (w+1)*len(tr.pending)/workers
+			for i := lo; i < hi; i++ {
+				r := tr.pending[i]
+				class, prob := s.nb.predictFeatures(tr.feats[r.lo:r.hi], scores)
+				s.out[i] = nbPrediction{rid: r.rid, split: r.split, class: class, prob: prob}
+			}
+			s.bar.Add(hi - lo)
+		}()
+	}
+	wg.Wait()
 }
 
 func (s *nbPredictSink) consume(c *sinkChunk) error {

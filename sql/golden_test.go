@@ -145,11 +145,12 @@ func goldenOptions() Options {
 }
 
 // TestGoldenOptions: the same for the golden run with goldenOptions (golden/tables-options.txt.gz).
-// Stage 4 takes its path for large inputs here: signatures not kept, computed again.
+// Stages 4 and 6 take their paths for large inputs here: stage 4 does not keep the signatures
+// (they are computed again), stage 6 reads the rows to predict again after training.
 func TestGoldenOptions(t *testing.T) {
-	keep := nearDupKeepSignatures
-	nearDupKeepSignatures = 0
-	t.Cleanup(func() { nearDupKeepSignatures = keep })
+	keep, buf := nearDupKeepSignatures, domainBufferRows
+	nearDupKeepSignatures, domainBufferRows = 0, 0
+	t.Cleanup(func() { nearDupKeepSignatures, domainBufferRows = keep, buf })
 	opt := goldenOptions()
 	p, exp := goldenRun(t, &opt)
 	checkGolden(t, dumpAll(t, p, exp), filepath.Join(goldenDir, "tables-options.txt.gz"))
