@@ -85,6 +85,34 @@ func (p *Pipeline) Dump(ctx context.Context, w io.Writer, replace ...string) err
 	return nil
 }
 
+// Digest writes one line per table and view of the database: kind and name, column names and
+// types, row count and the sum of DuckDB's 64-bit hash of every row (what Compare checks first;
+// it depends on DuckDB's hash function, so a DuckDB upgrade may change it).
+func (p *Pipeline) Digest(ctx context.Context, w io.Writer) error {
+	rels, err := relations(ctx, p.conn, p.currentDatabase(ctx))
+	if err != nil {
+		return err
+	}
+	for _, r := range rels {
+		q := selectAll("", r.Name)
+		cols, types, err := columnTypes(ctx, p.conn, q)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.Name, err)
+		}
+		var n int64
+		var sum dbsql.NullString
+		if err := p.conn.QueryRowContext(ctx, "SELECT count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM ("+q+") t").Scan(&n, &sum); err != nil {
+			return fmt.Errorf("%s: %w", r.Name, err)
+		}
+		header := make([]string, len(cols))
+		for i := range cols {
+			header[i] = cols[i] + " " + types[i]
+		}
+		fmt.Fprintf(w, "%s %s\t%s\t%d\t%s\n", r.Kind, r.Name, strings.Join(header, ", "), n, sum.String)
+	}
+	return nil
+}
+
 func (p *Pipeline) currentDatabase(ctx context.Context) string {
 	var db string
 	if err := p.conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&db); err != nil {
