@@ -8,8 +8,8 @@
 -- the text is copied once.
 
 -- A field is present when it holds a character other than RE2's \s (space, \t, \n, \f, \r):
--- ltrim of those five leaves something (regexp_matches(x, '\S') said the same, at a regex call
--- per test; each field is tested once).
+-- its first character is another one, or ltrim of those five leaves something
+-- (regexp_matches(x, '\S') said the same, at a regex call per test; each field is tested once).
 CREATE OR REPLACE TEMP TABLE s1_checked AS
 SELECT input_file, input_row, id,
        CASE WHEN parse_error IS NOT NULL THEN 'parse'
@@ -24,9 +24,9 @@ SELECT input_file, input_row, id,
        END AS reason
 FROM (
     SELECT input_file, input_row, id, parse_error,
-           coalesce(ltrim(id, ' ' || chr(9) || chr(10) || chr(12) || chr(13)) <> '', false) AS id_ok,
-           coalesce(ltrim(question, ' ' || chr(9) || chr(10) || chr(12) || chr(13)) <> '', false) AS question_ok,
-           coalesce(ltrim(answer::VARCHAR, ' ' || chr(9) || chr(10) || chr(12) || chr(13)) <> '', false) AS answer_ok
+           coalesce(id <> '' AND (ascii(id) NOT IN (32, 9, 10, 12, 13) OR ltrim(id, ' ' || chr(9) || chr(10) || chr(12) || chr(13)) <> ''), false) AS id_ok,
+           coalesce(question <> '' AND (ascii(question) NOT IN (32, 9, 10, 12, 13) OR ltrim(question, ' ' || chr(9) || chr(10) || chr(12) || chr(13)) <> ''), false) AS question_ok,
+           coalesce(answer::VARCHAR <> '' AND (ascii(answer::VARCHAR) NOT IN (32, 9, 10, 12, 13) OR ltrim(answer::VARCHAR, ' ' || chr(9) || chr(10) || chr(12) || chr(13)) <> ''), false) AS answer_ok
     FROM raw_input
 );
 

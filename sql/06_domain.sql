@@ -47,14 +47,10 @@ SELECT * FROM (
 -- classifier trains on at most getvariable('domain_max_train') of the others (in rid order): the
 -- rows up to the rid of the domain_max_train-th of them (a top-N on rids, not a window that
 -- sorts every row with its text).
-CREATE OR REPLACE TEMP TABLE s6_base AS
-SELECT s.rid, s.id, s.source, s.category, m.category AS label_category,
-       hash(s.id, getvariable('seed')) % 10 = 0 AS heldout
-FROM s5_rows s LEFT JOIN category_map m ON m.raw = lower(trim(s.category));
-
 SET VARIABLE domain_last_train_rid = coalesce(
-    (SELECT max(rid) FROM (SELECT rid FROM s6_base WHERE label_category IS NOT NULL AND NOT heldout
-                           ORDER BY rid LIMIT greatest(getvariable('domain_max_train'), 0))), -1);
+    (SELECT max(rid) FROM (SELECT s.rid FROM s5_rows s JOIN category_map m ON m.raw = lower(trim(s.category))
+                           WHERE hash(s.id, getvariable('seed')) % 10 <> 0
+                           ORDER BY s.rid LIMIT greatest(getvariable('domain_max_train'), 0))), -1);
 
 CREATE OR REPLACE TABLE s6_labelled AS
 SELECT *,
@@ -63,9 +59,11 @@ SELECT *,
             WHEN rid <= getvariable('domain_last_train_rid') THEN 'train'
             ELSE 'unused'
        END AS split
-FROM s6_base;
-
-DROP TABLE s6_base;
+FROM (
+    SELECT s.rid, s.id, s.source, s.category, m.category AS label_category,
+           hash(s.id, getvariable('seed')) % 10 = 0 AS heldout
+    FROM s5_rows s LEFT JOIN category_map m ON m.raw = lower(trim(s.category))
+);
 
 -- @go domain_classify
 

@@ -23,7 +23,7 @@ SELECT difficulty,
        END AS difficulty_level,
        getvariable('keep_difficulties') IS NULL
          OR coalesce(list_contains(getvariable('keep_difficulties')::VARCHAR[], difficulty), false) AS keep_difficulty
-FROM (SELECT DISTINCT difficulty FROM s5_rows);
+FROM (SELECT DISTINCT difficulty FROM raw_input); -- every label of the input (those of s5_rows among them)
 
 CREATE OR REPLACE TEMP TABLE s8_levels AS
 SELECT s.rid, s.id, l.difficulty_level, l.keep_difficulty,
