@@ -70,6 +70,7 @@ type Options struct {
 	EasyMathShare      float64 // stage 8: target share of easy mathematics rows in the output
 	DomainMaxTrain     int     // stage 6: cap on classifier training rows
 	KeepDifficulties   []string
+	MemoryLimit        string // DuckDB's memory_limit ("4GB"); empty: DuckDB's default (80% of RAM)
 
 	Progress io.Writer // progress bars and stage lines; nil: silent
 }
@@ -140,6 +141,12 @@ func Open(ctx context.Context, path string, opt Options) (*Pipeline, error) {
 	if err := registerUDFs(conn); err != nil {
 		p.Close()
 		return nil, err
+	}
+	if opt.MemoryLimit != "" {
+		if err := p.exec(ctx, "SET memory_limit = '"+strings.ReplaceAll(opt.MemoryLimit, "'", "''")+"'"); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("memory limit %q: %w", opt.MemoryLimit, err)
+		}
 	}
 	if err := p.exec(ctx, schemaSQL); err != nil {
 		p.Close()

@@ -31,6 +31,7 @@ var dataCmd = &cobra.Command{
 
 var dataFlags struct {
 	db, benchDir, export, plots, pullDir, endpoint string
+	memoryLimit                                    string
 	resolvedBenchDir                               string
 	inputs, keepDifficulty                         []string
 	from, to, rows                                 int
@@ -45,6 +46,7 @@ func init() {
 	pf.StringVar(&dataFlags.db, "db", "data/greason.duckdb", "DuckDB database file")
 	pf.StringVar(&dataFlags.benchDir, "bench-dir", "benchmarks/data", "folder of the vendored benchmark test sets (default outside a checkout: the binary's embedded copies, written to the user cache)")
 	pf.BoolVarP(&dataFlags.quiet, "quiet", "q", false, "no progress output")
+	pf.StringVar(&dataFlags.memoryLimit, "memory-limit", "", `DuckDB memory_limit, e.g. "4GB" (default: DuckDB's, 80% of RAM); DuckDB spills to disk beyond it`)
 
 	run := &cobra.Command{
 		Use:   "run [FILES...]",
@@ -151,6 +153,7 @@ func dataOptions() gsql.Options {
 		opt.ContamMinOverlap = dataFlags.contamOverlap
 	}
 	opt.KeepDifficulties = dataFlags.keepDifficulty
+	opt.MemoryLimit = dataFlags.memoryLimit
 	if !dataFlags.quiet {
 		opt.Progress = os.Stderr
 	}
