@@ -29,7 +29,8 @@ type ngramIndex struct {
 	hashes []uint64 // n-gram hashes, sorted
 	items  []int32  // items[j] holds hashes[j]
 	count  []int32  // distinct n-grams per item (1 for a short item)
-	bits   []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it
+	bits   []uint64 // 2^27-bit filter over the n-gram hashes: most row n-grams miss it (huge pages)
+	free   func()
 
 	shortMin   int
 	short      map[int]map[uint64][]int32 // word count k -> hash of the item's k words -> items
@@ -73,9 +74,16 @@ func (x *ngramIndex) mayHave(h uint64) bool {
 	return x.bits[b>>6]&(1<<(b&63)) != 0
 }
 
+// newNgramIndex returns an empty index; close releases its filter.
 func newNgramIndex(n, shortMin int) *ngramIndex {
-	return &ngramIndex{n: n, bits: make([]uint64, 1<<(filterBits-6)),
+	bits, free := hugeSlice[uint64](1 << (filterBits - 6))
+	return &ngramIndex{n: n, bits: bits, free: free,
 		shortMin: shortMin, short: map[int]map[uint64][]int32{}, shortFirst: map[uint64][]int{}}
+}
+
+func (x *ngramIndex) close() {
+	x.free()
+	x.bits = nil
 }
 
 // build indexes the items texts[i] as items 0, 1, ... (normalised text): their n-grams are
@@ -265,6 +273,7 @@ func rowNgrams(scratch *[3][]uint64) int {
 func decontamStep(ctx context.Context, p *Pipeline) error {
 	t0 := time.Now()
 	idx := newNgramIndex(p.Opt.ContamN, p.Opt.ContamShortMin)
+	defer idx.close()
 	var bench, items, texts []string
 	rows, err := p.conn.QueryContext(ctx, `SELECT benchmark, item_id, norm_question FROM bench_norm ORDER BY benchmark, item_id`)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 // partial or reordered copies must not, nor items under the containment floor.
 func TestShortItemContainment(t *testing.T) {
 	idx := newNgramIndex(13, 4)
+	defer idx.close()
 	items := []string{
 		"What is the order of group Z_{18}?",          // 0: 8 words
 		"Is 80 dB twice as loud as 40 dB?",            // 1: 9 words
@@ -142,6 +143,7 @@ func TestCount1MatchesReference(t *testing.T) {
 		norm = append(norm, NormText(it))
 	}
 	idx := newNgramIndex(13, 4)
+	defer idx.close()
 	idx.build(norm)
 	ref := newRefIndex(13, 4, norm)
 	if !slices.Equal(idx.count, ref.count) || idx.nShort != len(ref.shortItems) {

@@ -24,14 +24,17 @@ type NaiveBayes struct {
 	logLik   []float32  // [bucket*classes + class]: one feature's classes share a cache line
 	counts   [][]uint32 // [class][bucket], added to atomically (training rows arrive on several threads)
 	docs     []atomic.Int64
+
+	freeCounts, freeLogLik func() // both tables are in huge pages (hugeSlice): random access
 }
 
-// NewNaiveBayes returns an untrained classifier with 2^bits feature buckets.
+// NewNaiveBayes returns an untrained classifier with 2^bits feature buckets; Close releases it.
 func NewNaiveBayes(classes []string, bits int) *NaiveBayes {
 	nb := &NaiveBayes{Classes: classes, Buckets: 1 << bits, docs: make([]atomic.Int64, len(classes))}
-	nb.counts = make([][]uint32, len(classes))
+	all, free := hugeSlice[uint32](len(classes) * nb.Buckets)
+	nb.counts, nb.freeCounts, nb.freeLogLik = make([][]uint32, len(classes)), free, func() {}
 	for i := range nb.counts {
-		nb.counts[i] = make([]uint32, nb.Buckets)
+		nb.counts[i] = all[i*nb.Buckets : (i+1)*nb.Buckets]
 	}
 	return nb
 }
@@ -83,7 +86,7 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 	}
 	nb.logPrior = make([]float64, len(nb.Classes))
 	k := len(nb.Classes)
-	nb.logLik = make([]float32, nb.Buckets*k)
+	nb.logLik, nb.freeLogLik = hugeSlice[float32](nb.Buckets * k)
 	asFloat32 := func(v uint32) float64 { return float64(float32(min(v, 1<<24))) }
 	// log(count + alpha) of the small counts (most buckets), computed once: the same values
 	var logSmall [256]float64
@@ -119,6 +122,17 @@ func (nb *NaiveBayes) Fit(alpha float64) {
 		wg.Wait()
 	}
 	nb.counts = nil
+	nb.freeCounts()
+}
+
+// Close releases the classifier's tables.
+func (nb *NaiveBayes) Close() {
+	if nb.counts != nil {
+		nb.counts = nil
+		nb.freeCounts()
+	}
+	nb.logLik = nil
+	nb.freeLogLik()
 }
 
 // Predict returns the most likely class and its posterior probability.
@@ -184,6 +198,7 @@ func domainStep(ctx context.Context, p *Pipeline) error {
 		classIdx[c] = i
 	}
 	nb := NewNaiveBayes(classes, 20)
+	defer nb.Close()
 	var todo int64
 	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s6_labelled WHERE split IN ('heldout', 'unlabelled')`).Scan(&todo); err != nil {
 		return err

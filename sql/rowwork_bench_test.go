@@ -11,14 +11,21 @@ import (
 // Per-row work of the Go steps on a WebInstruct-sized question (about 60 words, 430 bytes).
 // The whole pipeline is timed by BenchmarkStages and `greason data bench`.
 
-func benchQuestion() string {
+func benchQuestion() string { return benchQuestions(1)[0] }
+
+// benchQuestions returns n different questions (the n-gram lookups of one row do not stay cached).
+func benchQuestions(n int) []string {
 	r := rand.New(rand.NewPCG(9, 9))
 	vocab := synthVocab(8000)
-	w := make([]string, 62)
-	for i := range w {
-		w[i] = vocab[r.IntN(len(vocab))]
+	qs := make([]string, n)
+	for i := range qs {
+		w := make([]string, 62)
+		for j := range w {
+			w[j] = vocab[r.IntN(len(vocab))]
+		}
+		qs[i] = "Find " + strings.Join(w, " ") + " in SI units?"
 	}
-	return "Find " + strings.Join(w, " ") + " in SI units?"
+	return qs
 }
 
 // BenchmarkSketchRow: stage 4 per row: the words of the normalised question, the MinHash
@@ -54,16 +61,19 @@ func BenchmarkDecontamRow(b *testing.B) {
 		items[i] = strings.Join(w, " ")
 	}
 	idx := newNgramIndex(13, 4)
+	defer idx.close()
 	idx.build(items)
-	q := benchQuestion()
+	qs := benchQuestions(4096)
 	var scratch [3][]uint64
 	counts := map[int32]int32{}
-	b.SetBytes(int64(len(q)))
+	b.SetBytes(int64(len(qs[0])))
 	b.ResetTimer()
+	i := 0
 	for b.Loop() {
 		clear(counts)
-		scratch[0] = normWordHashes(q, scratch[0])
+		scratch[0] = normWordHashes(qs[i%len(qs)], scratch[0])
 		idx.count1Words(&scratch, counts)
+		i++
 	}
 }
 
