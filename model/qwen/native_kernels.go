@@ -23,7 +23,9 @@ import (
 // decoding bit for bit, and continuous batching equals a static batch.
 //
 // The portable versions below are used without GOEXPERIMENT=simd or AVX-512; the AVX-512 versions
-// (native_kernels_simd_amd64.go) replace them at init.
+// (native_kernels_simd_amd64.go) replace them at init, and where the CPU has AVX-512 the matrix
+// kernel is the assembly one (native_asm_amd64.go, same bits as the AVX-512 Go version, with or
+// without GOEXPERIMENT=simd).
 
 // bf16Mat is a bfloat16 matrix [N][K] in the packed panel layout above.
 type bf16Mat struct {
@@ -85,6 +87,10 @@ func fromBF16(u uint16) float32 { return math.Float32frombits(uint32(u) << 16) }
 // of panels [g0, g1), with x given as its zero-padded even and odd halves xe, xo ([M][a.K2p]).
 var matRange = matRangeGeneric
 
+// matRangeGo is the Go version of matRange (the AVX-512 one under GOEXPERIMENT=simd), which the
+// assembly kernel replaces where the CPU has AVX-512.
+var matRangeGo = matRangeGeneric
+
 // dotQK returns Σ q[i]·k[i] over len(q) elements (k bfloat16).
 var dotQK = dotQKGeneric
 
@@ -97,6 +103,9 @@ var clearUpper = func() {}
 
 // simdKernels says whether the AVX-512 kernels are in use.
 var simdKernels = false
+
+// asmKernel says whether matRange is the assembly kernel (native_asm_amd64.go).
+var asmKernel = false
 
 func matRangeGeneric(y []float32, ldy int, xe, xo []float32, M int, a *bf16Mat, g0, g1 int) {
 	K2 := a.K2p
