@@ -17,11 +17,12 @@ import (
 
 // fmaTile44 accumulates, over blocks blocks of 16 pairs, the 4 weight rows of the panel at w
 // against the 4 activation rows at xe, xo (the next rows ldx bytes further on; 0: the same row
-// four times): acc[4·i + r] lane l is the sum over the pairs j ≡ l (mod 16), in order, of
-// lo(W[r,j])·xe[i,j] then hi(W[r,j])·xo[i,j], fused multiply-adds.
+// four times) and writes their sums to sums[i][r]: lane l of accumulator (i, r) takes the pairs
+// j ≡ l (mod 16), in order, lo(W[r,j])·xe[i,j] then hi(W[r,j])·xo[i,j] (fused multiply-adds),
+// and the 16 lanes are reduced in hsum16's order.
 //
 //go:noescape
-func fmaTile44(w, xe, xo unsafe.Pointer, ldx, blocks int, acc *[16][16]float32)
+func fmaTile44(w, xe, xo unsafe.Pointer, ldx, blocks int, sums *[4][4]float32)
 
 func init() {
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW {
@@ -34,25 +35,21 @@ func matRangeAsm(y []float32, ldy int, xe, xo []float32, M int, a *bf16Mat, g0, 
 	_ = a.w[g1*4*K2-1]
 	_ = xe[M*K2-1]
 	_ = xo[M*K2-1]
-	var acc [16][16]float32
+	var sums [4][4]float32
 	for g := g0; g < g1; g++ {
 		n := 4 * g
 		valid := min(4, a.N-n)
 		w := unsafe.Pointer(&a.w[g*4*K2])
 		m := 0
 		for ; m+4 <= M; m += 4 {
-			fmaTile44(w, unsafe.Pointer(&xe[m*K2]), unsafe.Pointer(&xo[m*K2]), 4*K2, K2/16, &acc)
+			fmaTile44(w, unsafe.Pointer(&xe[m*K2]), unsafe.Pointer(&xo[m*K2]), 4*K2, K2/16, &sums)
 			for i := range 4 {
-				for r := 0; r < valid; r++ {
-					y[(m+i)*ldy+n+r] = hsum16(&acc[4*i+r])
-				}
+				copy(y[(m+i)*ldy+n:(m+i)*ldy+n+valid], sums[i][:valid])
 			}
 		}
 		for ; m < M; m++ {
-			fmaTile44(w, unsafe.Pointer(&xe[m*K2]), unsafe.Pointer(&xo[m*K2]), 0, K2/16, &acc)
-			for r := 0; r < valid; r++ {
-				y[m*ldy+n+r] = hsum16(&acc[r])
-			}
+			fmaTile44(w, unsafe.Pointer(&xe[m*K2]), unsafe.Pointer(&xo[m*K2]), 0, K2/16, &sums)
+			copy(y[m*ldy+n:m*ldy+n+valid], sums[0][:valid])
 		}
 	}
 }
