@@ -44,9 +44,17 @@ func (a *bf16Mat) at(n, j int) int { return (n/4)*4*a.K2p + (j/16)*64 + (n%4)*16
 // panels is the number of 4-row panels.
 func (a *bf16Mat) panels() int { return (a.N + 3) / 4 }
 
-// setRowF32 stores row n from float32 values (rounded to bfloat16).
+// setRowF32 stores row n from float32 values (rounded to bfloat16), a block of 16 pairs at a time.
 func (a *bf16Mat) setRowF32(n int, row []float32) {
-	for j := 0; j < a.K/2; j++ {
+	full := a.K / 32 // blocks of 16 whole pairs
+	for c := 0; c < full; c++ {
+		dst := a.w[a.at(n, 16*c):][:16]
+		src := row[32*c:][:32]
+		for l := range dst {
+			dst[l] = uint32(toBF16(src[2*l])) | uint32(toBF16(src[2*l+1]))<<16
+		}
+	}
+	for j := 16 * full; j < a.K/2; j++ {
 		a.w[a.at(n, j)] = uint32(toBF16(row[2*j])) | uint32(toBF16(row[2*j+1]))<<16
 	}
 }

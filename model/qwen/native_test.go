@@ -545,3 +545,21 @@ func TestNativeMatRangeBits(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNativeSetRows: rounding a float32 Qwen3-0.6B MLP weight (3072 × 1024) into the packed
+// bfloat16 layout, as the rollout does for every weight once per step; GB/s counts float32 bytes read.
+func BenchmarkNativeSetRows(b *testing.B) {
+	N, K := 3072, 1024
+	src := make([]float32, N*K)
+	for i := range src {
+		src[i] = float32(i%13) * 0.37
+	}
+	a := newBF16Mat(N, K)
+	b.ResetTimer()
+	for range b.N {
+		for n := 0; n < N; n++ {
+			a.setRowF32(n, src[n*K:(n+1)*K])
+		}
+	}
+	b.ReportMetric(float64(4*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
