@@ -24,9 +24,25 @@ import (
 //go:noescape
 func fmaTile44(w, xe, xo unsafe.Pointer, ldx, blocks int, sums *[4][4]float32)
 
+// castPairs rounds blocks × 32 float32 at src to bfloat16 pairs at dst, blocks 64 pairs apart
+// (see native_asm_amd64.s); the same bits as toBF16.
+//
+//go:noescape
+func castPairs(dst *uint32, src *float32, blocks int)
+
 func init() {
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW {
 		matRange, asmKernel = matRangeAsm, true
+		castRow = castRowAsm
+	}
+}
+
+// castRowAsm is castRow with castPairs.
+func castRowAsm(a *bf16Mat, n int, row []float32, blocks int) {
+	if blocks > 0 {
+		_ = row[32*blocks-1]
+		_ = a.w[a.at(n, 16*blocks-1)]
+		castPairs(&a.w[a.at(n, 0)], &row[0], blocks)
 	}
 }
 

@@ -180,3 +180,51 @@ store:
 	VMOVUPS X12, 48(DI)
 	VZEROUPPER
 	RET
+
+// func castPairs(dst *uint32, src *float32, blocks int)
+// Rounds blocks × 32 float32 at src to bfloat16 (as toBF16: round to nearest even, NaN and ±Inf
+// keep their bits) and writes each block's 16 pairs (element 2j low, 2j+1 high) to dst, blocks
+// 256 bytes apart (one row of a bf16Mat panel).
+TEXT ·castPairs(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ blocks+16(FP), CX
+	MOVL $0x7fff, AX
+	VPBROADCASTD AX, Z28
+	MOVL $1, AX
+	VPBROADCASTD AX, Z29
+	MOVL $0x7f800000, AX
+	VPBROADCASTD AX, Z30
+	TESTQ CX, CX
+	JLE castdone
+castloop:
+	VMOVDQU32 (SI), Z0
+	VMOVDQU32 64(SI), Z1
+	VPSRLD $16, Z0, Z2
+	VPANDD Z29, Z2, Z2
+	VPADDD Z28, Z2, Z2
+	VPADDD Z0, Z2, Z2
+	VPANDD Z30, Z0, Z4
+	VPCMPEQD Z30, Z4, K1
+	VMOVDQA32 Z0, K1, Z2
+	VPSRLD $16, Z1, Z3
+	VPANDD Z29, Z3, Z3
+	VPADDD Z28, Z3, Z3
+	VPADDD Z1, Z3, Z3
+	VPANDD Z30, Z1, Z5
+	VPCMPEQD Z30, Z5, K2
+	VMOVDQA32 Z1, K2, Z3
+	// the upper 16 bits of each rounded value, narrowed to 16-bit words: word 2j, 2j+1 = pair j
+	VPSRLD $16, Z2, Z2
+	VPSRLD $16, Z3, Z3
+	VPMOVDW Z2, Y2
+	VPMOVDW Z3, Y3
+	VMOVDQU Y2, (DI)
+	VMOVDQU Y3, 32(DI)
+	ADDQ $128, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ castloop
+castdone:
+	VZEROUPPER
+	RET

@@ -47,13 +47,7 @@ func (a *bf16Mat) panels() int { return (a.N + 3) / 4 }
 // setRowF32 stores row n from float32 values (rounded to bfloat16), a block of 16 pairs at a time.
 func (a *bf16Mat) setRowF32(n int, row []float32) {
 	full := a.K / 32 // blocks of 16 whole pairs
-	for c := 0; c < full; c++ {
-		dst := a.w[a.at(n, 16*c):][:16]
-		src := row[32*c:][:32]
-		for l := range dst {
-			dst[l] = uint32(toBF16(src[2*l])) | uint32(toBF16(src[2*l+1]))<<16
-		}
-	}
+	castRow(a, n, row, full)
 	for j := 16 * full; j < a.K/2; j++ {
 		a.w[a.at(n, j)] = uint32(toBF16(row[2*j])) | uint32(toBF16(row[2*j+1]))<<16
 	}
@@ -63,6 +57,20 @@ func (a *bf16Mat) setRowF32(n int, row []float32) {
 func (a *bf16Mat) setRowBF16(n int, row []uint16) {
 	for j := 0; j < a.K/2; j++ {
 		a.w[a.at(n, j)] = uint32(row[2*j]) | uint32(row[2*j+1])<<16
+	}
+}
+
+// castRow stores the first blocks blocks of 16 pairs of row n from float32 values (rounded to
+// bfloat16); the assembly version (native_asm_amd64.go) replaces it where the CPU has AVX-512.
+var castRow = castRowGeneric
+
+func castRowGeneric(a *bf16Mat, n int, row []float32, blocks int) {
+	for c := 0; c < blocks; c++ {
+		dst := a.w[a.at(n, 16*c):][:16]
+		src := row[32*c:][:32]
+		for l := range dst {
+			dst[l] = uint32(toBF16(src[2*l])) | uint32(toBF16(src[2*l+1]))<<16
+		}
 	}
 }
 

@@ -563,3 +563,36 @@ func BenchmarkNativeSetRows(b *testing.B) {
 	}
 	b.ReportMetric(float64(4*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
+
+// TestNativeCastRow: the assembly cast gives toBF16's bits, ties, NaN, ±Inf, overflow to Inf and
+// subnormals included.
+func TestNativeCastRow(t *testing.T) {
+	if !asmKernel {
+		t.Skip("no AVX-512: the portable cast only")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	K := 32*5 + 6
+	special := []uint32{0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00001, 0x7f800001, 0xffffffff, 0x7f7fffff,
+		0xff7fffff, 0x3f808000, 0x3f818000, 0x3f807fff, 0x00000001, 0x00018000, 0x807fffff, 0x7f7f8000}
+	for trial := 0; trial < 20; trial++ {
+		row := make([]float32, K)
+		for i := range row {
+			switch {
+			case i < len(special) && trial == 0:
+				row[i] = math.Float32frombits(special[i])
+			case trial%2 == 1:
+				row[i] = math.Float32frombits(r.Uint32())
+			default:
+				row[i] = float32(r.NormFloat64())
+			}
+		}
+		want, got := newBF16Mat(5, K), newBF16Mat(5, K)
+		castRowGeneric(want, 3, row, K/32)
+		castRow(got, 3, row, K/32)
+		for i := range want.w {
+			if want.w[i] != got.w[i] {
+				t.Fatalf("trial %d: pair %d: the assembly cast gives %#08x, toBF16 %#08x", trial, i, got.w[i], want.w[i])
+			}
+		}
+	}
+}
