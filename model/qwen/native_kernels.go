@@ -23,7 +23,9 @@ import (
 // decoding bit for bit, and continuous batching equals a static batch.
 //
 // The portable versions below are used without GOEXPERIMENT=simd or AVX-512; the AVX-512 versions
-// (native_kernels_simd_amd64.go) replace them at init.
+// (native_kernels_simd_amd64.go) replace them at init, and where the CPU has AVX-512 the matrix
+// kernel is the assembly one (native_asm_amd64.go, same bits as the AVX-512 Go version, with or
+// without GOEXPERIMENT=simd).
 
 // bf16Mat is a bfloat16 matrix [N][K] in the packed panel layout above.
 type bf16Mat struct {
@@ -42,9 +44,11 @@ func (a *bf16Mat) at(n, j int) int { return (n/4)*4*a.K2p + (j/16)*64 + (n%4)*16
 // panels is the number of 4-row panels.
 func (a *bf16Mat) panels() int { return (a.N + 3) / 4 }
 
-// setRowF32 stores row n from float32 values (rounded to bfloat16).
+// setRowF32 stores row n from float32 values (rounded to bfloat16), a block of 16 pairs at a time.
 func (a *bf16Mat) setRowF32(n int, row []float32) {
-	for j := 0; j < a.K/2; j++ {
+	full := a.K / 32 // blocks of 16 whole pairs
+	castRow(a, n, row, full)
+	for j := 16 * full; j < a.K/2; j++ {
 		a.w[a.at(n, j)] = uint32(toBF16(row[2*j])) | uint32(toBF16(row[2*j+1]))<<16
 	}
 }
@@ -53,6 +57,20 @@ func (a *bf16Mat) setRowF32(n int, row []float32) {
 func (a *bf16Mat) setRowBF16(n int, row []uint16) {
 	for j := 0; j < a.K/2; j++ {
 		a.w[a.at(n, j)] = uint32(row[2*j]) | uint32(row[2*j+1])<<16
+	}
+}
+
+// castRow stores the first blocks blocks of 16 pairs of row n from float32 values (rounded to
+// bfloat16); the assembly version (native_asm_amd64.go) replaces it where the CPU has AVX-512.
+var castRow = castRowGeneric
+
+func castRowGeneric(a *bf16Mat, n int, row []float32, blocks int) {
+	for c := 0; c < blocks; c++ {
+		dst := a.w[a.at(n, 16*c):][:16]
+		src := row[32*c:][:32]
+		for l := range dst {
+			dst[l] = uint32(toBF16(src[2*l])) | uint32(toBF16(src[2*l+1]))<<16
+		}
 	}
 }
 
@@ -85,6 +103,10 @@ func fromBF16(u uint16) float32 { return math.Float32frombits(uint32(u) << 16) }
 // of panels [g0, g1), with x given as its zero-padded even and odd halves xe, xo ([M][a.K2p]).
 var matRange = matRangeGeneric
 
+// matRangeGo is the Go version of matRange (the AVX-512 one under GOEXPERIMENT=simd), which the
+// assembly kernel replaces where the CPU has AVX-512.
+var matRangeGo = matRangeGeneric
+
 // dotQK returns Σ q[i]·k[i] over len(q) elements (k bfloat16).
 var dotQK = dotQKGeneric
 
@@ -97,6 +119,9 @@ var clearUpper = func() {}
 
 // simdKernels says whether the AVX-512 kernels are in use.
 var simdKernels = false
+
+// asmKernel says whether matRange is the assembly kernel (native_asm_amd64.go).
+var asmKernel = false
 
 func matRangeGeneric(y []float32, ldy int, xe, xo []float32, M int, a *bf16Mat, g0, g1 int) {
 	K2 := a.K2p

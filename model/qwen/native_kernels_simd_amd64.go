@@ -12,7 +12,10 @@ import (
 
 func init() {
 	if archsimd.X86.AVX512() {
-		matRange, dotQK, axpyV, simdKernels = matRangeAVX512, dotQKAVX512, axpyVAVX512, true
+		matRangeGo, dotQK, axpyV, simdKernels = matRangeAVX512, dotQKAVX512, axpyVAVX512, true
+		if !asmKernel {
+			matRange = matRangeAVX512
+		}
 	}
 	if archsimd.X86.AVX() {
 		clearUpper = archsimd.ClearAVXUpperBits

@@ -405,27 +405,39 @@ func TestNativeGenerateOptions(t *testing.T) {
 // BenchmarkNativeMatmul: one decode-step product of 4 rows with a Qwen3-0.6B MLP weight
 // (3072 × 1024 bfloat16, 6 MiB) on every worker of the pool; weight_GB/s counts the weight bytes.
 func BenchmarkNativeMatmul(b *testing.B) {
+	type kernel struct {
+		name string
+		f    func(y []float32, ldy int, xe, xo []float32, M int, a *bf16Mat, g0, g1 int)
+	}
+	kernels := []kernel{{"go", matRangeGo}}
+	if asmKernel {
+		kernels = append(kernels, kernel{"asm", matRange})
+	}
+	defer func(f func(y []float32, ldy int, xe, xo []float32, M int, a *bf16Mat, g0, g1 int)) { matRange = f }(matRange)
 	for _, sh := range [][3]int{{4, 3072, 1024}, {4, 151936, 1024}, {64, 3072, 1024}} {
-		M, N, K := sh[0], sh[1], sh[2]
-		b.Run(fmt.Sprintf("M%d_N%d_K%d", M, N, K), func(b *testing.B) {
-			a := newBF16Mat(N, K)
-			for i := range a.w {
-				a.w[i] = uint32(toBF16(float32(i%7)*0.01)) | uint32(toBF16(float32(i%5)*0.02))<<16
-			}
-			x := make([]float32, M*K)
-			for i := range x {
-				x[i] = float32(i%11) * 0.1
-			}
-			y := make([]float32, M*N)
-			xe, xo := make([]float32, M*a.K2p), make([]float32, M*a.K2p)
-			p := newPool()
-			b.ResetTimer()
-			for range b.N {
-				p.matmul(y, N, x, M, a, xe, xo)
-			}
-			b.ReportMetric(float64(2*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "weight_GB/s")
-			b.ReportMetric(float64(2*M*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		for _, k := range kernels {
+			M, N, K := sh[0], sh[1], sh[2]
+			b.Run(fmt.Sprintf("M%d_N%d_K%d_%s", M, N, K, k.name), func(b *testing.B) {
+				matRange = k.f
+				a := newBF16Mat(N, K)
+				for i := range a.w {
+					a.w[i] = uint32(toBF16(float32(i%7)*0.01)) | uint32(toBF16(float32(i%5)*0.02))<<16
+				}
+				x := make([]float32, M*K)
+				for i := range x {
+					x[i] = float32(i%11) * 0.1
+				}
+				y := make([]float32, M*N)
+				xe, xo := make([]float32, M*a.K2p), make([]float32, M*a.K2p)
+				p := newPool()
+				b.ResetTimer()
+				for range b.N {
+					p.matmul(y, N, x, M, a, xe, xo)
+				}
+				b.ReportMetric(float64(2*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "weight_GB/s")
+				b.ReportMetric(float64(2*M*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
 
@@ -471,5 +483,116 @@ func BenchmarkSampleNative(b *testing.B) {
 	}
 	for range b.N {
 		sampleNative(logits, SampleParams{Temperature: 1}, r)
+	}
+}
+
+// TestNativeMatRangeBits: the assembly and the AVX-512 matrix kernels give the bits of a scalar
+// reference with the same accumulation order and fused multiply-adds (rows of every tail size,
+// partial panels).
+func TestNativeMatRangeBits(t *testing.T) {
+	type kernel struct {
+		name string
+		f    func(y []float32, ldy int, xe, xo []float32, M int, a *bf16Mat, g0, g1 int)
+	}
+	var kernels []kernel
+	if asmKernel {
+		kernels = append(kernels, kernel{"asm", matRange})
+	}
+	if simdKernels {
+		kernels = append(kernels, kernel{"go simd", matRangeGo})
+	}
+	if len(kernels) == 0 {
+		t.Skip("no AVX-512: the portable kernel only")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range [][3]int{{1, 4, 16}, {3, 5, 32}, {4, 8, 48}, {5, 7, 40}, {6, 13, 33}, {9, 4, 512}} {
+		M, N, K2 := sh[0], sh[1], sh[2]
+		a := newBF16Mat(N, 2*K2)
+		for n := 0; n < N; n++ {
+			row := make([]float32, 2*K2)
+			for i := range row {
+				row[i] = float32(r.NormFloat64())
+			}
+			a.setRowF32(n, row)
+		}
+		x := make([]float32, M*2*K2)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		xe, xo := make([]float32, M*a.K2p), make([]float32, M*a.K2p)
+		splitEvenOdd(x, M, 2*K2, a.K2p, xe, xo)
+		want := make([]float32, M*N)
+		for m := 0; m < M; m++ {
+			for n := 0; n < N; n++ {
+				var acc [16]float32
+				for j := 0; j < a.K2p; j++ {
+					u := a.w[a.at(n, j)]
+					l := j % 16
+					acc[l] = float32(math.FMA(float64(bf16lo(u)), float64(xe[m*a.K2p+j]), float64(acc[l])))
+					acc[l] = float32(math.FMA(float64(bf16hi(u)), float64(xo[m*a.K2p+j]), float64(acc[l])))
+				}
+				want[m*N+n] = hsum16(&acc)
+			}
+		}
+		for _, k := range kernels {
+			y := make([]float32, M*N)
+			k.f(y, N, xe, xo, M, a, 0, a.panels())
+			for i := range y {
+				if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %v: y[%d] = %g, want %g (bits)", k.name, sh, i, y[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkNativeSetRows: rounding a float32 Qwen3-0.6B MLP weight (3072 × 1024) into the packed
+// bfloat16 layout, as the rollout does for every weight once per step; GB/s counts float32 bytes read.
+func BenchmarkNativeSetRows(b *testing.B) {
+	N, K := 3072, 1024
+	src := make([]float32, N*K)
+	for i := range src {
+		src[i] = float32(i%13) * 0.37
+	}
+	a := newBF16Mat(N, K)
+	b.ResetTimer()
+	for range b.N {
+		for n := 0; n < N; n++ {
+			a.setRowF32(n, src[n*K:(n+1)*K])
+		}
+	}
+	b.ReportMetric(float64(4*N*K)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// TestNativeCastRow: the assembly cast gives toBF16's bits, ties, NaN, ±Inf, overflow to Inf and
+// subnormals included.
+func TestNativeCastRow(t *testing.T) {
+	if !asmKernel {
+		t.Skip("no AVX-512: the portable cast only")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	K := 32*5 + 6
+	special := []uint32{0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00001, 0x7f800001, 0xffffffff, 0x7f7fffff,
+		0xff7fffff, 0x3f808000, 0x3f818000, 0x3f807fff, 0x00000001, 0x00018000, 0x807fffff, 0x7f7f8000}
+	for trial := 0; trial < 20; trial++ {
+		row := make([]float32, K)
+		for i := range row {
+			switch {
+			case i < len(special) && trial == 0:
+				row[i] = math.Float32frombits(special[i])
+			case trial%2 == 1:
+				row[i] = math.Float32frombits(r.Uint32())
+			default:
+				row[i] = float32(r.NormFloat64())
+			}
+		}
+		want, got := newBF16Mat(5, K), newBF16Mat(5, K)
+		castRowGeneric(want, 3, row, K/32)
+		castRow(got, 3, row, K/32)
+		for i := range want.w {
+			if want.w[i] != got.w[i] {
+				t.Fatalf("trial %d: pair %d: the assembly cast gives %#08x, toBF16 %#08x", trial, i, got.w[i], want.w[i])
+			}
+		}
 	}
 }
