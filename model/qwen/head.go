@@ -162,28 +162,46 @@ func headWeight(scope *model.Scope, cfg *Config, g *Graph) (variable, cast *Node
 // the LM head in vocabulary chunks (ChunkedHeadStats; the outputs then carry no gradient, see
 // HeadStatsVJP), chunk <= 0 computes the full logits (differentiable).
 func TargetStats(scope *model.Scope, cfg *Config, tokens, positions, mask *Node, chunk int, temperature float64) (logp, ent *Node, head HeadInputs) {
+	return TargetStatsWindow(scope, cfg, tokens, positions, mask, chunk, temperature, 0)
+}
+
+// TargetStatsWindow is TargetStats for the last `window` targets only (positions T-window..T-1):
+// the LM head runs on those positions alone, so a batch of left-padded prompt+response rows whose
+// responses all fit in the window never computes the prompt positions' logits (with Qwen's
+// 151,936-entry vocabulary the head is most of a small model's cost). logp and ent are float32
+// [B, window]. window <= 0 or >= T-1: every target (TargetStats).
+func TargetStatsWindow(scope *model.Scope, cfg *Config, tokens, positions, mask *Node, chunk int, temperature float64, window int) (logp, ent *Node, head HeadInputs) {
 	g := tokens.Graph()
 	B, T := tokens.Shape().Dim(0), tokens.Shape().Dim(1)
+	W := T - 1
+	if window > 0 && window < T-1 {
+		W = window
+	}
+	targets := Slice(tokens, AxisRange(), AxisRange(T-W, T))
 	if chunk <= 0 {
-		logits := Forward(scope, cfg, tokens, positions, mask)
+		var logits *Node
+		if W == T-1 {
+			logits = Slice(Forward(scope, cfg, tokens, positions, mask), AxisRange(), AxisRange(0, T-1))
+		} else {
+			hid := Hidden(scope, cfg, tokens, positions, mask)
+			logits = lmHead(scope, cfg, Slice(hid, AxisRange(), AxisRange(T-1-W, T-1)))
+		}
 		if temperature != 0 && temperature != 1 {
 			logits = Div(logits, Scalar(g, dtypes.Float32, temperature))
 		}
-		lsm := LogSoftmax(Slice(logits, AxisRange(), AxisRange(0, T-1)), -1)
-		targets := Slice(tokens, AxisRange(), AxisRange(1, T))
+		lsm := LogSoftmax(logits, -1)
 		logp = ReduceSum(Mul(lsm, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
 		ent = Neg(ReduceSum(Mul(Exp(lsm), lsm), -1))
 		return logp, ent, HeadInputs{}
 	}
-	targets := Slice(tokens, AxisRange(), AxisRange(1, T))
 	hid := Hidden(scope, cfg, tokens, positions, mask)
 	D := hid.Shape().Dim(2)
-	h := Reshape(Slice(hid, AxisRange(), AxisRange(0, T-1)), B*(T-1), D)
+	h := Reshape(Slice(hid, AxisRange(), AxisRange(T-1-W, T-1)), B*W, D)
 	wv, wc := headWeight(scope, cfg, g)
-	tg := Reshape(targets, B*(T-1))
+	tg := Reshape(targets, B*W)
 	st := ChunkedHeadStats(h, wc, tg, chunk, temperature)
 	head = HeadInputs{H: h, W: wc, WVar: wv, Targets: tg, Stats: st, Chunk: chunk, Temperature: temperature}
-	return Reshape(st.LogP, B, T-1), Reshape(st.Entropy, B, T-1), head
+	return Reshape(st.LogP, B, W), Reshape(st.Entropy, B, W), head
 }
 
 // HeadInputs are what the backward pass of a chunked LM head needs (see TargetStats).
