@@ -315,7 +315,13 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 			texts = append(texts, tok.Decode(s.Tokens))
 			resp := append([]int(nil), s.Tokens...)
 			if s.FinishReason == "stop" {
-				resp = append(resp, stop) // the stop token is part of the trained response
+				// the stop token is part of the trained response: the one generated (several
+				// may stop a Qwen rollout: <|im_end|>, <|endoftext|>), else StopTokens[0]
+				if s.StopToken >= 0 {
+					resp = append(resp, s.StopToken)
+				} else {
+					resp = append(resp, stop)
+				}
 			} else {
 				clipped++
 			}

@@ -392,3 +392,21 @@ func Advice(in PlanInput, dev Device) string {
 	}
 	return ""
 }
+
+// StepModelFLOPs are the model FLOPs of a GRPO step that generated responseTokens after
+// promptTokens (summed over its rollouts), for MFU: 2 per multiply-add of the matrix weights per
+// token (P_mm of PlanStep): generation = the prompts without the LM head (prefill) + the
+// responses with it; old (and reference, with ref) log-probs = a forward over every token;
+// updates = forward and backward (3 forwards). Attention scores, recomputation and what an
+// implementation skips (the response window's prompt positions) are not counted.
+func StepModelFLOPs(c *qwen.Config, promptTokens, responseTokens int, ref bool) float64 {
+	Pmm := float64(matmulParams(c))
+	head := float64(int64(c.VocabSize) * int64(c.HiddenSize))
+	all := float64(promptTokens + responseTokens)
+	passes := 1.0
+	if ref {
+		passes = 2
+	}
+	gen := float64(promptTokens)*2*(Pmm-head) + float64(responseTokens)*2*Pmm
+	return gen + passes*all*2*Pmm + 3*all*2*Pmm
+}
