@@ -53,11 +53,11 @@ build:
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
-# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them.
+# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them, and a checkpoint written by `greason train grpo` against PyTorch.
 model-golden:
     @{{torch_python}} -c "import torch" 2>/dev/null || { echo "model-golden needs Debian's python3-torch: apt-get install -y python3-torch (or set TORCH_PYTHON)"; exit 1; }
     {{torch_python}} tools/torchgold/gold.py
-    go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden' ./model/qwen/ ./cmd/greason/
+    TORCH_PYTHON={{torch_python}} go test -tags noxla -count=1 -v -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden|TestTrainGRPOJobCheckpointMatchesTorch' ./model/qwen/ ./cmd/greason/
 
 # Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
 data:
