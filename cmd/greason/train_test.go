@@ -91,3 +91,34 @@ func TestTrainConfigKinds(t *testing.T) {
 		t.Fatalf("general-verifier without a URL: %v", err)
 	}
 }
+
+// TestPaperJobConfigs: the §3 configs parse, mirror the paper's values, and `train plan` takes
+// them (the job's step shape, and a verdict per GPU).
+func TestPaperJobConfigs(t *testing.T) {
+	for _, name := range []string{"qwen3-4b-base", "qwen2.5-7b", "qwen3-14b-base"} {
+		path := filepath.Join("..", "..", "configs", name+".json")
+		c, err := job.LoadConfig(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := c.GRPO
+		if g.PromptsPerStep != 1024 || g.N != 8 || g.PromptsPerStep/g.MiniBatches != 256 || g.Optim.LR != 5e-7 || g.Loss.ClipLow != 0.2 ||
+			g.Loss.ClipHigh != 0.2 || g.Loss.ClipC != 10 || g.Loss.KLCoef != 1e-4 || g.Loss.EntropyCoef != 1e-3 || g.MaxNewTokens != 8192 ||
+			g.LossAgg != "micro-token-mean" || g.MicroBatch != 8 || g.Temperature != 1 || c.Data.MaxPromptLength != 1024 ||
+			c.Data.ValRows != 100 || c.Trainer.TestFreq != 5 || c.Trainer.SaveFreq != 20 || c.Reward.Judge != "general-verifier" || c.Policy.Preset != name {
+			t.Errorf("%s does not mirror protocol §3: %+v", name, c)
+		}
+		out, err := runCLI(t, "train", "plan", "--config", path, "--device", "gpu:80,gpu:141")
+		if err != nil {
+			t.Fatalf("%s: %v: %s", name, err, out)
+		}
+		for _, want := range []string{"job " + name, "1024 prompts × 8 rollouts, prompt 1024 + 8192 new tokens, 4 mini-batch(es) of 2048, micro-batch 8", "gpu:80 (80.00 GiB", "gpu:141 (141.00 GiB"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: plan output lacks %q:\n%s", name, want, out)
+			}
+		}
+		if name == "qwen3-4b-base" && !strings.Contains(out, "fits with --gen-len 4096") {
+			t.Errorf("%s: no shorter-response advice:\n%s", name, out)
+		}
+	}
+}

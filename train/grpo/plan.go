@@ -410,3 +410,20 @@ func StepModelFLOPs(c *qwen.Config, promptTokens, responseTokens int, ref bool) 
 	gen := float64(promptTokens)*2*(Pmm-head) + float64(responseTokens)*2*Pmm
 	return gen + passes*all*2*Pmm + 3*all*2*Pmm
 }
+
+// AdviceShorter is for a step that no option makes fit (Advice returns ""): the longest
+// generation (GenLen halved until it fits, down to 128 tokens) that fits dev with Advice's
+// changes, and those changes; genLen 0 when none does.
+func AdviceShorter(in PlanInput, dev Device) (genLen int, flags string) {
+	for gl := in.Shape.GenLen / 2; gl >= 128; gl /= 2 {
+		try := in
+		try.Shape.GenLen = gl
+		if pl, err := PlanStep(try, dev); err == nil && pl.Fits {
+			return gl, ""
+		}
+		if a := Advice(try, dev); a != "" {
+			return gl, a
+		}
+	}
+	return 0, ""
+}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -269,4 +270,24 @@ func (c *Config) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(m)
+}
+
+// Architecture returns what `greason train plan` plans for: the config.json of the policy's
+// checkpoint folder when it is there, else its preset (the architecture the folder must have) or
+// its config; from says which.
+func (p PolicyConfig) Architecture() (model, from string, err error) {
+	if p.Model != "" {
+		cj := filepath.Join(p.Model, "config.json")
+		if _, err := os.Stat(cj); err == nil {
+			return cj, cj, nil
+		}
+		if p.Preset == "" {
+			return "", "", fmt.Errorf("policy.model %s has no config.json (not downloaded yet: `greason model pull`), and no policy.preset names its architecture", p.Model)
+		}
+		return p.Preset, fmt.Sprintf("preset %s (policy.model %s is not there yet)", p.Preset, p.Model), nil
+	}
+	if p.Config != "" {
+		return p.Config, p.Config, nil
+	}
+	return p.Preset, "preset " + p.Preset, nil
 }
