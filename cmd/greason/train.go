@@ -127,7 +127,7 @@ A config without "job" is one micro run (configs/micro-grpo.json).`,
 	}
 	grpoCmd.Flags().StringVar(&grpoCfg, "config", "", "JSON job (configs/e2e.json, configs/qwen3-4b-base.json; micro: configs/micro-grpo.json)")
 	_ = grpoCmd.MarkFlagRequired("config")
-	trainCmd.AddCommand(microCmd, sftCmd, grpoCmd, newPlanCmd())
+	trainCmd.AddCommand(microCmd, sftCmd, grpoCmd, newPlanCmd(), newE2ECmd())
 	rootCmd.AddCommand(trainCmd)
 }
 

@@ -274,6 +274,7 @@ func (m *Model) sampleRows(rows []*row, flat []float32, opts GenerateOptions) {
 // TokenLogprobs returns the log-softmax of logits at tok and the k most likely tokens (ties:
 // lower id first).
 func TokenLogprobs(logits []float32, tok, k int) TokenLogprob {
+	clearUpperState()
 	mx := math.Inf(-1)
 	for _, v := range logits {
 		mx = math.Max(mx, float64(v))
@@ -430,6 +431,7 @@ func (m *Model) decodeNoCache(ctx context.Context, rows []*row, maxNew int, opts
 // SampleToken draws a token from logits with temperature, top-k and top-p (greedy when
 // temperature <= 0).
 func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
+	clearUpperState() // math.Exp below: see vzeroupper
 	if p.Temperature <= 0 {
 		best := 0
 		for i, v := range logits {
@@ -464,6 +466,9 @@ func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
 	probs := make([]float64, len(idx))
 	sum := 0.0
 	for j, i := range idx {
+		if j&1023 == 0 {
+			clearUpperState() // something (a preemption?) dirties the state again within a row: clear it often
+		}
 		probs[j] = math.Exp((float64(logits[i]) - mx) / p.Temperature)
 		sum += probs[j]
 	}

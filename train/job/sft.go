@@ -49,6 +49,7 @@ type SFTSummary struct {
 	TrainRows      int     `json:"train_rows"`
 	Overlong       int     `json:"overlong_dropped"`
 	Examples       int     `json:"examples"`
+	Steps          int     `json:"steps"`
 	ResponsesRead  int     `json:"responses_read,omitempty"`
 	ResponsesNoRow int     `json:"responses_without_row,omitempty"` // teacher responses whose question the data does not have
 	RowsNoResponse int     `json:"rows_without_response,omitempty"`
@@ -138,7 +139,7 @@ func RunSFT(ctx context.Context, c *SFTConfig, progress io.Writer) (*SFTSummary,
 	if len(data) == 0 {
 		return nil, fmt.Errorf("sft: no examples (%d rows, %d responses read, %d without a row)", len(kept), sum.ResponsesRead, sum.ResponsesNoRow)
 	}
-	sum.Examples = len(data)
+	sum.Examples, sum.Steps = len(data), c.SFT.Steps
 	fmt.Fprintf(progress, "sft: %s; %d rows (%d overlong dropped), %d examples (%d teacher responses read, %d of questions not in the data, %d rows without one)\n",
 		pol.Source, len(rows), dropped, len(data), sum.ResponsesRead, sum.ResponsesNoRow, sum.RowsNoResponse)
 	p, err := grpo.NewPolicy(pol.Model, c.Optim, grpo.DefaultLoss())
