@@ -3,6 +3,7 @@ module github.com/greason/greason
 go 1.27.3
 
 require (
+	github.com/ardanlabs/jinja v1.12.0
 	github.com/duckdb/duckdb-go/v2 v2.10506.0
 	github.com/go-gota/gota v0.12.0
 	github.com/gomlx/compute v0.1.14

@@ -33,6 +33,11 @@ openai-check:
 fuzz-smoke:
     bash scripts/fuzz-smoke.sh 5s
 
+# Fuzz each target (or those matching TARGET, a regex) for DURATION, one worker each, the corpus
+# kept under each package's testdata/fuzz/ (figures in docs/verifier.md). E.g. `just fuzz 10m Fuzz(ParseExpr|RuleCheck)`.
+fuzz duration="10m" target=".":
+    bash scripts/fuzz.sh {{duration}} '{{target}}'
+
 # Regenerate result tables (Markdown, CSV, LaTeX) and figures under tables/.
 tables:
     go run -tags noxla ./cmd/greason tables
@@ -45,19 +50,44 @@ notebooks:
 bench:
     go test -tags noxla -run '^$' -bench . -benchtime 2s ./...
 
+# Rewards/s of `greason reward serve` (rules judge) through the verl module's batched and single calls
+# on real responses shipped in the repository (tools/verl/bench_greason_reward.py; pass its flags).
+bench-reward *args:
+    bash scripts/bench-reward.sh {{args}}
+
 # Build the CLI into ./bin/greason.
 build:
     go build -tags noxla -o bin/greason ./cmd/greason
 
-# Regenerate the tokenizer's golden ids and chat renderings (model/tokenizer/testdata) with the JS reference tokenizer.
+# Regenerate the tokenizer's golden ids (model/tokenizer/testdata) with the JS reference tokenizer.
 tokenizer-golden:
     cd tools/tokgold && npm ci --no-audit --no-fund
     node tools/tokgold/gold.mjs
-# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them, and a checkpoint written by `greason train grpo` against PyTorch.
+# Regenerate the chat-template goldens (model/chat/testdata): @huggingface/jinja renderings of the checkpoints' own templates, checked against Python's Jinja2 set up as transformers does; then test model/chat against them.
+chat-golden:
+    cd tools/chatgold && npm ci --no-audit --no-fund
+    node tools/chatgold/gold.mjs
+    python3 tools/chatgold/jinja2_gold.py
+    python3 tools/chatgold/strftime_gold.py
+    go test -tags noxla -count=1 ./model/chat/
+# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them, and a checkpoint written by `greason train grpo` against PyTorch; then General-Verifier at its real shape (1.5 B, random weights; about 15 min and 9 GB, under /tmp/greason-heavy.lock).
 model-golden:
     @{{torch_python}} -c "import torch" 2>/dev/null || { echo "model-golden needs Debian's python3-torch: apt-get install -y python3-torch (or set TORCH_PYTHON)"; exit 1; }
+    GREASON_UPDATE_VERIFIER_PROMPTS=1 go test -tags noxla -count=1 -run TestVerifierPromptIDs ./train/verifier/
     {{torch_python}} tools/torchgold/gold.py
-    TORCH_PYTHON={{torch_python}} go test -tags noxla -count=1 -v -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden|TestTrainGRPOJobCheckpointMatchesTorch' ./model/qwen/ ./cmd/greason/
+    TORCH_PYTHON={{torch_python}} go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden|TestTrainGRPOJobCheckpointMatchesTorch|TestGeneralVerifierTorch' ./model/qwen/ ./cmd/greason/ ./train/verifier/
+    TORCH_PYTHON={{torch_python}} flock /tmp/greason-heavy.lock bash scripts/verifier-golden.sh
+
+# Random weights, 2 prompts x 2 rollouts, 32 prompt + 64 new tokens, AdamW, reference model: greason
+# (bfloat16 rollouts) and the eager PyTorch reference written from the HF architecture (tools/torchstep),
+# one after the other under flock /tmp/greason-heavy.lock (each needs ~16 GiB); per phase both times and
+# the ratio, peak RSS, the memory-bandwidth bound. Not part of `just test`. Needs Debian's python3-torch
+# and libopenblas0-pthread. Extra flags go to tools/torchstep/bench.py (--preset micro-qwen3: a quick check).
+# The Qwen3-0.6B-shaped GRPO step side by side: greason vs eager PyTorch (`just bench-step`).
+bench-step *args:
+    @{{torch_python}} -c "import torch" 2>/dev/null || { echo "bench-step needs Debian's python3-torch: apt-get install -y python3-torch libopenblas0-pthread (or set TORCH_PYTHON)"; exit 1; }
+    GOEXPERIMENT=simd go build -tags noxla -o bin/greason-bench ./cmd/greason
+    flock /tmp/greason-heavy.lock {{torch_python}} tools/torchstep/bench.py --greason bin/greason-bench --torch-python {{torch_python}} {{args}}
 
 # Data pipeline on the vendored benchmark corpus: data/greason.duckdb, exports, stats and plots.
 data:

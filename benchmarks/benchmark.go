@@ -41,7 +41,11 @@ type Spec struct {
 	// GradesExtracted lists the protocols that can grade an answer some other pipeline already
 	// extracted (Scorer.Extracted), such as the pred field of the TheoremQA repository's outputs.
 	GradesExtracted []string
-	Source          string // where the items come from
+	// Stateful lists the protocols whose reference code keeps state from one item to the next
+	// within a process (the TheoremQA repository's latex2sympy2): a file or run is scored in
+	// its order, one item after the other, with one ProcessState (harness.ScoreAll does so).
+	Stateful []string
+	Source   string // where the items come from
 }
 
 // Scorer carries what scoring needs besides the item and the response.
@@ -53,6 +57,51 @@ type Scorer struct {
 	// Extracted: the response is an answer already extracted by the protocol's own pipeline;
 	// grade it as it is (only protocols in Spec.GradesExtracted).
 	Extracted bool
+	// State is the process-wide state of a protocol in Spec.Stateful, shared by the items of
+	// one file or run scored in order; nil scores each item as if alone in its process.
+	State *ProcessState
+}
+
+// ProcessState is what a protocol's reference code carries from one item to the next within
+// one process. Not safe for concurrent use: score the items of a run one after the other.
+type ProcessState struct {
+	// latex2sympy2's global state in run.py's process (extraction) and in
+	// compute_accuracy.py's (grading): see theoremqa.go.
+	extract, grade latexState
+}
+
+// NewProcessState returns the state of a fresh process.
+func NewProcessState() *ProcessState { return &ProcessState{} }
+
+// StateChanges lists the items whose grading the process state changed so far, in order: what a
+// stateless grading would have said differently (TheoremQA: the rows after latex2sympy2's
+// global was set).
+func (p *ProcessState) StateChanges() []StateChange {
+	if p == nil {
+		return nil
+	}
+	return append(append([]StateChange(nil), p.extract.changes...), p.grade.changes...)
+}
+
+// StateChange is one item that the process state changed.
+type StateChange struct {
+	Stage string // "extract" (run.py) or "grade" (compute_accuracy.py)
+	ID    string // the item
+	Input string // what latex2sympy2 was given
+	Why   string
+}
+
+// IsStateful reports whether protocol p of spec s keeps state across items.
+func IsStateful(s Spec, p string) bool {
+	if p == "" {
+		p = s.Protocols[0]
+	}
+	for _, q := range s.Stateful {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }
 
 // Result is the scored outcome of one response.

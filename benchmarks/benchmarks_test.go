@@ -319,16 +319,16 @@ func TestTheoremQA(t *testing.T) {
 	if !TheoremQACompare(`\frac{1}{2}`, "0.5", "0.5") || !TheoremQACompare("(a) is right", "(a)", `"(a)"`) {
 		t.Error("fraction / option comparison")
 	}
-	if got := theoremAnswerClean("Work.\nThe answer is: 3.5 m/s."); got != "3.5" {
+	if got := theoremAnswerClean("Work.\nThe answer is: 3.5 m/s.", nil); got != "3.5" {
 		t.Errorf("answer_clean = %q", got)
 	}
-	if got := theoremAnswerClean("The answer is 12.\n"); got != "12" {
+	if got := theoremAnswerClean("The answer is 12.\n", nil); got != "12" {
 		t.Errorf("answer_clean = %q", got)
 	}
-	if got := theoremAnswerClean("The answer is 12, I know"); got != "False" {
+	if got := theoremAnswerClean("The answer is 12, I know", nil); got != "False" {
 		t.Errorf("answer_clean keeps the repository's substring test for 'no': %q", got)
 	}
-	if got := theoremAnswerClean("Since 2 + 3 = 5 we are done; 5 m in total"); got != "5" {
+	if got := theoremAnswerClean("Since 2 + 3 = 5 we are done; 5 m in total", nil); got != "5" {
 		t.Errorf("no trigger: the last number, got %q", got)
 	}
 }
@@ -452,7 +452,7 @@ func TestTheoremQAPythonValues(t *testing.T) {
 	for in, want := range map[string]string{"5.00": "5", "0.130": "0.13", `6.64 \times 10^{-6}`: "6.64e-06",
 		"100 * 2^99": "63382530011411470074835160268800", "100%": "1.0", "4.47 * 10^4": "44700.0",
 		"7.95 : 1": "7.95", "[1.89, 1.90]": "[1.89, 1.9]", "x = 5": "5", "1234567.5": "1234567.5"} {
-		if got := theoremExtractAnswer(in, true); got != want {
+		if got := theoremExtractAnswer(in, true, nil); got != want {
 			t.Errorf("%q -> %q, want %q", in, got, want)
 		}
 	}

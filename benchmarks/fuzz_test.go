@@ -10,7 +10,7 @@ func FuzzTheoremQARepo(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p := theoremAnswerClean(s)
+		p := theoremAnswerClean(s, nil)
 		TheoremQACompare(p, "5", "5")
 		TheoremQACompare(s, "[1, 2]", "[1, 2]")
 		pyEval(s)

@@ -27,10 +27,39 @@ func (m mathSet) Spec() Spec            { return m.spec }
 func (m mathSet) Load() ([]Item, error) { return m.load() }
 
 func (m mathSet) Score(ctx context.Context, it Item, response string, sc Scorer) (Result, error) {
-	if _, err := checkProtocol(m.spec, sc.Protocol); err != nil {
+	p, err := checkProtocol(m.spec, sc.Protocol)
+	if err != nil {
 		return Result{}, err
 	}
+	if p == "final-answer" {
+		return judgeFinalAnswer(ctx, it, response, sc)
+	}
 	return judgeAnswer(ctx, it, response, sc)
+}
+
+// judgeFinalAnswer is the "final-answer" protocol: the answer a response gives as models write
+// it, read by verify.ExtractForJudging (the last box; a "Final Answer:", "Answer:", GSM8K
+// "#### N" or last-line "A: N" marker; "the answer is"; a worked solution's conclusion; a
+// short response whole), then the judge. A response with no answer is wrong without asking the
+// judge. For generation files that were not prompted for a box (openai/grade-school-math's
+// solutions, ToRA's tool-integrated outputs).
+func judgeFinalAnswer(ctx context.Context, it Item, response string, sc Scorer) (Result, error) {
+	ext, how := verify.ExtractForJudging(response)
+	found := strings.TrimSpace(ext) != ""
+	r := Result{ID: it.ID, Sample: sc.Sample, Extracted: ext, Found: found, Pred: ext, Gold: it.Gold, Group: it.Group}
+	if !found {
+		r.Reason = "no answer (" + how + ")"
+		return r, nil
+	}
+	if sc.Judge == nil {
+		return r, fmt.Errorf("%s: scoring needs a judge", it.ID)
+	}
+	v, err := sc.Judge.Judge(ctx, it.Question, it.Gold, ext)
+	if err != nil {
+		return r, fmt.Errorf("judge %s on item %s: %w", sc.Judge.Name(), it.ID, err)
+	}
+	r.Correct, r.Judge, r.Reason = v.Correct, v.Layer, v.Reason+" [extracted: "+how+"]"
+	return r, nil
 }
 
 func judgeAnswer(ctx context.Context, it Item, response string, sc Scorer) (Result, error) {
@@ -54,7 +83,7 @@ func judgeAnswer(ctx context.Context, it Item, response string, sc Scorer) (Resu
 func mathSpec(name, title string, count, samples int, temperature float64, source string) Spec {
 	return Spec{Name: name, Title: title, Count: count, Domain: "math", Samples: samples,
 		Temperature: temperature, MaxTokens: 8192, System: simpleEvalsSystem, Headline: headline(samples),
-		Protocols: []string{"paper"}, UsesJudge: true, Source: source}
+		Protocols: []string{"paper", "final-answer"}, UsesJudge: true, Source: source}
 }
 
 func headline(samples int) string {

@@ -3,29 +3,34 @@ package benchmarks
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// TestTheoremQAPublishedArtifact grades the TheoremQA repository's published predictions
-// (data/published) and explains the gap to the repository's own figures: latex2sympy2 keeps
-// process-wide state that an input holding a differential ("dx", "d i" in "method is")
-// overwrites, after which every letter raises, so number_it falls back to Python's eval() of the
-// text and "False" is 0, "True" is 1. greason does not copy that (it is order-dependent); this
-// test reproduces it on the side to show that it is the whole difference: emulated, the grading
-// gives exactly the repository's 122/800 and 147/800.
-func TestTheoremQAPublishedArtifact(t *testing.T) {
-	_, items := load(t, "theoremqa")
+// TestTheoremQAProcessState grades the TheoremQA repository's published predictions
+// (data/published) under theoremqa-repo the way compute_accuracy.py runs a file: one process,
+// rows in file order, latex2sympy2's global state carried from row to row. The repository's
+// figures are reproduced exactly (122/800, 147/800), and the rows the state changes are pinned:
+// after a row whose input held a differential ("method is" in row 4 of the Mistral file,
+// "Insufficient information provided" in InternLM2's row 646) every letter raises, number_it
+// falls back to Python's eval() and "False" is 0, "True" is 1 against number golds. Graded alone
+// (a process per row), the same predictions give 117 and 146.
+func TestTheoremQAProcessState(t *testing.T) {
+	b, items := load(t, "theoremqa")
 	for _, c := range []struct {
-		file            string
-		plain, emulated int
-		artifactRows    []int
+		file          string
+		alone, inFile int
+		changed       []string // ids of the rows the state changes, in file order
+		setBy         string
 	}{
-		{"Mistral_7B_v0.1_5shots_mistral.jsonl.gz", 117, 122, []int{117, 279, 316, 344, 586}},
-		{"internlm2_20b_5shots_short.jsonl.gz", 146, 147, []int{657}},
+		{"Mistral_7B_v0.1_5shots_mistral.jsonl.gz", 117, 122, []string{"mingyin/laplace-operator1.json", "wenhuchen/divergence2.json",
+			"jianyu_xu/Cayley_5.json", "elainewan/math_calculus_2_7.json", "wenhuchen/series_convergen2.json"}, "The Newton-Raphson method"},
+		{"internlm2_20b_5shots_short.jsonl.gz", 146, 147, []string{"elainewan/math_calculus_2_6.json"}, "Insufficient information provided"},
 	} {
 		f, err := os.Open(filepath.Join("data", "published", c.file))
 		if err != nil {
@@ -37,22 +42,8 @@ func TestTheoremQAPublishedArtifact(t *testing.T) {
 		}
 		sc := bufio.NewScanner(zr)
 		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		poisoned := false
-		row := 0
-		parse := func(s string) (*lnode, error) { // latex2sympy with its global state
-			x, p, err := latex2sympyParse(s)
-			if err == nil && poisoned && p.symbols {
-				err = errLatex
-			}
-			if err == nil && p.differentials && !poisoned {
-				poisoned = true
-				t.Logf("%s: line %d sets latex2sympy's state: %.60q", c.file, row, s)
-			}
-			return x, err
-		}
-		numberIt := func(s string) (pyVal, bool) { return theoremNumberWith(s, parse) }
-		plain, emulated := 0, 0
-		var differ []int
+		st := NewProcessState()
+		alone, inFile, row := 0, 0, 0
 		for sc.Scan() {
 			var r struct{ Question, Pred string }
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
@@ -63,36 +54,47 @@ func TestTheoremQAPublishedArtifact(t *testing.T) {
 			if normQ(r.Question) != normQ(it.Question) {
 				t.Fatalf("%s line %d: not in the vendored order", c.file, row)
 			}
-			p := TheoremQACompare(r.Pred, it.Gold, it.Meta["answer_json"])
-			e := p
-			d := json.NewDecoder(strings.NewReader(it.Meta["answer_json"]))
-			d.UseNumber()
-			var g any
-			d.Decode(&g)
-			if num, ok := g.(json.Number); ok && pyLower(r.Pred) != pyLower(it.Gold) {
-				v, ok := numberIt(r.Pred)
-				e = ok && theoremCompareNumbers(v, num)
+			a, err := b.Score(context.Background(), it, r.Pred, Scorer{Protocol: "theoremqa-repo", Extracted: true})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if p {
-				plain++
+			p, err := b.Score(context.Background(), it, r.Pred, Scorer{Protocol: "theoremqa-repo", Extracted: true, State: st})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if e {
-				emulated++
+			if a.Correct {
+				alone++
 			}
-			if p != e {
-				differ = append(differ, row)
+			if p.Correct {
+				inFile++
 			}
 		}
-		if plain != c.plain || emulated != c.emulated || len(differ) != len(c.artifactRows) {
-			t.Errorf("%s: greason %d, with the artifact %d (rows %v); want %d, %d (rows %v)", c.file, plain, emulated, differ,
-				c.plain, c.emulated, c.artifactRows)
-		}
-		for i := range differ {
-			if i < len(c.artifactRows) && differ[i] != c.artifactRows[i] {
-				t.Errorf("%s: artifact rows %v, want %v", c.file, differ, c.artifactRows)
-				break
+		zr.Close()
+		f.Close()
+		var changed []string
+		for _, ch := range st.StateChanges() {
+			changed = append(changed, ch.ID)
+			if ch.Stage != "grade" || !strings.Contains(ch.Why, c.setBy) {
+				t.Errorf("%s: %+v", c.file, ch)
 			}
 		}
+		if alone != c.alone || inFile != c.inFile || !slices.Equal(changed, c.changed) {
+			t.Errorf("%s: alone %d, in file order %d, rows the state changes %v; want %d, %d, %v", c.file, alone, inFile, changed,
+				c.alone, c.inFile, c.changed)
+		}
+	}
+	// the state lasts for the process: once set, a letter is no number, and "False" is 0
+	st := NewProcessState()
+	it := Item{ID: "x", Gold: "0", Meta: map[string]string{"answer_json": "0"}}
+	score := func(s string) bool {
+		r, err := b.Score(context.Background(), it, s, Scorer{Protocol: "theoremqa-repo", Extracted: true, State: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Correct
+	}
+	if score("False") || score("the integral of x dx") || !score("False") || !score("False") {
+		t.Error("latex2sympy2's state: False before the differential, then 0 for the rest of the process")
 	}
 }
 

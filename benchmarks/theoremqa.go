@@ -32,7 +32,8 @@ func (theoremQA) Spec() Spec {
 	return Spec{Name: "theoremqa", Title: "TheoremQA", Count: 800, Domain: "general", Samples: 1,
 		Temperature: 0, MaxTokens: 8192, System: simpleEvalsSystem, GroupBy: "field", Headline: "micro",
 		Protocols: []string{"paper", "theoremqa-repo"}, GradesExtracted: []string{"theoremqa-repo"},
-		Source: "TIGER-Lab/TheoremQA theoremqa_test.json (vendored)"}
+		Stateful: []string{"theoremqa-repo"},
+		Source:   "TIGER-Lab/TheoremQA theoremqa_test.json (vendored)"}
 }
 
 type theoremRow struct {
@@ -123,26 +124,86 @@ func (b theoremQA) Score(_ context.Context, it Item, response string, sc Scorer)
 	if err != nil {
 		return Result{}, err
 	}
+	if sc.Extracted && p != "theoremqa-repo" {
+		return Result{}, fmt.Errorf("theoremqa: protocol %s cannot grade an extracted answer (theoremqa-repo can)", p)
+	}
+	var st *ProcessState
+	if p == "theoremqa-repo" {
+		st = sc.State
+	}
+	r := theoremScore(it, response, sc, p, st)
+	if st != nil {
+		// what the item would get in a process of its own: the rows the state changes
+		if alone := theoremScore(it, response, sc, p, nil); alone.Pred != r.Pred || alone.Correct != r.Correct {
+			c := StateChange{Stage: "grade", ID: it.ID, Input: r.Pred,
+				Why: fmt.Sprintf("%q graded %v (alone: %v), latex2sympy2's state set by %q (item %s)", r.Pred, r.Correct, alone.Correct, st.grade.by, st.grade.at)}
+			if alone.Pred != r.Pred {
+				c.Stage, c.Input = "extract", response
+				c.Why = fmt.Sprintf("extracted %q (alone: %q), latex2sympy2's state set by %q (item %s)", r.Pred, alone.Pred, st.extract.by, st.extract.at)
+			}
+			if c.Stage == "extract" {
+				st.extract.changes = append(st.extract.changes, c)
+			} else {
+				st.grade.changes = append(st.grade.changes, c)
+			}
+		}
+	}
+	return r, nil
+}
+
+// theoremScore extracts and grades one response; st carries latex2sympy2's process-wide state
+// (nil: the item alone in its process).
+func theoremScore(it Item, response string, sc Scorer, p string, st *ProcessState) Result {
 	var ext string
 	var found bool
+	var ex, gr *latexState
+	if st != nil {
+		ex, gr = &st.extract, &st.grade
+		ex.cur, gr.cur = it.ID, it.ID
+	}
 	switch {
-	case sc.Extracted && p != "theoremqa-repo":
-		return Result{}, fmt.Errorf("theoremqa: protocol %s cannot grade an extracted answer (theoremqa-repo can)", p)
 	case sc.Extracted: // compute_accuracy.py on a pred that run.py extracted
 		ext, found = response, response != ""
 	case p == "theoremqa-repo":
-		ext = theoremAnswerClean(response)
+		ext = theoremAnswerClean(response, ex)
 		found = ext != ""
 	default:
 		ext, found = verify.ExtractSimpleEvals(response)
 	}
 	pred := ext
 	if p == "paper" && found {
-		pred = theoremExtractAnswer(ext, true) // the repository's normalisation of an answer
+		pred = theoremExtractAnswer(ext, true, nil) // the repository's normalisation of an answer
 	}
 	r := Result{ID: it.ID, Sample: sc.Sample, Extracted: ext, Found: found, Pred: pred, Gold: it.Gold, Group: it.Group}
-	r.Correct = found && TheoremQACompare(pred, it.Gold, it.Meta["answer_json"])
-	return r, nil
+	r.Correct = found && theoremCompare(pred, it.Gold, it.Meta["answer_json"], gr)
+	return r
+}
+
+// latexState is latex2sympy2's process-wide state. Converting an input that holds a
+// differential ("dx", or the "d i" of "method is" once spaces are gone) makes its global `var`
+// a sympy Symbol; from then on every input holding a letter raises (`name in var` on a Symbol),
+// for the rest of the process. compute_accuracy.py then falls back to Python's eval() of the
+// text, where "False" is 0 and "True" is 1 against a number gold.
+type latexState struct {
+	set     bool
+	by, at  string // the input that set it and the item it came with
+	cur     string // the item being scored
+	changes []StateChange
+}
+
+// parse is latex2sympy2 in a process with state st (nil: a fresh process for this input alone).
+func (st *latexState) parse(s string) (*lnode, error) {
+	x, p, err := latex2sympyParse(s)
+	if st == nil {
+		return x, err
+	}
+	if err == nil && st.set && p.symbols {
+		return nil, errLatex
+	}
+	if err == nil && p.differentials && !st.set {
+		st.set, st.by, st.at = true, s, st.cur
+	}
+	return x, err
 }
 
 // TheoremQACompare is the repository's compare_answer_with_groundtruth(answer, str(gold), gold)
@@ -151,6 +212,11 @@ func (b theoremQA) Score(_ context.Context, it Item, response string, sc Scorer)
 // (Python's eval of it, sorted, element by element). Booleans and options have no number and
 // are decided by the first two tests alone.
 func TheoremQACompare(answer, goldStr, goldJSON string) bool {
+	return theoremCompare(answer, goldStr, goldJSON, nil)
+}
+
+// theoremCompare is TheoremQACompare in a process with latex2sympy2's state st.
+func theoremCompare(answer, goldStr, goldJSON string, st *latexState) bool {
 	lg := pyLower(goldStr)
 	switch lg {
 	case "(a)", "(b)", "(c)", "(d)", "(e)", "(f)":
@@ -167,7 +233,7 @@ func TheoremQACompare(answer, goldStr, goldJSON string) bool {
 	}
 	switch g := gold.(type) {
 	case json.Number:
-		p, ok := theoremNumberIt(answer)
+		p, ok := theoremNumberWith(answer, st.parse)
 		return ok && theoremCompareNumbers(p, g)
 	case []any:
 		if !strings.HasPrefix(answer, "(") || !strings.HasSuffix(answer, ")") {
@@ -238,8 +304,8 @@ func theoremCompareNumbers(p pyVal, gold json.Number) bool {
 // first element), an integral value as an int. ok=false is Python's None.
 func theoremNumberIt(s string) (pyVal, bool) { return theoremNumberWith(s, latex2sympy) }
 
-// theoremNumberWith is number_it with parse standing in for latex2sympy (the published-files test
-// passes one that replays latex2sympy's global state).
+// theoremNumberWith is number_it with parse standing in for latex2sympy (latexState.parse
+// replays latex2sympy2's process-wide state).
 func theoremNumberWith(s string, parse func(string) (*lnode, error)) (pyVal, bool) {
 	s = theoremCleanUnits(s)
 	var v pyVal
@@ -330,7 +396,7 @@ var (
 // theoremAnswerClean is the repository's answer_clean with the triggers of run.py: cut at the
 // first blank line when a trigger occurs twice (few-shot continuation), keep what follows the
 // last trigger, then extract_theoremqa_answer.
-func theoremAnswerClean(pred string) string {
+func theoremAnswerClean(pred string, st *latexState) string {
 	pred = strings.Trim(pred, "\n")
 	for _, t := range []string{"The answer is:", "The answer is", "the answer is"} {
 		if strings.Count(pred, t) > 1 {
@@ -344,7 +410,7 @@ func theoremAnswerClean(pred string) string {
 		pred = parts[len(parts)-1]
 	}
 	pred = strings.Trim(strings.TrimRight(strings.TrimRight(strings.Trim(pred, "\n"), "."), "/"), " ")
-	pred = theoremExtractAnswer(pred, flag)
+	pred = theoremExtractAnswer(pred, flag, st)
 	return strings.TrimRight(strings.TrimRight(pred, "."), "/")
 }
 
@@ -353,7 +419,7 @@ func theoremAnswerClean(pred string) string {
 // after a trigger, the right-hand side of the last "=" with units cleaned is replaced by
 // str(eval(str(latex2sympy(...)))) when that succeeds, else a number followed by one word is cut
 // to the number; without a trigger, the last number in the text. No \boxed{} is opened.
-func theoremExtractAnswer(pred string, flag bool) string {
+func theoremExtractAnswer(pred string, flag bool, st *latexState) string {
 	l := pyLower(pred)
 	switch {
 	case strings.Contains(l, "yes") || strings.Contains(l, "true"):
@@ -375,7 +441,7 @@ func theoremExtractAnswer(pred string, flag bool) string {
 	}
 	parts := strings.Split(pred, "=")
 	pred = theoremCleanUnits(verify.PyStrip(parts[len(parts)-1]))
-	if x, err := latex2sympy(pred); err == nil {
+	if x, err := st.parse(pred); err == nil {
 		if v, err := evalPrinted(x); err == nil {
 			return v.str()
 		}

@@ -49,10 +49,13 @@ type EvalConfig struct {
 	JudgeURL    string     `json:"judge_url,omitempty"`
 	JudgeModel  string     `json:"judge_model,omitempty"`
 	VerifierURL string     `json:"verifier_url,omitempty"`
-	// VerifierModel is the General-Verifier model name at VerifierURL.
-	VerifierModel string   `json:"verifier_model,omitempty"`
-	Timeout       Duration `json:"timeout"`
-	Retries       int      `json:"retries"` // retries per request after the first attempt
+	// VerifierModel is the General-Verifier model name at VerifierURL, or without a URL the
+	// checkpoint folder of a local General-Verifier (Options.VerifierCompleter).
+	VerifierModel string `json:"verifier_model,omitempty"`
+	// VerifierMaxTokens bounds General-Verifier's output (0: 2048, the paper's setting).
+	VerifierMaxTokens int      `json:"verifier_max_tokens,omitempty"`
+	Timeout           Duration `json:"timeout"`
+	Retries           int      `json:"retries"` // retries per request after the first attempt
 	// MaxEndpointFailures: consecutive failed requests after which an endpoint is dropped and
 	// its work moves to the others.
 	MaxEndpointFailures int `json:"max_endpoint_failures"`
@@ -145,7 +148,7 @@ func (c *EvalConfig) defaults() error {
 }
 
 func (c EvalConfig) judgeConfig() JudgeConfig {
-	return JudgeConfig{URL: c.JudgeURL, Model: c.JudgeModel, VerifierURL: c.VerifierURL, VerifierModel: c.VerifierModel}
+	return JudgeConfig{URL: c.JudgeURL, Model: c.JudgeModel, VerifierURL: c.VerifierURL, VerifierModel: c.VerifierModel, VerifierMaxTokens: c.VerifierMaxTokens}
 }
 
 // RunDir is the folder of a run.
@@ -156,6 +159,9 @@ type Options struct {
 	Progress io.Writer // progress bars; nil = stderr
 	Log      io.Writer // one-line messages; nil = stderr
 	Backoff  time.Duration
+	// VerifierCompleter is a local General-Verifier for the judges general-verifier and cascade
+	// (the caller loads cfg.VerifierModel's checkpoint folder; harness does not load models).
+	VerifierCompleter verify.Completer
 }
 
 type job struct {
@@ -188,7 +194,9 @@ func Eval(ctx context.Context, cfg EvalConfig, opt Options) (*Record, error) {
 	if opt.Log == nil {
 		opt.Log = os.Stderr
 	}
-	judge, err := NewJudge(cfg.Judge, cfg.judgeConfig())
+	jc := cfg.judgeConfig()
+	jc.VerifierCompleter = opt.VerifierCompleter
+	judge, err := NewJudge(cfg.Judge, jc)
 	if err != nil {
 		return nil, err
 	}

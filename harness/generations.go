@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,7 @@ import (
 var (
 	idFields       = []string{"id", "question_id", "uuid", "unique_id", "idx"}
 	questionFields = []string{"question", "Question", "problem"}
-	responseFields = []string{"response", "generated_text", "model_outputs", "output", "completion", "solution"}
+	responseFields = []string{"response", "generated_text", "model_outputs", "output", "completion", "solution", "code"}
 	sampleFields   = []string{"sample", "sample_index"}
 )
 
@@ -31,15 +32,21 @@ type ReadOptions struct {
 	// Optional: a record without the text field is kept with Missing set (used to compare
 	// per item with a field that is null where its pipeline found nothing).
 	Optional bool
+	// Run, if set, keeps only the responses of that run (a file whose records hold one object
+	// per run, such as openai/grade-school-math's four setups); a file without it is an error.
+	Run string
 }
 
 // ReadGenerations reads a generations file (JSONL, or a JSON array; gzipped, or the only file of a
-// ZIP archive) and returns one Response per record. Ids are found under
+// ZIP archive) and returns one Response per record and sample. Ids are found under
 // id/question_id/uuid/unique_id/idx (strings or integers); a file without ids must carry the
 // question (question/Question/problem) and is matched to the benchmark by MatchQuestions.
-// Responses are found under response/generated_text/model_outputs/output/completion/solution, or
-// opt.TextField. A record that lacks what it needs is an error naming the file, the record and
-// the field.
+// Responses are found under response/generated_text/model_outputs/output/completion/solution/
+// code, or opt.TextField. A list of texts there is one response per sample (ToRA keeps
+// one-element lists). A record without such a field whose other fields are objects holding one
+// gives one response per object: each object is a run named by its key (the setups of
+// openai/grade-school-math's example_model_solutions), in key order. A record that lacks what it
+// needs is an error naming the file, the record and the field.
 func ReadGenerations(path string, opt ReadOptions) ([]Response, error) {
 	data, err := readMaybeCompressed(path)
 	if err != nil {
@@ -65,6 +72,7 @@ func ReadGenerations(path string, opt ReadOptions) ([]Response, error) {
 		textFields = []string{opt.TextField}
 	}
 	out := make([]Response, 0, len(recs))
+	runSeen := false
 	for i, m := range recs {
 		id, err := pickString(m, idFields)
 		if err != nil {
@@ -77,23 +85,135 @@ func ReadGenerations(path string, opt ReadOptions) ([]Response, error) {
 		if id == "" && q == "" {
 			return nil, fmt.Errorf("%s: no id field (looked for %v) and no question to match by (looked for %v)", where(i), idFields, questionFields)
 		}
-		text, err := pickString(m, textFields)
+		runs, err := recordRuns(m, textFields, opt.TextField != "")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", where(i), err)
 		}
-		_, present := firstPresent(m, textFields)
-		if !present && !opt.Optional {
-			return nil, fmt.Errorf("%s: no response field (looked for %v)", where(i), textFields)
-		}
-		r := Response{ID: id, Text: text, Question: q, Where: where(i), Sample: -1, Missing: !present}
-		if s, ok := firstPresent(m, sampleFields); ok {
-			if err := json.Unmarshal(m[s], &r.Sample); err != nil || r.Sample < 0 {
-				return nil, fmt.Errorf("%s: field %q: not a non-negative integer", where(i), s)
+		for _, run := range runs {
+			if opt.Run != "" && run.name != opt.Run {
+				continue
+			}
+			runSeen = true
+			at := where(i)
+			if run.name != "" {
+				at += ": run " + run.name
+			}
+			texts, present, err := pickTexts(run.obj, textFields)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", at, err)
+			}
+			if !present && !opt.Optional {
+				return nil, fmt.Errorf("%s: no response field (looked for %v, also in objects per run)", at, textFields)
+			}
+			sample := -1
+			sm := m
+			if _, ok := firstPresent(run.obj, sampleFields); ok {
+				sm = run.obj
+			}
+			if s, ok := firstPresent(sm, sampleFields); ok {
+				if err := json.Unmarshal(sm[s], &sample); err != nil || sample < 0 {
+					return nil, fmt.Errorf("%s: field %q: not a non-negative integer", at, s)
+				}
+			}
+			if !present {
+				texts = []string{""}
+			}
+			for k, text := range texts {
+				r := Response{ID: id, Text: text, Question: q, Where: at, Sample: sample, Missing: !present, Run: run.name}
+				if len(texts) > 1 {
+					if sample >= 0 {
+						return nil, fmt.Errorf("%s: a list of %d responses and a sample index: which is which?", at, len(texts))
+					}
+					r.Sample, r.Where = k, fmt.Sprintf("%s: response %d", at, k+1)
+				}
+				out = append(out, r)
 			}
 		}
-		out = append(out, r)
+	}
+	if opt.Run != "" && !runSeen {
+		return nil, fmt.Errorf("%s: no run %q in the file (records hold no object of that name with a response)", path, opt.Run)
 	}
 	return out, nil
+}
+
+type genRun struct {
+	name string
+	obj  map[string]json.RawMessage
+}
+
+// recordRuns returns the runs of one record: the record itself when it holds a text field (or
+// when explicit, a named field absent from it and from every object in it), else every field
+// that is an object holding one, in key order.
+func recordRuns(m map[string]json.RawMessage, textFields []string, explicit bool) ([]genRun, error) {
+	if _, ok := firstPresent(m, textFields); ok {
+		return []genRun{{"", m}}, nil
+	}
+	var runs []genRun
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		raw := bytes.TrimSpace(m[k])
+		if len(raw) == 0 || raw[0] != '{' {
+			continue
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil, fmt.Errorf("field %q: %v", k, err)
+		}
+		if _, ok := textFieldsIn(obj, textFields); ok {
+			runs = append(runs, genRun{k, obj})
+		}
+	}
+	if len(runs) == 0 {
+		return []genRun{{"", m}}, nil
+	}
+	return runs, nil
+}
+
+// textFieldsIn reports whether obj holds one of the text fields, even as null (a run whose
+// pipeline found nothing is still a run).
+func textFieldsIn(obj map[string]json.RawMessage, names []string) (string, bool) {
+	for _, n := range names {
+		if _, ok := obj[n]; ok {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// pickTexts returns the first present text field: one text, or one per element of a list.
+func pickTexts(m map[string]json.RawMessage, names []string) ([]string, bool, error) {
+	name, ok := firstPresent(m, names)
+	if !ok {
+		return nil, false, nil
+	}
+	raw := bytes.TrimSpace(m[name])
+	if len(raw) > 0 && raw[0] == '[' {
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return nil, false, fmt.Errorf("field %q: %v", name, err)
+		}
+		if len(elems) == 0 {
+			return nil, false, fmt.Errorf("field %q: an empty list", name)
+		}
+		out := make([]string, len(elems))
+		for i, e := range elems {
+			s, err := scalarString(e)
+			if err != nil {
+				return nil, false, fmt.Errorf("field %q: element %d: %v", name, i+1, err)
+			}
+			out[i] = s
+		}
+		return out, true, nil
+	}
+	s, err := scalarString(m[name])
+	if err != nil {
+		return nil, false, fmt.Errorf("field %q: %v", name, err)
+	}
+	return []string{s}, true, nil
 }
 
 // readMaybeCompressed returns the bytes of path, gunzipped for .gz and, for .zip, those of the
@@ -143,8 +263,9 @@ func normQuestion(s string) string { return strings.Join(strings.Fields(s), " ")
 
 // MatchQuestions gives every response without an id the id of the benchmark item whose question
 // has the same normalised text. Items that share a question are taken in file order (the k-th
-// record with that text gets the k-th such item; past them, the next sample of each). Records
-// that match no item are an error listing them.
+// record with that text gets the k-th such item; past them, the next sample of each), counted
+// within each run of a file that holds several. Records that match no item are an error listing
+// them.
 func MatchQuestions(items []benchmarks.Item, resps []Response) error {
 	byText := map[string][]int{}
 	for i, it := range items {
@@ -161,6 +282,7 @@ func MatchQuestions(items []benchmarks.Item, resps []Response) error {
 		}
 		k := normQuestion(r.Question)
 		idx, ok := byText[k]
+		seenKey := r.Run + "\x00" + k // each run answers every question once
 		if !ok {
 			n++
 			if len(unmatched) < 5 {
@@ -168,8 +290,8 @@ func MatchQuestions(items []benchmarks.Item, resps []Response) error {
 			}
 			continue
 		}
-		c := seen[k]
-		seen[k]++
+		c := seen[seenKey]
+		seen[seenKey]++
 		r.ID = items[idx[c%len(idx)]].ID
 		if r.Sample < 0 {
 			r.Sample = c / len(idx)
@@ -190,13 +312,22 @@ func firstPresent(m map[string]json.RawMessage, names []string) (string, bool) {
 	return "", false
 }
 
-// pickString returns the first present field as a string (numbers are formatted as integers).
+// pickString returns the first present field as a string (numbers are formatted as integers,
+// booleans as true/false).
 func pickString(m map[string]json.RawMessage, names []string) (string, error) {
 	name, ok := firstPresent(m, names)
 	if !ok {
 		return "", nil
 	}
-	raw := m[name]
+	s, err := scalarString(m[name])
+	if err != nil {
+		return "", fmt.Errorf("field %q: %v", name, err)
+	}
+	return s, nil
+}
+
+// scalarString reads a JSON string, number (integers without a decimal point) or boolean.
+func scalarString(raw json.RawMessage) (string, error) {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s, nil
@@ -208,7 +339,11 @@ func pickString(m map[string]json.RawMessage, names []string) (string, error) {
 		}
 		return n.String(), nil
 	}
-	return "", fmt.Errorf("field %q: want a string or a number, got %s", name, truncate(string(raw), 40))
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return strconv.FormatBool(b), nil
+	}
+	return "", fmt.Errorf("want a string, a number or a boolean, got %s", truncate(string(raw), 40))
 }
 
 func truncate(s string, n int) string {

@@ -18,23 +18,31 @@ import (
 // DefaultPublishedDir holds the vendored published generation files and their reference.csv.
 const DefaultPublishedDir = "benchmarks/data/published"
 
-// PublishedRef is one row of a published-generations folder's reference.csv: a file, how to
-// score it, and the accuracy its authors' code gives.
+// PublishedRef is one row of a published-generations folder's reference.csv: a file (and the run
+// in it), how to score it, and the accuracy its authors' code gives.
 type PublishedRef struct {
-	File, Benchmark, Protocol string
-	GradedField               string // "" = the response, full extraction chain
-	CompareField              string // the authors' extracted prediction, compared per item
-	Accuracy                  float64
-	Correct, Total            int
-	ComputedBy, Source        string
-	Line                      int
+	File, Run, Benchmark, Protocol string
+	GradedField                    string // "" = the response, full extraction chain
+	CompareField                   string // the authors' extracted prediction, compared per item
+	VerdictField                   string // the authors' per-item verdict (a boolean), compared with ours
+	Accuracy                       float64
+	// Correct is the authors' count of correct items; -1 when they published only a rounded
+	// percentage (Accuracy, to its written decimals: ToRA's metrics files).
+	Correct, Total     int
+	Decimals           int // decimals of the written reference_accuracy
+	ComputedBy, Source string
+	Line               int
 }
 
-var publishedColumns = []string{"file", "benchmark", "protocol", "graded_field", "compare_field", "reference_accuracy",
-	"reference_correct", "reference_total", "computed_by", "source"}
+// Exact reports whether the reference is a count (not only a rounded percentage).
+func (r PublishedRef) Exact() bool { return r.Correct >= 0 }
+
+var publishedColumns = []string{"file", "run", "benchmark", "protocol", "graded_field", "compare_field", "verdict_field",
+	"reference_accuracy", "reference_correct", "reference_total", "computed_by", "source"}
 
 // ReadPublishedRefs reads DIR/reference.csv ('#' lines are comments). Every row must name an
-// existing file, a known benchmark and protocol, and an accuracy equal to correct/total.
+// existing file, a known benchmark and protocol, and an accuracy equal to correct/total (or,
+// with reference_correct empty, a percentage that some count of the total rounds to).
 func ReadPublishedRefs(dir string) ([]PublishedRef, error) {
 	path := filepath.Join(dir, "reference.csv")
 	b, err := os.ReadFile(path)
@@ -60,20 +68,32 @@ func ReadPublishedRefs(dir string) ([]PublishedRef, error) {
 	var out []PublishedRef
 	for i, r := range recs[1:] {
 		at := fmt.Sprintf("%s: line %d", path, lineNo[i+1])
-		ref := PublishedRef{File: r[0], Benchmark: r[1], Protocol: r[2], GradedField: r[3], CompareField: r[4],
-			ComputedBy: r[8], Source: r[9], Line: lineNo[i+1]}
+		ref := PublishedRef{File: r[0], Run: r[1], Benchmark: r[2], Protocol: r[3], GradedField: r[4], CompareField: r[5],
+			VerdictField: r[6], ComputedBy: r[10], Source: r[11], Line: lineNo[i+1]}
 		var err error
-		if ref.Accuracy, err = strconv.ParseFloat(r[5], 64); err != nil {
+		if ref.Accuracy, err = strconv.ParseFloat(r[7], 64); err != nil {
 			return nil, fmt.Errorf("%s: field reference_accuracy: %v", at, err)
 		}
-		if ref.Correct, err = strconv.Atoi(r[6]); err != nil {
-			return nil, fmt.Errorf("%s: field reference_correct: %v", at, err)
+		if j := strings.IndexByte(r[7], '.'); j >= 0 {
+			ref.Decimals = len(r[7]) - j - 1
 		}
-		if ref.Total, err = strconv.Atoi(r[7]); err != nil || ref.Total <= 0 {
-			return nil, fmt.Errorf("%s: field reference_total: not a positive integer %q", at, r[7])
+		if ref.Total, err = strconv.Atoi(r[9]); err != nil || ref.Total <= 0 {
+			return nil, fmt.Errorf("%s: field reference_total: not a positive integer %q", at, r[9])
 		}
-		if got := 100 * float64(ref.Correct) / float64(ref.Total); math.Abs(got-ref.Accuracy) > 0.005 {
-			return nil, fmt.Errorf("%s: reference_accuracy %s is not reference_correct/reference_total (%.4f)", at, r[5], got)
+		if r[8] == "" {
+			ref.Correct = -1
+			half := 0.5 * math.Pow(10, -float64(ref.Decimals))
+			lo, hi := math.Ceil((ref.Accuracy-half)*float64(ref.Total)/100-1e-9), math.Floor((ref.Accuracy+half)*float64(ref.Total)/100+1e-9)
+			if lo > hi {
+				return nil, fmt.Errorf("%s: reference_accuracy %s is no count of %d rounded", at, r[7], ref.Total)
+			}
+		} else {
+			if ref.Correct, err = strconv.Atoi(r[8]); err != nil {
+				return nil, fmt.Errorf("%s: field reference_correct: %v", at, err)
+			}
+			if got := 100 * float64(ref.Correct) / float64(ref.Total); math.Abs(got-ref.Accuracy) > 0.005 {
+				return nil, fmt.Errorf("%s: reference_accuracy %s is not reference_correct/reference_total (%.4f)", at, r[7], got)
+			}
 		}
 		b, err := benchmarks.Get(ref.Benchmark)
 		if err != nil {
@@ -90,19 +110,37 @@ func ReadPublishedRefs(dir string) ([]PublishedRef, error) {
 	return out, nil
 }
 
-// PublishedResult is greason's scoring of one published file beside its reference.
+// PublishedResult is greason's scoring of one published file (or run) beside its reference.
 type PublishedResult struct {
 	Ref                    PublishedRef
 	Correct, Total         int // the graded field under the file's protocol
 	FullCorrect, FullTotal int // the whole chain from the response (= Correct/Total when GradedField is "")
 	Agree, Compared        int // our extraction from the response = the compare field, where that is set
+	VerdictAgree           int // our verdict (graded field) = the authors' verdict field
+	VerdictCompared        int
 	Disagreements          []PublishedDisagreement
+	// StateChanges are the items whose grading a stateful protocol's process state changed
+	// (TheoremQA: latex2sympy2's global), graded field first, then the full chain.
+	StateChanges []benchmarks.StateChange
 }
 
-// PublishedDisagreement is one item where our extraction differs from the authors' prediction.
+// PublishedDisagreement is one item where greason differs from what a file carries: its
+// extracted prediction (Kind "extraction") or its authors' verdict ("verdict").
 type PublishedDisagreement struct {
-	Record, ID, Ours, Published string
-	OursCorrect                 bool
+	Kind, Record, ID, Ours, Published string
+	OursCorrect                       bool
+	Reason                            string // our judge's reason
+}
+
+// sameExtraction reports whether our extraction is the prediction a file carries: the same text,
+// or the same plain number written another way (ToRA's pred "160" for the box "160.0").
+func sameExtraction(ours, theirs string) bool {
+	if ours == theirs {
+		return true
+	}
+	a, errA := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(ours), ",", ""), 64)
+	b, errB := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(theirs), ",", ""), 64)
+	return errA == nil && errB == nil && a == b
 }
 
 // ScorePublished scores every file listed in DIR/reference.csv.
@@ -123,8 +161,13 @@ func ScorePublished(ctx context.Context, dir string) ([]PublishedResult, error) 
 			return nil, err
 		}
 		path := filepath.Join(dir, ref.File)
+		stateful := benchmarks.IsStateful(b.Spec(), ref.Protocol)
 		sc := benchmarks.Scorer{Protocol: ref.Protocol, Judge: judge}
-		full, err := ScoreFile(ctx, b, items, path, ReadOptions{}, sc, 8)
+		fullState := benchmarks.NewProcessState()
+		if stateful {
+			sc.State = fullState
+		}
+		full, _, err := ScoreFile(ctx, b, items, path, ReadOptions{Run: ref.Run}, sc, 8)
 		if err != nil {
 			return nil, err
 		}
@@ -135,9 +178,13 @@ func ScorePublished(ctx context.Context, dir string) ([]PublishedResult, error) 
 			}
 		}
 		pr.Correct, pr.Total = pr.FullCorrect, pr.FullTotal
+		graded := full
 		if ref.GradedField != "" {
 			sc.Extracted = true
-			graded, err := ScoreFile(ctx, b, items, path, ReadOptions{TextField: ref.GradedField}, sc, 8)
+			if stateful {
+				sc.State = benchmarks.NewProcessState()
+			}
+			graded, _, err = ScoreFile(ctx, b, items, path, ReadOptions{TextField: ref.GradedField, Run: ref.Run}, sc, 8)
 			if err != nil {
 				return nil, err
 			}
@@ -147,23 +194,56 @@ func ScorePublished(ctx context.Context, dir string) ([]PublishedResult, error) 
 					pr.Correct++
 				}
 			}
+			for _, c := range sc.State.StateChanges() {
+				c.Stage += " of " + ref.GradedField
+				pr.StateChanges = append(pr.StateChanges, c)
+			}
+		}
+		for _, c := range fullState.StateChanges() {
+			c.Stage += " of the response"
+			pr.StateChanges = append(pr.StateChanges, c)
 		}
 		if ref.CompareField != "" {
-			cmp, err := ReadGenerations(path, ReadOptions{TextField: ref.CompareField, Optional: true})
+			cmp, err := ReadGenerations(path, ReadOptions{TextField: ref.CompareField, Optional: true, Run: ref.Run})
 			if err != nil {
 				return nil, err
+			}
+			if len(cmp) != len(full) {
+				return nil, fmt.Errorf("%s: %d values of %s for %d responses", path, len(cmp), ref.CompareField, len(full))
 			}
 			for i, c := range cmp {
 				if c.Missing {
 					continue
 				}
 				pr.Compared++
-				if full[i].Extracted == c.Text {
+				if sameExtraction(full[i].Extracted, c.Text) {
 					pr.Agree++
 					continue
 				}
-				pr.Disagreements = append(pr.Disagreements, PublishedDisagreement{Record: strings.TrimPrefix(c.Where, path+": "), ID: full[i].ID,
-					Ours: full[i].Extracted, Published: c.Text, OursCorrect: full[i].Correct})
+				pr.Disagreements = append(pr.Disagreements, PublishedDisagreement{Kind: "extraction", Record: strings.TrimPrefix(c.Where, path+": "),
+					ID: full[i].ID, Ours: full[i].Extracted, Published: c.Text, OursCorrect: full[i].Correct, Reason: full[i].Reason})
+			}
+		}
+		if ref.VerdictField != "" {
+			vs, err := ReadGenerations(path, ReadOptions{TextField: ref.VerdictField, Run: ref.Run})
+			if err != nil {
+				return nil, err
+			}
+			if len(vs) != len(graded) {
+				return nil, fmt.Errorf("%s: %d values of %s for %d responses", path, len(vs), ref.VerdictField, len(graded))
+			}
+			for i, v := range vs {
+				if v.Text != "true" && v.Text != "false" {
+					return nil, fmt.Errorf("%s: field %q: want a boolean verdict, got %q", v.Where, ref.VerdictField, v.Text)
+				}
+				pr.VerdictCompared++
+				if strconv.FormatBool(graded[i].Correct) == v.Text {
+					pr.VerdictAgree++
+					continue
+				}
+				pr.Disagreements = append(pr.Disagreements, PublishedDisagreement{Kind: "verdict", Record: strings.TrimPrefix(v.Where, path+": "),
+					ID: graded[i].ID, Ours: graded[i].Extracted, Published: ref.VerdictField + "=" + v.Text, OursCorrect: graded[i].Correct,
+					Reason: graded[i].Reason})
 			}
 		}
 		out = append(out, pr)
@@ -183,26 +263,36 @@ func thousands(n int) string {
 	return s
 }
 
-// PublishedTable is the "published generations" table: per file, greason's accuracy under the
-// file's original protocol beside the reference accuracy of the authors' code, the difference,
-// and the per-item agreement of greason's extraction with the prediction the file carries.
+// PublishedTable is the "published generations" table: per file (and run), greason's accuracy
+// under the file's original protocol beside the reference accuracy of the authors' code, the
+// difference, the per-item agreement of greason's verdicts with the authors' (where the file
+// carries them) and of greason's extraction with the prediction the file carries.
 func PublishedTable(results []PublishedResult, dir string) Table {
 	t := Table{Name: "published", Title: "Published generations: greason vs the authors' own scoring",
-		Note: "Files and reference accuracies from " + dir + "/reference.csv (reference = the authors' code, see its computed_by and source). " +
+		Note: "Files and reference accuracies from " + dir + "/reference.csv (reference = the authors' code, see its computed_by and source; " +
+			"a reference without a count is the rounded percentage the authors published). " +
 			"Ours = `greason score` with the file's protocol on the graded field; full chain = from the response itself. " +
-			"Agreement = items where greason's extraction from the response equals the prediction the file carries (where it carries one). " +
-			"Every disagreement is explained in docs/harness.md."}
-	t.Header = []string{"File", "Benchmark", "Protocol", "Graded", "Ours", "Reference", "Δ", "Full chain (ours)", "Extraction = file's prediction"}
-	t.CSV = [][]string{{"file", "benchmark", "protocol", "graded_field", "ours_accuracy", "ours_correct", "ours_total",
+			"Verdicts = items where greason's verdict equals the authors' per-item verdict (where the file carries one). " +
+			"Extraction = items where greason's extraction from the response equals the prediction the file carries (where it carries one). " +
+			"Every disagreement is listed in published_disagreements.csv with its reason and explained in docs/harness.md."}
+	t.Header = []string{"File", "Run", "Benchmark", "Protocol", "Graded", "Ours", "Reference", "Δ", "Full chain (ours)",
+		"Verdicts = authors'", "Extraction = file's prediction"}
+	t.CSV = [][]string{{"file", "run", "benchmark", "protocol", "graded_field", "ours_accuracy", "ours_correct", "ours_total",
 		"reference_accuracy", "reference_correct", "reference_total", "delta", "full_chain_accuracy", "full_chain_correct",
-		"compare_field", "agree", "compared", "reference_source"}}
+		"verdict_field", "verdict_agree", "verdict_compared", "compare_field", "agree", "compared", "reference_source"}}
 	for _, r := range results {
 		graded := "response"
 		if r.Ref.GradedField != "" {
 			graded = r.Ref.GradedField
 		}
 		ours := 100 * float64(r.Correct) / float64(r.Total)
-		refAcc := 100 * float64(r.Ref.Correct) / float64(r.Ref.Total) // reference_accuracy is its rounding
+		refAcc, refCell, refCorrect := r.Ref.Accuracy, "", ""
+		if r.Ref.Exact() {
+			refAcc = 100 * float64(r.Ref.Correct) / float64(r.Ref.Total) // reference_accuracy is its rounding
+			refCell, refCorrect = pctOf(r.Ref.Correct, r.Ref.Total), strconv.Itoa(r.Ref.Correct)
+		} else {
+			refCell = fmt.Sprintf("%.*f (rounded, n=%s)", r.Ref.Decimals, r.Ref.Accuracy, thousands(r.Ref.Total))
+		}
 		delta := math.Round((ours-refAcc)*1e9) / 1e9
 		if delta == 0 {
 			delta = 0 // no "-0.00"
@@ -211,16 +301,25 @@ func PublishedTable(results []PublishedResult, dir string) Table {
 		if r.Ref.GradedField != "" {
 			full = pctOf(r.FullCorrect, r.FullTotal)
 		}
-		agree := "–"
+		agree, verdicts := "–", "–"
 		if r.Compared > 0 {
 			agree = fmt.Sprintf("%s/%s on `%s`", thousands(r.Agree), thousands(r.Compared), r.Ref.CompareField)
 		}
-		t.Rows = append(t.Rows, []string{r.Ref.File, r.Ref.Benchmark, r.Ref.Protocol, graded, pctOf(r.Correct, r.Total),
-			pctOf(r.Ref.Correct, r.Ref.Total), fmt.Sprintf("%+.2f", delta), full, agree})
-		t.CSV = append(t.CSV, []string{r.Ref.File, r.Ref.Benchmark, r.Ref.Protocol, r.Ref.GradedField,
+		if r.VerdictCompared > 0 {
+			verdicts = fmt.Sprintf("%s/%s (%.2f%%) on `%s`", thousands(r.VerdictAgree), thousands(r.VerdictCompared),
+				100*float64(r.VerdictAgree)/float64(r.VerdictCompared), r.Ref.VerdictField)
+		}
+		run := r.Ref.Run
+		if run == "" {
+			run = "–"
+		}
+		t.Rows = append(t.Rows, []string{r.Ref.File, run, r.Ref.Benchmark, r.Ref.Protocol, graded, pctOf(r.Correct, r.Total),
+			refCell, fmt.Sprintf("%+.2f", delta), full, verdicts, agree})
+		t.CSV = append(t.CSV, []string{r.Ref.File, r.Ref.Run, r.Ref.Benchmark, r.Ref.Protocol, r.Ref.GradedField,
 			fmt.Sprintf("%.4f", ours), strconv.Itoa(r.Correct), strconv.Itoa(r.Total),
-			fmt.Sprintf("%.4f", refAcc), strconv.Itoa(r.Ref.Correct), strconv.Itoa(r.Ref.Total), fmt.Sprintf("%+.4f", delta),
+			fmt.Sprintf("%.4f", refAcc), refCorrect, strconv.Itoa(r.Ref.Total), fmt.Sprintf("%+.4f", delta),
 			fmt.Sprintf("%.4f", 100*float64(r.FullCorrect)/float64(r.FullTotal)), strconv.Itoa(r.FullCorrect),
+			r.Ref.VerdictField, strconv.Itoa(r.VerdictAgree), strconv.Itoa(r.VerdictCompared),
 			r.Ref.CompareField, strconv.Itoa(r.Agree), strconv.Itoa(r.Compared), r.Ref.Source})
 	}
 	t.Files = map[string][]byte{"published_disagreements.csv": PublishedDisagreementsCSV(results)}
@@ -240,15 +339,20 @@ func PublishedDir(flag string) (dir string, explicit bool) {
 	return DefaultPublishedDir, false
 }
 
-// PublishedDisagreementsCSV lists every item where greason's extraction differs from the
-// prediction a published file carries (texts cut at 300 bytes).
+// PublishedDisagreementsCSV lists every item where greason's verdict differs from the authors'
+// verdict, where its extraction differs from the prediction a published file carries, and
+// where a stateful protocol's process state changed the grading (texts cut at 300 bytes).
 func PublishedDisagreementsCSV(results []PublishedResult) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	w.Write([]string{"file", "record", "id", "ours", "published", "ours_correct"})
+	w.Write([]string{"file", "run", "kind", "record", "id", "ours", "published", "ours_correct", "reason"})
 	for _, r := range results {
 		for _, d := range r.Disagreements {
-			w.Write([]string{r.Ref.File, d.Record, d.ID, truncate(d.Ours, 300), truncate(d.Published, 300), strconv.FormatBool(d.OursCorrect)})
+			w.Write([]string{r.Ref.File, r.Ref.Run, d.Kind, d.Record, d.ID, truncate(d.Ours, 300), truncate(d.Published, 300),
+				strconv.FormatBool(d.OursCorrect), truncate(d.Reason, 300)})
+		}
+		for _, c := range r.StateChanges {
+			w.Write([]string{r.Ref.File, r.Ref.Run, "state (" + c.Stage + ")", "", c.ID, truncate(c.Input, 300), "", "", truncate(c.Why, 300)})
 		}
 	}
 	w.Flush()

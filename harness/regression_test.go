@@ -29,6 +29,8 @@ var regressionCases = []regressionCase{
 	{"math500.jsonl.gz", "math500", "paper", "string"},
 	{"gsm8k.jsonl.gz", "gsm8k", "paper", "rule"},
 	{"math500.jsonl.gz", "math500", "paper", "rule"},
+	{"gsm8k.jsonl.gz", "gsm8k", "final-answer", "rule"},
+	{"math500.jsonl.gz", "math500", "final-answer", "rule"},
 }
 
 type regressionExpect struct {

@@ -18,6 +18,7 @@ type Response struct {
 	Question string // question text of a foreign record (matched to an item when ID is empty)
 	Where    string // file and record, for errors
 	Missing  bool   // the text field was absent or null (ReadOptions.Optional)
+	Run      string // the run of a file that holds several (one object per run in each record)
 }
 
 // ScoreRow is one line of a run's <bench>.scores.jsonl (and of `greason score --out`).
@@ -30,7 +31,10 @@ type ScoreRow struct {
 }
 
 // ScoreAll scores responses against items with up to workers concurrent judge calls and
-// returns rows in input order. Every response must name an item of the benchmark.
+// returns rows in input order. Every response must name an item of the benchmark. A protocol
+// that keeps state across items (benchmarks.IsStateful: the TheoremQA repository's latex2sympy2)
+// is scored one response after the other in input order, one process state per run, as its
+// reference code runs a file; sc.State, when set, is that state (single-run input only).
 func ScoreAll(ctx context.Context, b benchmarks.Benchmark, items []benchmarks.Item, resps []Response,
 	sc benchmarks.Scorer, workers int) ([]benchmarks.Result, error) {
 	spec := b.Spec()
@@ -55,6 +59,31 @@ func ScoreAll(ctx context.Context, b benchmarks.Benchmark, items []benchmarks.It
 			return nil, fmt.Errorf("%s: no item with id %q", spec.Name, r.ID)
 		}
 	}
+	if benchmarks.IsStateful(spec, sc.Protocol) {
+		states := map[string]*benchmarks.ProcessState{}
+		out := make([]benchmarks.Result, len(resps))
+		for i, r := range resps {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			s := sc
+			if s.State == nil {
+				if states[r.Run] == nil {
+					states[r.Run] = benchmarks.NewProcessState()
+				}
+				s.State = states[r.Run]
+			} else if r.Run != resps[0].Run {
+				return nil, fmt.Errorf("%s: one process state given for several runs (%q, %q)", spec.Name, resps[0].Run, r.Run)
+			}
+			s.Sample = max(r.Sample, 0)
+			res, err := b.Score(ctx, items[byID[r.ID]], r.Text, s)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = res
+		}
+		return out, nil
+	}
 	return parallel.Map(ctx, len(resps), workers, func(i int) (benchmarks.Result, error) {
 		s := sc
 		s.Sample = max(resps[i].Sample, 0)
@@ -63,20 +92,21 @@ func ScoreAll(ctx context.Context, b benchmarks.Benchmark, items []benchmarks.It
 }
 
 // ScoreFile reads a generations file (ReadGenerations), matches records without ids to the
-// benchmark's items by question (MatchQuestions) and scores them. sc.Extracted grades the text
-// as an already extracted answer (opt.TextField names where it is).
+// benchmark's items by question (MatchQuestions) and scores them; it returns the results with
+// the responses they score (their runs, samples and records). sc.Extracted grades the text as
+// an already extracted answer (opt.TextField names where it is).
 func ScoreFile(ctx context.Context, b benchmarks.Benchmark, items []benchmarks.Item, path string, opt ReadOptions,
-	sc benchmarks.Scorer, workers int) ([]benchmarks.Result, error) {
+	sc benchmarks.Scorer, workers int) ([]benchmarks.Result, []Response, error) {
 	resps, err := ReadGenerations(path, opt)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := MatchQuestions(items, resps); err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", path, b.Spec().Name, err)
+		return nil, nil, fmt.Errorf("%s: %s: %w", path, b.Spec().Name, err)
 	}
 	res, err := ScoreAll(ctx, b, items, resps, sc, workers)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return res, nil
+	return res, resps, nil
 }

@@ -8,17 +8,21 @@
 #   4. time a GRPO step of the GPU config's model (configs/models/gpu-policy.json, the 512-wide 8-layer
 #      policy of configs/gpu-grpo.json: 64 prompts × 8 rollouts) and of a Qwen3-0.6B-shaped model
 #      (greason train plan --measure, random weights), printing tokens/s, estimated MFU and the
-#      GPU memory peak (nvidia-smi).
+#      GPU memory peak (nvidia-smi);
+#   5. time the local General-Verifier judge at its real shape (greason model init --config
+#      general-verifier-1.5b, random bfloat16 weights): greason verify --batch on 128 rows of
+#      verify/testdata/qwen25_math_cot100_dev with --verifier-batch 64 and 256 new tokens per
+#      verification (random weights never stop early), printing verifications/s.
 # Meant to finish in under 8 minutes. --dry-run does everything but the GPU (CI runs it): the
 # same builds, plugin discovery on a fake site-packages tree, argument checks, the parity test with
 # the CPU backend on both sides, the reference tests and a tiny GRPO step on the CPU.
 #
 # Usage: scripts/gpu-check.sh [--dry-run] [--build-only] [--bin-dir DIR] [--site DIR] [--python PY]
-#                             [--peak-tflops X] [--out DIR] [--skip-0.6b]
+#                             [--peak-tflops X] [--out DIR] [--skip-0.6b] [--skip-verifier]
 set -euo pipefail
 
 usage() {
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -26,13 +30,14 @@ die() {
 	exit 2
 }
 
-DRY=0 BUILD_ONLY=0 BIN_DIR="" SITE="" PY="" PEAK="" OUT="" SKIP06=0
+DRY=0 BUILD_ONLY=0 BIN_DIR="" SITE="" PY="" PEAK="" OUT="" SKIP06=0 SKIPV=0
 parse_args() {
 	while [[ $# -gt 0 ]]; do
 		case "$1" in
 		--dry-run) DRY=1 ;;
 		--build-only) BUILD_ONLY=1 ;;
 		--skip-0.6b) SKIP06=1 ;;
+		--skip-verifier) SKIPV=1 ;;
 		--bin-dir | --site | --python | --peak-tflops | --out)
 			[[ $# -ge 2 && -n "$2" && "$2" != --* ]] || die "$1 needs a value"
 			case "$1" in
@@ -218,6 +223,29 @@ main() {
 			step qwen3-0.6b bfloat16 --config qwen3-0.6b --device gpu:80 --batch 8 --n 8 --prompt-len 128 --gen-len 256 \
 				--micro-batch 16 --compute-dtype bfloat16 --rollout-weights-as-inputs --gogc -1 --steps 2
 		fi
+	fi
+
+	# 5. The local General-Verifier judge: verifications/s.
+	verifier() { # preset dtype rows batch max-tokens
+		local preset=$1 dt=$2 rows=$3 batch=$4 maxtok=$5
+		echo "== local General-Verifier: $preset ($dt), $rows rows, runs of $batch, $maxtok new tokens each"
+		"$bin/greason" model init --config "$preset" --dtype "$dt" --tokenizer embedded --seed 1 --out "$out/verifier-$preset" >/dev/null
+		gzip -dc verify/testdata/qwen25_math_cot100_dev.jsonl.gz | head -n "$rows" >"$out/verifier-rows.jsonl"
+		if ! GOMLX_BACKEND=$backend "$bin/greason" verify --batch "$out/verifier-rows.jsonl" --out "$out/verifier-out.jsonl" \
+			--judge general-verifier --verifier-model "$out/verifier-$preset" --verifier-dtype "$dt" --verifier-batch "$batch" \
+			--verifier-max-tokens "$maxtok" >"$out/verifier-$preset.txt" 2>&1; then
+			tail -5 "$out/verifier-$preset.txt" >&2
+			die "local verifier $preset failed (see $out/verifier-$preset.txt)"
+		fi
+		grep -E 'rows judged|local General-Verifier' "$out/verifier-$preset.txt"
+		rm -rf "$out/verifier-$preset"
+	}
+	if [[ $DRY == 1 ]]; then
+		verifier tiny-qwen2 float32 8 4 4
+	elif [[ $SKIPV == 0 ]]; then
+		verifier general-verifier-1.5b bfloat16 128 64 256
+	fi
+	if [[ $DRY == 0 ]]; then
 		kill "$SMI_PID" 2>/dev/null || true
 		echo "GPU memory peak (nvidia-smi, MiB): $(sort -n "$out/gpu-mem.txt" | tail -1)"
 	fi

@@ -8,7 +8,7 @@ export GOTOOLCHAIN=go1.27.3
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 need_apt=()
-for p in jupyter-notebook jupyter-nbconvert python3-nbclient; do
+for p in python3 jupyter-notebook jupyter-nbconvert python3-nbclient; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/greason/greason/model/chat"
 	"github.com/greason/greason/model/qwen"
-	"github.com/greason/greason/model/tokenizer"
 )
 
 // apiError is an OpenAI-style error response.
@@ -359,12 +359,12 @@ type chatRequest struct {
 	} `json:"chat_template_kwargs"`
 }
 
-// chatPrompt renders the messages with the tokenizer's chat template.
+// chatPrompt renders the messages with the checkpoint's chat template and the generation prompt.
 func (s *Server) chatPrompt(req *chatRequest, raw json.RawMessage) ([]int, error) {
 	if len(req.Messages) == 0 {
 		return nil, badRequest("messages", "messages must be a non-empty list")
 	}
-	msgs := make([]tokenizer.Message, len(req.Messages))
+	msgs := make([]chat.Message, len(req.Messages))
 	for i, rm := range req.Messages {
 		field := fmt.Sprintf("messages[%d]", i)
 		var m map[string]json.RawMessage
@@ -389,25 +389,30 @@ func (s *Server) chatPrompt(req *chatRequest, raw json.RawMessage) ([]int, error
 		if err != nil {
 			return nil, badRequest(field+".content", "%s.content: %v", field, err)
 		}
-		msgs[i] = tokenizer.Message{Role: role, Content: text}
+		msgs[i] = chat.Message{Role: role, Content: text}
 		if r, ok := m["reasoning_content"]; ok && !isNull(r) {
 			if err := json.Unmarshal(r, &msgs[i].Reasoning); err != nil {
 				return nil, badRequest(field+".reasoning_content", "%s.reasoning_content must be a string", field)
 			}
 		}
 	}
-	tok := s.tok
+	opts := chat.Options{AddGenerationPrompt: true}
 	if req.TemplateArgs != nil {
 		if err := onlyKeys(raw, "chat_template_kwargs", "enable_thinking"); err != nil {
 			return nil, err
 		}
-		if req.TemplateArgs.EnableThinking != nil {
-			c := tok.Chat
-			c.DisableThinking = !*req.TemplateArgs.EnableThinking
-			tok = tok.WithChat(c)
-		}
+		opts.EnableThinking = req.TemplateArgs.EnableThinking
 	}
-	return tok.Encode(tok.ApplyChatTemplate(msgs, true)), nil
+	tpl, err := s.ChatTemplate()
+	if err != nil {
+		return nil, badRequest("messages", "this server has no chat template, so it serves /v1/completions only: %v", err)
+	}
+	text, err := tpl.Render(msgs, opts)
+	if err != nil {
+		// The template refused the conversation (raise_exception) or failed on it.
+		return nil, badRequest("messages", "%v", err)
+	}
+	return s.tok.Encode(text), nil
 }
 
 // contentText accepts a string or a list of {"type":"text","text":...} parts.

@@ -1,5 +1,6 @@
 // Package serve is an OpenAI-compatible HTTP server for a qwen.Model: /v1/models,
-// /v1/completions and /v1/chat/completions (chat template applied server-side), with
+// /v1/completions and /v1/chat/completions (the checkpoint's own Jinja chat template, see
+// model/chat, applied server-side), with
 // server-sent-event streaming, n > 1, stop strings, seeds, logprobs and /health. Requests
 // that arrive within a short window are decoded together in one batch; a request whose client
 // disconnects stops being decoded at the next step.
@@ -16,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/greason/greason/model/chat"
 	"github.com/greason/greason/model/qwen"
 	"github.com/greason/greason/model/tokenizer"
 )
@@ -29,6 +31,9 @@ type Options struct {
 	MaxN             int           // largest n per request (default 16)
 	MaxLogprobs      int           // largest logprobs (completions) / top_logprobs (chat) (default 20)
 	MaxBodyBytes     int64         // request body limit (default 4 MiB)
+	// Chat renders /v1/chat/completions prompts: the checkpoint's own chat template
+	// (chat.Load). Nil: chat requests are refused with a 400 saying so; completions still work.
+	Chat *chat.Template
 }
 
 // Stats counts what the server has done.
@@ -43,15 +48,16 @@ type Stats struct {
 
 // Server implements http.Handler.
 type Server struct {
-	m     *qwen.Model
-	tok   *tokenizer.Tokenizer
-	opts  Options
-	stop  []int
-	jobs  chan *job
-	mux   *http.ServeMux
-	done  chan struct{}
-	once  sync.Once
-	stats struct{ batches, requests, maxReqs, tokens, cancelled, active atomic.Int64 }
+	m       *qwen.Model
+	tok     *tokenizer.Tokenizer
+	opts    Options
+	chatErr error // why there is no Options.Chat
+	stop    []int
+	jobs    chan *job
+	mux     *http.ServeMux
+	done    chan struct{}
+	once    sync.Once
+	stats   struct{ batches, requests, maxReqs, tokens, cancelled, active atomic.Int64 }
 }
 
 type job struct {
@@ -66,6 +72,18 @@ type jobResult struct {
 
 // NewServer starts the batching loop; call Close to stop it.
 func NewServer(m *qwen.Model, tok *tokenizer.Tokenizer, opts Options) (*Server, error) {
+	return newServer(m, tok, opts, errors.New("no chat template was given (serve.Options.Chat)"))
+}
+
+// ChatTemplate returns the template chat requests are rendered with, or why there is none.
+func (s *Server) ChatTemplate() (*chat.Template, error) {
+	if s.opts.Chat == nil {
+		return nil, s.chatErr
+	}
+	return s.opts.Chat, nil
+}
+
+func newServer(m *qwen.Model, tok *tokenizer.Tokenizer, opts Options, chatErr error) (*Server, error) {
 	if m == nil || tok == nil {
 		return nil, errors.New("serve: model and tokenizer are required")
 	}
@@ -93,7 +111,7 @@ func NewServer(m *qwen.Model, tok *tokenizer.Tokenizer, opts Options) (*Server, 
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 4 << 20
 	}
-	s := &Server{m: m, tok: tok, opts: opts, stop: tok.EOSIDs(), jobs: make(chan *job, 256), mux: http.NewServeMux(), done: make(chan struct{})}
+	s := &Server{m: m, tok: tok, opts: opts, chatErr: chatErr, stop: tok.EOSIDs(), jobs: make(chan *job, 256), mux: http.NewServeMux(), done: make(chan struct{})}
 	s.mux.HandleFunc("/health", s.handleHealth)
 	s.mux.HandleFunc("/v1/models", s.handleModels)
 	s.mux.HandleFunc("/v1/models/{id...}", s.handleModel)
@@ -253,8 +271,20 @@ func fileExists(p string) bool {
 	return err == nil && !st.IsDir()
 }
 
+// ChatTemplateDir is the folder whose chat template (chat.Load) a server for model folder dir
+// uses: the folder of tokenizerPath when one is given, else dir.
+func ChatTemplateDir(dir, tokenizerPath string) string {
+	if tokenizerPath != "" {
+		return filepath.Dir(tokenizerPath)
+	}
+	return dir
+}
+
 // Open loads the model in dir (dtype "float32" or "bfloat16") on the $GOMLX_BACKEND backend
-// with its tokenizer (see LoadTokenizer) and returns a running Server.
+// with its tokenizer (see LoadTokenizer) and, unless opts.Chat is set, the chat template of
+// ChatTemplateDir(dir, tokenizerPath), and returns a running Server. A folder without a chat
+// template still serves completions; its chat requests are refused with chat.Load's error
+// (see Server.ChatTemplate).
 func Open(dir, dtype, tokenizerPath string, opts Options) (*Server, error) {
 	dt, err := qwen.DTypeOf(dtype)
 	if err != nil {
@@ -272,5 +302,9 @@ func Open(dir, dtype, tokenizerPath string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewServer(m, tok, opts)
+	var chatErr error
+	if opts.Chat == nil {
+		opts.Chat, chatErr = chat.Load(ChatTemplateDir(dir, tokenizerPath))
+	}
+	return newServer(m, tok, opts, chatErr)
 }

@@ -9,8 +9,9 @@
 -- s2_norm(rid, id, source, source_id, qkey, qakey) is the narrow table the later stages work
 -- on; s2_rows = s1_rows + norm_question, norm_answer, qkey, qakey (view; it calls the Go
 -- function norm_text, so only greason can query it). s3_rows .. s8_rows and dataset do not
--- call Go functions: any DuckDB client can read them. The Go steps of stages 4-6 normalise the
--- question again in Go (same function) instead of reading stored text.
+-- call Go functions: any DuckDB client can read them. The Go steps of stages 4-6 take the words
+-- of the normalised question again in Go (normWordHashes: the same rules, in one pass) instead
+-- of reading stored text.
 -- No row is dropped. Stages 1-8 store row ids and the columns they add, and their sN_rows are
 -- views, so the text is stored once (input) + once normalised until the export.
 

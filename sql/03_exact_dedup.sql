@@ -5,14 +5,14 @@
 -- Also: question_conflicts, the normalised questions that occur with different answers
 -- (kept, reported: they are not duplicates of each other).
 
-CREATE OR REPLACE TEMP TABLE s3_ranked AS
-SELECT rid, qakey, id,
-       first_value(rid) OVER (PARTITION BY qakey ORDER BY id, rid) AS rep_rid,
-       count(*) OVER (PARTITION BY qakey) AS group_size
-FROM s2_norm;
-
+-- Only the keys seen on two rows or more are ranked (a cheap count first).
 CREATE OR REPLACE TABLE exact_dups AS
-SELECT rid, rep_rid, qakey, group_size FROM s3_ranked WHERE group_size > 1;
+SELECT rid,
+       first_value(rid) OVER (PARTITION BY qakey ORDER BY id, rid) AS rep_rid,
+       qakey,
+       count(*) OVER (PARTITION BY qakey) AS group_size
+FROM s2_norm
+WHERE qakey IN (SELECT qakey FROM s2_norm GROUP BY qakey HAVING count(*) > 1);
 
 CREATE OR REPLACE VIEW s3_norm AS
 SELECT s.* FROM s2_norm s ANTI JOIN (SELECT rid FROM exact_dups WHERE rid <> rep_rid) d USING (rid);
@@ -20,13 +20,14 @@ SELECT s.* FROM s2_norm s ANTI JOIN (SELECT rid FROM exact_dups WHERE rid <> rep
 CREATE OR REPLACE VIEW s3_rows AS
 SELECT s.*, n.qkey, n.qakey FROM s1_rows s JOIN s3_norm n USING (rid);
 
+-- (the distinct answers and ids are gathered only for questions seen on two rows or more)
 CREATE OR REPLACE TABLE question_conflicts AS
 SELECT qkey, count(DISTINCT qakey) AS answers, list(DISTINCT id ORDER BY id)[:10] AS example_ids
-FROM s3_norm GROUP BY qkey HAVING count(DISTINCT qakey) > 1;
+FROM s3_norm
+WHERE qkey IN (SELECT qkey FROM s3_norm GROUP BY qkey HAVING count(*) > 1)
+GROUP BY qkey HAVING count(DISTINCT qakey) > 1;
 
 INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 3, 'in', NULL, count(*) FROM s2_norm
 UNION ALL SELECT 3, 'out', NULL, count(*) FROM s3_norm
 UNION ALL SELECT 3, 'dropped', 'exact duplicate (question + answer)', count(*) FROM exact_dups WHERE rid <> rep_rid;
-
-DROP TABLE s3_ranked;

@@ -11,6 +11,8 @@
 --   contamination_hits   every (row, item) pair with overlap >= 0.2 (report floor)
 --   contamination        the hits that make a row contaminated
 --   contamination_report per benchmark: items, contaminated rows and items hit (a view)
+-- A dropped row is counted once, under the benchmark of its largest overlap (ties: the first
+-- benchmark by name; arg_max picked one by storage order, which changed from run to run).
 
 CREATE OR REPLACE TABLE bench_norm AS
 SELECT benchmark, item_id, norm_text(question) AS norm_question FROM bench_items;
@@ -42,4 +44,4 @@ INSERT INTO stage_counts (stage, metric, reason, n)
 SELECT 5, 'in', NULL, count(*) FROM s4_norm
 UNION ALL SELECT 5, 'out', NULL, count(*) FROM s5_norm
 UNION ALL SELECT 5, 'dropped', 'contaminated: ' || benchmark, count(*)
-          FROM (SELECT rid, arg_max(benchmark, overlap) AS benchmark FROM contamination GROUP BY rid) GROUP BY ALL;
+          FROM (SELECT rid, first(benchmark ORDER BY overlap DESC, benchmark) AS benchmark FROM contamination GROUP BY rid) GROUP BY ALL;

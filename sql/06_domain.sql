@@ -44,13 +44,19 @@ SELECT * FROM (
 );
 
 -- split: a deterministic 10% of the labelled rows (by hash(id, seed)) is held out; the
--- classifier trains on at most getvariable('domain_max_train') of the others (in rid order).
+-- classifier trains on at most getvariable('domain_max_train') of the others (in rid order): the
+-- rows up to the rid of the domain_max_train-th of them (a top-N on rids, not a window that
+-- sorts every row with its text).
+SET VARIABLE domain_last_train_rid = coalesce(
+    (SELECT max(rid) FROM (SELECT s.rid FROM s5_rows s JOIN category_map m ON m.raw = lower(trim(s.category))
+                           WHERE hash(s.id, getvariable('seed')) % 10 <> 0
+                           ORDER BY s.rid LIMIT greatest(getvariable('domain_max_train'), 0))), -1);
+
 CREATE OR REPLACE TABLE s6_labelled AS
 SELECT *,
        CASE WHEN label_category IS NULL THEN 'unlabelled'
             WHEN heldout THEN 'heldout'
-            WHEN row_number() OVER (PARTITION BY label_category IS NOT NULL AND NOT heldout ORDER BY rid)
-                 <= getvariable('domain_max_train') THEN 'train'
+            WHEN rid <= getvariable('domain_last_train_rid') THEN 'train'
             ELSE 'unused'
        END AS split
 FROM (

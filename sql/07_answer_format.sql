@@ -55,13 +55,15 @@ LEFT JOIN (SELECT label, any_value(accepted) AS accepted FROM answer_label_map G
 CREATE OR REPLACE VIEW s7_rows AS
 SELECT * FROM s6_rows JOIN (SELECT rid, answer_format, answer_type_label FROM row_answer_format) USING (rid);
 
+-- one row per labelled row: correct when the label accepts the predicted format (the accepted
+-- formats of each label gathered first, so no grouping by row)
 CREATE OR REPLACE TABLE answer_format_eval AS
-WITH l AS (
+WITH m AS (SELECT label, list(accepted) AS accepted FROM answer_label_map GROUP BY label),
+l AS (
     SELECT s.source, lower(trim(s.answer_type)) AS label, s.answer_format,
-           bool_or(m.accepted = s.answer_format) AS correct
+           list_contains(m.accepted, s.answer_format) AS correct
     FROM row_answer_format s
-    JOIN answer_label_map m ON m.label = lower(trim(s.answer_type))
-    GROUP BY s.rid, s.source, lower(trim(s.answer_type)), s.answer_format
+    JOIN m ON m.label = lower(trim(s.answer_type))
 )
 SELECT 'all' AS source, 'all' AS label, count(*) AS n, count(*) FILTER (correct) AS correct,
        round(count(*) FILTER (correct) / count(*), 4) AS accuracy FROM l

@@ -1,17 +1,16 @@
 package sql
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 	"unicode"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/schollz/progressbar/v3"
 )
 
 func init() { goSteps["near_dup"] = nearDupStep }
@@ -22,6 +21,41 @@ func init() { goSteps["near_dup"] = nearDupStep }
 type MinHasher struct {
 	Bands, Rows, Shingle int
 	a, b                 []uint64
+}
+
+// minhashMinsGo sets mins[i] to the minimum over sh of a[i]*h + b[i] (mod 2^64), four
+// permutations per pass over the shingles.
+func minhashMinsGo(sh, a, b, mins []uint64) {
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		a0, a1, a2, a3 := a[i], a[i+1], a[i+2], a[i+3]
+		b0, b1, b2, b3 := b[i], b[i+1], b[i+2], b[i+3]
+		m0, m1, m2, m3 := ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)
+		for _, h := range sh {
+			if v := a0*h + b0; v < m0 {
+				m0 = v
+			}
+			if v := a1*h + b1; v < m1 {
+				m1 = v
+			}
+			if v := a2*h + b2; v < m2 {
+				m2 = v
+			}
+			if v := a3*h + b3; v < m3 {
+				m3 = v
+			}
+		}
+		mins[i], mins[i+1], mins[i+2], mins[i+3] = m0, m1, m2, m3
+	}
+	for ; i < len(a); i++ {
+		mn := ^uint64(0)
+		for _, h := range sh {
+			if v := a[i]*h + b[i]; v < mn {
+				mn = v
+			}
+		}
+		mins[i] = mn
+	}
 }
 
 // NewMinHasher returns a MinHasher with bands×rows permutations drawn from seed.
@@ -85,6 +119,9 @@ func wordHashes(s string, buf []uint64) []uint64 {
 	return buf
 }
 
+// shinglePrime is the base of the shingles' polynomial hash (odd).
+const shinglePrime = 0x9e3779b97f4a7c15
+
 // shingleHashes hashes every run of n consecutive word hashes (a rolling polynomial hash, so a
 // shingle costs the same for any n, then a splitmix64 finaliser); a text with fewer than n words
 // is one shingle.
@@ -96,8 +133,8 @@ func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 	if len(words) < n {
 		n = len(words)
 	}
-	const p = 0x9e3779b97f4a7c15 // odd
-	pn := uint64(1)              // p^n
+	const p = shinglePrime
+	pn := uint64(1) // p^n
 	h := uint64(0)
 	for i, w := range words {
 		h = h*p + w
@@ -114,22 +151,23 @@ func shingleHashes(words []uint64, n int, buf []uint64) []uint64 {
 }
 
 // Signature writes the MinHash signature of text into sig (len Bands*Rows). It reports false
-// for a text without words.
-func (m *MinHasher) Signature(text string, sig []uint32, scratch *[2][]uint64) bool {
+// for a text without words. scratch[2] holds the minimums.
+func (m *MinHasher) Signature(text string, sig []uint32, scratch *[3][]uint64) bool {
 	scratch[0] = wordHashes(text, scratch[0])
-	scratch[1] = shingleHashes(scratch[0], m.Shingle, scratch[1])
+	return m.signatureWords(scratch[0], sig, scratch)
+}
+
+// signatureWords is Signature of the text whose word hashes are words.
+func (m *MinHasher) signatureWords(words []uint64, sig []uint32, scratch *[3][]uint64) bool {
+	scratch[1] = shingleHashes(words, m.Shingle, scratch[1])
 	sh := scratch[1]
 	if len(sh) == 0 {
 		return false
 	}
-	for i := range m.a {
-		a, b := m.a[i], m.b[i]
-		mn := ^uint64(0)
-		for _, h := range sh {
-			if v := a*h + b; v < mn {
-				mn = v
-			}
-		}
+	mins := append(scratch[2][:0], make([]uint64, len(m.a))...)
+	scratch[2] = mins
+	minhashMins(sh, m.a, m.b, mins)
+	for i, mn := range mins {
 		sig[i] = uint32(mn >> 32)
 	}
 	return true
@@ -199,122 +237,139 @@ func (u unionFind) union(a, b int32) {
 	}
 }
 
-// nearDupStep reads the questions of s3_norm, normalises them (NormText), computes MinHash signatures in parallel, groups rows that share an
-// LSH band key, keeps candidate pairs whose estimated similarity reaches the LSH threshold,
-// joins them into clusters (union-find) and writes near_dup_clusters.
+// nearDupStep finds the near-duplicate clusters of s3_norm and writes near_dup_clusters:
+//
+//  1. sketch (inside a query, both cores: sink.go): every question is normalised (NormText) and
+//     signed, and its band keys are kept, band-major; the signatures too while they take at most
+//     nearDupKeepSignatures bytes (448 a row: 448 MB at a million rows);
+//  2. per band (bands in parallel), rows are visited in rid order and each row whose key an
+//     earlier row had becomes a candidate of the first such row;
+//  3. without the signatures kept, those of the rows in candidate pairs are computed again (a
+//     second query over those rows only);
+//  4. the candidates are checked band after band, each band in rid order: a pair whose rows are
+//     not yet in one cluster is counted as a candidate, and joined (union-find) when its
+//     estimated similarity reaches the LSH threshold;
+//  5. clusters of two or more rows are written; the representative is the member with the
+//     smallest id (the ids of clustered rows are read from s2_norm).
+//
+// Steps 2 and 4 together make the order of the single loop this replaced (for each band, for
+// each row in rid order: look the key up, check against the first row), so the clusters and the
+// candidate and accepted counts are the same.
 func nearDupStep(ctx context.Context, p *Pipeline) error {
 	m := NewMinHasher(p.Opt.Bands, p.Opt.RowsPerBand, p.Opt.Shingle, uint64(p.Opt.Seed))
 	k := m.Bands * m.Rows
-	var n int
-	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM s3_norm`).Scan(&n); err != nil {
+	var n, maxRid int64
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*), coalesce(max(rid), 0) FROM s3_norm`).Scan(&n, &maxRid); err != nil {
 		return err
 	}
-	rids := make([]int64, 0, n)
-	ids := make([]string, 0, n)
-	sigs := make([]uint32, n*k)
-	has := make([]bool, n)
+	if maxRid >= math.MaxInt32 {
+		return fmt.Errorf("near-dup: rid %d does not fit the int32 row index", maxRid)
+	}
+	sk := &sketchSink{m: m, rows: int(maxRid), keys: make([]uint64, int(maxRid)*m.Bands), has: make([]bool, maxRid),
+		bar: p.bar(n, "stage 4 minhash")}
+	keepSigs := maxRid*int64(k)*4 <= nearDupKeepSignatures
+	if keepSigs {
+		sk.sigs = make([]uint32, int(maxRid)*k)
+	}
+	if _, err := p.sinkRows(ctx, sk, `SELECT count(go_step_rows(n.rid, r.question)) FROM s3_norm n JOIN s1_rows r USING (rid)`); err != nil {
+		return fmt.Errorf("near-dup sketch: %w", err)
+	}
+	sk.bar.Finish()
 
-	rows, err := p.conn.QueryContext(ctx, `SELECT n.rid, n.id, r.question FROM s3_norm n JOIN s1_rows r USING (rid)`)
-	if err != nil {
-		return err
-	}
-	bar := p.bar(int64(n), "stage 4 minhash")
-	type job struct {
-		i    int
-		text string
-	}
-	jobs := make(chan []job, 8)
+	// 2. candidates: per band, (first row with the key, row) in rid order of the row
+	pairs := make([][]int32, m.Bands) // flattened (first, row) index pairs, index = rid - 1
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	workers := min(runtime.GOMAXPROCS(0), m.Bands)
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var scratch [2][]uint64
-			for batch := range jobs {
-				for _, j := range batch {
-					has[j.i] = m.Signature(NormText(j.text), sigs[j.i*k:(j.i+1)*k], &scratch)
+			t := newFirstTable(int(n))
+			for b := w; b < m.Bands; b += workers {
+				t.reset()
+				keys := sk.keys[b*sk.rows : (b+1)*sk.rows]
+				var ps []int32
+				for i, has := range sk.has {
+					if !has {
+						continue
+					}
+					if first, seen := t.firstOrAdd(keys[i], int32(i)); seen {
+						ps = append(ps, first, int32(i))
+					}
 				}
-				bar.Add(len(batch))
+				pairs[b] = ps
 			}
 		}()
 	}
-	batch := make([]job, 0, 2048)
-	for rows.Next() {
-		var rid int64
-		var id, text string
-		if err := rows.Scan(&rid, &id, &text); err != nil {
-			rows.Close()
-			close(jobs)
-			wg.Wait()
+	wg.Wait()
+
+	// 3. the signatures of the rows in candidate pairs: kept from step 1, or computed again
+	slot := make(map[int32]int32)
+	var inPairs []int32
+	for _, ps := range pairs {
+		for _, i := range ps {
+			if _, ok := slot[i]; !ok {
+				slot[i] = int32(len(inPairs))
+				inPairs = append(inPairs, i)
+			}
+		}
+	}
+	sig := func(i int32) []uint32 { return sk.sigs[int(i)*k : int(i+1)*k] }
+	if !keepSigs && len(inPairs) > 0 {
+		sg := &signSink{m: m, slot: slot, sigs: make([]uint32, len(inPairs)*k)}
+		if err := p.tempRids(ctx, "near_dup_rows", inPairs); err != nil {
 			return err
 		}
-		batch = append(batch, job{len(rids), text})
-		rids = append(rids, rid)
-		ids = append(ids, id)
-		if len(batch) == cap(batch) {
-			jobs <- batch
-			batch = make([]job, 0, 2048)
+		got, err := p.sinkRows(ctx, sg, `SELECT count(go_step_rows(n.rid, r.question))
+			FROM s3_norm n JOIN s1_rows r USING (rid) SEMI JOIN near_dup_rows USING (rid)`)
+		if err != nil {
+			return fmt.Errorf("near-dup signatures: %w", err)
 		}
+		if got != int64(len(inPairs)) {
+			return fmt.Errorf("near-dup: %d rows in candidate pairs, %d signed again", len(inPairs), got)
+		}
+		if err := p.exec(ctx, `DROP TABLE near_dup_rows`); err != nil {
+			return err
+		}
+		sig = func(i int32) []uint32 { s := int(slot[i]); return sg.sigs[s*k : (s+1)*k] }
 	}
-	if len(batch) > 0 {
-		jobs <- batch
-	}
-	close(jobs)
-	wg.Wait()
-	bar.Finish()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	n = len(rids)
 
-	// LSH: per band, rows with the same band key are candidates of the first row with that key.
+	// 4. check the candidates in the order of the single loop
 	thr := m.Threshold()
-	uf := make(unionFind, n)
+	uf := make(unionFind, maxRid)
 	for i := range uf {
 		uf[i] = int32(i)
 	}
-	// visit rows in rid order, so the clusters do not depend on the order the query returned
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(rids[a], rids[b]) })
-	buckets := make(map[uint64]int32, n)
 	candidates, accepted := 0, 0
-	for b := range m.Bands {
-		clear(buckets)
-		for _, i32 := range order {
-			i := int(i32)
-			if !has[i] {
-				continue
-			}
-			key := m.BandKey(sigs[i*k:(i+1)*k], b)
-			first, ok := buckets[key]
-			if !ok {
-				buckets[key] = int32(i)
-				continue
-			}
-			if uf.find(first) == uf.find(int32(i)) {
+	for _, ps := range pairs {
+		for j := 0; j < len(ps); j += 2 {
+			first, i := ps[j], ps[j+1]
+			if uf.find(first) == uf.find(i) {
 				continue
 			}
 			candidates++
-			if Similarity(sigs[int(first)*k:int(first+1)*k], sigs[i*k:(i+1)*k]) >= thr {
-				uf.union(first, int32(i))
+			if Similarity(sig(first), sig(i)) >= thr {
+				uf.union(first, i)
 				accepted++
 			}
 		}
 	}
-	// Clusters of two or more rows; the representative is the member with the smallest id.
-	size := make([]int32, n)
-	for i := range n {
-		size[uf.find(int32(i))]++
-	}
+	// 5. clusters of two or more rows (all their rows are in candidate pairs); the
+	// representative is the member with the smallest id
 	members := map[int32][]int32{}
-	for i := range n {
-		if r := uf.find(int32(i)); size[r] > 1 {
-			members[r] = append(members[r], int32(i))
+	for _, i := range inPairs {
+		r := uf.find(i)
+		members[r] = append(members[r], i)
+	}
+	var clustered []int32
+	for _, ms := range members {
+		if len(ms) > 1 {
+			clustered = append(clustered, ms...)
 		}
+	}
+	ids, err := p.idsOf(ctx, clustered)
+	if err != nil {
+		return fmt.Errorf("near-dup: %w", err)
 	}
 	if err := p.exec(ctx, `CREATE OR REPLACE TABLE near_dup_clusters (rid BIGINT, cluster_id BIGINT, rep_rid BIGINT,
 		cluster_size INTEGER, sim_to_rep DOUBLE)`); err != nil {
@@ -331,9 +386,9 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 					rep = x
 				}
 			}
+			repRid := int64(rep) + 1
 			for _, x := range ms {
-				sim := Similarity(sigs[int(rep)*k:int(rep+1)*k], sigs[int(x)*k:int(x+1)*k])
-				if err := a.AppendRow(rids[x], rids[rep], rids[rep], int32(len(ms)), sim); err != nil {
+				if err := a.AppendRow(int64(x)+1, repRid, repRid, int32(len(ms)), Similarity(sig(rep), sig(x))); err != nil {
 					return err
 				}
 			}
@@ -349,4 +404,151 @@ func nearDupStep(ctx context.Context, p *Pipeline) error {
 		return fmt.Errorf("near-dup counts: %w", err)
 	}
 	return nil
+}
+
+// nearDupKeepSignatures: step 1 keeps every row's signature when they take at most this many
+// bytes (2.3M rows of 112 permutations), and step 3 need not read the questions again.
+var nearDupKeepSignatures int64 = 1 << 30
+
+// tempRids writes rids (row index + 1) into a new temporary table name(rid).
+func (p *Pipeline) tempRids(ctx context.Context, name string, rows []int32) error {
+	if err := p.exec(ctx, `CREATE OR REPLACE TEMP TABLE `+name+` (rid BIGINT)`); err != nil {
+		return err
+	}
+	return p.withAppender(name, func(a *duckdb.Appender) error {
+		for _, i := range rows {
+			if err := a.AppendRow(int64(i) + 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// idsOf returns the ids (s2_norm) of the rows (row index = rid - 1).
+func (p *Pipeline) idsOf(ctx context.Context, rows []int32) (map[int32]string, error) {
+	ids := make(map[int32]string, len(rows))
+	if len(rows) == 0 {
+		return ids, nil
+	}
+	if err := p.tempRids(ctx, "near_dup_ids", rows); err != nil {
+		return nil, err
+	}
+	q, err := p.conn.QueryContext(ctx, `SELECT rid, id FROM s2_norm SEMI JOIN near_dup_ids USING (rid)`)
+	if err != nil {
+		return nil, err
+	}
+	for q.Next() {
+		var rid int64
+		var id string
+		if err := q.Scan(&rid, &id); err != nil {
+			q.Close()
+			return nil, err
+		}
+		ids[int32(rid-1)] = id
+	}
+	q.Close()
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) != len(rows) {
+		return nil, fmt.Errorf("%d clustered rows, %d ids found in s2_norm", len(rows), len(ids))
+	}
+	return ids, p.exec(ctx, `DROP TABLE near_dup_ids`)
+}
+
+// sketchSink signs the rows of a chunk and stores their band keys, band-major:
+// keys[b*rows + rid-1]; has[rid-1] is false for a text without words.
+type sketchSink struct {
+	m    *MinHasher
+	rows int
+	keys []uint64
+	has  []bool
+	sigs []uint32 // when kept: sigs[(rid-1)*k:]
+	bar  *progressbar.ProgressBar
+}
+
+func (s *sketchSink) consume(c *sinkChunk) error {
+	var words []uint64
+	var scratch [3][]uint64
+	sig := make([]uint32, s.m.Bands*s.m.Rows)
+	text, valid := c.text[0], c.valid[0]
+	for row, rid := range c.rids {
+		if rid < 1 || rid > int64(s.rows) {
+			return fmt.Errorf("near-dup: rid %d outside 1..%d", rid, s.rows)
+		}
+		if !valid[row] {
+			return fmt.Errorf("near-dup: rid %d has no question", rid)
+		}
+		i := int(rid - 1)
+		words = normWordHashes(text[row], words) // the words of NormText(question)
+		if s.sigs != nil {
+			sig = s.sigs[i*len(sig) : (i+1)*len(sig)]
+		}
+		if !s.m.signatureWords(words, sig, &scratch) {
+			continue
+		}
+		s.has[i] = true
+		for b := range s.m.Bands {
+			s.keys[b*s.rows+i] = s.m.BandKey(sig, b)
+		}
+	}
+	s.bar.Add(len(c.rids))
+	return nil
+}
+
+// signSink computes the signatures of the rows in slot (rid - 1 -> slot).
+type signSink struct {
+	m    *MinHasher
+	slot map[int32]int32
+	sigs []uint32
+}
+
+func (s *signSink) consume(c *sinkChunk) error {
+	var words []uint64
+	var scratch [3][]uint64
+	k := s.m.Bands * s.m.Rows
+	for row, rid := range c.rids {
+		j, ok := s.slot[int32(rid-1)]
+		if !ok || !c.valid[0][row] {
+			return fmt.Errorf("near-dup: unexpected row rid %d", rid)
+		}
+		words = normWordHashes(c.text[0][row], words)
+		if !s.m.signatureWords(words, s.sigs[int(j)*k:int(j+1)*k], &scratch) {
+			return fmt.Errorf("near-dup: rid %d has no words now", rid)
+		}
+	}
+	return nil
+}
+
+// firstTable maps a band key to the first row index added with it (open addressing; the keys
+// are hashes already).
+type firstTable struct {
+	keys []uint64
+	rows []int32 // row index + 1; 0: empty slot
+	mask uint64
+}
+
+func newFirstTable(n int) *firstTable {
+	size := 1024
+	for size*3 < 4*n { // at most 3/4 full
+		size *= 2
+	}
+	return &firstTable{keys: make([]uint64, size), rows: make([]int32, size), mask: uint64(size - 1)}
+}
+
+func (t *firstTable) reset() { clear(t.rows) }
+
+// firstOrAdd returns the row first added with key and true, or adds row and returns false.
+func (t *firstTable) firstOrAdd(key uint64, row int32) (int32, bool) {
+	for h := key & t.mask; ; h = (h + 1) & t.mask {
+		r := t.rows[h]
+		if r == 0 {
+			t.keys[h], t.rows[h] = key, row+1
+			return row, false
+		}
+		if t.keys[h] == key {
+			return r - 1, true
+		}
+	}
 }

@@ -234,5 +234,31 @@ func (p *Pipeline) GenerateSynthetic(ctx context.Context, cfg SynthConfig) error
 		return nil
 	})
 	bar.Finish()
-	return err
+	if err != nil {
+		return err
+	}
+	// the settings, for HasSynthetic (a table comment: no table's rows change)
+	return p.exec(ctx, fmt.Sprintf(`COMMENT ON TABLE synthetic_input IS '%s'`, cfg.marker()))
+}
+
+func (cfg SynthConfig) marker() string {
+	return fmt.Sprintf("greason synthetic rows=%d seed=%d exact=%g near=%g contam=%g bad=%g",
+		cfg.Rows, cfg.Seed, cfg.ExactShare, cfg.NearShare, cfg.ContamShare, cfg.BadShare)
+}
+
+// HasSynthetic reports whether the database already holds the rows GenerateSynthetic(cfg)
+// writes (a previous run with the same settings left them), so they can be used again.
+func (p *Pipeline) HasSynthetic(ctx context.Context, cfg SynthConfig) (bool, error) {
+	var n int64
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'synthetic_input'
+		AND database_name = current_database() AND comment = ?`, cfg.marker()).Scan(&n); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, nil
+	}
+	if err := p.conn.QueryRowContext(ctx, `SELECT count(*) FROM synthetic_input`).Scan(&n); err != nil {
+		return false, err
+	}
+	return n == int64(cfg.Rows), nil
 }

@@ -1,17 +1,23 @@
 package sql
 
 import (
+	"context"
 	dbsql "database/sql"
-	"database/sql/driver"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"golang.org/x/text/unicode/norm"
 )
 
-// stringUDF is a VARCHAR -> VARCHAR scalar function implemented in Go.
-type stringUDF struct{ fn func(string) (string, bool) }
+// stringUDF is a VARCHAR -> VARCHAR scalar function implemented in Go. DuckDB calls it once per
+// chunk of rows (up to 2,048), on its worker threads: the input strings are read in place and
+// each result is copied into DuckDB's vector, so a row costs no Go allocation when fn appends
+// into the buffer it is given. fn returns ok = false for NULL.
+type stringUDF struct {
+	fn func(dst []byte, s string) (out []byte, ok bool)
+}
 
 func (u stringUDF) Config() duckdb.ScalarFuncConfig {
 	v, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
@@ -19,14 +25,48 @@ func (u stringUDF) Config() duckdb.ScalarFuncConfig {
 }
 
 func (u stringUDF) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
-		s, _ := values[0].(string)
-		out, ok := u.fn(s)
-		if !ok {
-			return nil, nil
+	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: func(_ context.Context, state *duckdb.ChunkIteratorState) error {
+		vec, err := state.GetInputChunk().GetVector(0)
+		if err != nil {
+			return err
 		}
-		return out, nil
+		in, err := duckdb.GetVectorView[string](vec)
+		if err != nil {
+			return err
+		}
+		out, err := duckdb.GetVectorWriter[string](state.GetResultVector())
+		if err != nil {
+			return err
+		}
+		var buf []byte
+		for row := range in.Len() {
+			s, valid, err := in.GetValueBorrowed(row)
+			if err != nil {
+				return err
+			}
+			if !valid {
+				continue // NULL in, NULL out (DuckDB sets it after the call)
+			}
+			var ok bool
+			if buf, ok = u.fn(buf[:0], s); !ok {
+				err = out.SetNull(row)
+			} else {
+				err = out.Set(row, unsafe.String(unsafe.SliceData(buf), len(buf))) // DuckDB copies it
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	}}
+}
+
+// stringFn adapts a string -> string function to stringUDF.
+func stringFn(f func(string) (string, bool)) func([]byte, string) ([]byte, bool) {
+	return func(dst []byte, s string) ([]byte, bool) {
+		out, ok := f(s)
+		return append(dst, out...), ok
+	}
 }
 
 // RegisterFunctions registers the pipeline's Go scalar functions (see registerUDFs) on a
@@ -38,16 +78,20 @@ func RegisterFunctions(c *dbsql.Conn) error { return registerUDFs(c) }
 //	norm_text(text)   the stage 2 normalisation (NormText: NFKC, case, LaTeX spacing, whitespace)
 //	nfkc(text)        Unicode NFKC normal form
 //	last_boxed(text)  content of the last \boxed{...} (balanced braces), NULL if none
+//	go_step_rows(rid, text, ...)  hands rows to the running Go step (sink.go)
 func registerUDFs(c *dbsql.Conn) error {
 	udfs := map[string]stringUDF{
-		"nfkc":       {fn: func(s string) (string, bool) { return norm.NFKC.String(s), true }},
-		"last_boxed": {fn: LastBoxed},
-		"norm_text":  {fn: func(s string) (string, bool) { return NormText(s), true }},
+		"nfkc":       {fn: stringFn(func(s string) (string, bool) { return norm.NFKC.String(s), true })},
+		"last_boxed": {fn: stringFn(LastBoxed)},
+		"norm_text":  {fn: func(dst []byte, s string) ([]byte, bool) { return AppendNormText(dst, s), true }},
 	}
 	for name, u := range udfs {
 		if err := duckdb.RegisterScalarUDF(c, name, u); err != nil {
 			return fmt.Errorf("register %s: %w", name, err)
 		}
+	}
+	if err := duckdb.RegisterScalarUDF(c, "go_step_rows", sinkUDF{}); err != nil {
+		return fmt.Errorf("register go_step_rows: %w", err)
 	}
 	return nil
 }

@@ -102,8 +102,13 @@ func DecodeRows(r io.Reader, name string) ([]Row, error) {
 	return rows, nil
 }
 
-// RunBatch extracts an answer from every response and judges it, with workers goroutines.
+// RunBatch extracts an answer from every response and judges it, with workers goroutines; a
+// BatchJudge (General-Verifier on a local model, a cascade over it) judges the rows in batches
+// of BatchChunk instead.
 func RunBatch(ctx context.Context, j Judge, rows []Row, workers int) ([]Output, error) {
+	if bj, ok := j.(BatchJudge); ok {
+		return runBatchJudge(ctx, bj, rows)
+	}
 	return parallel.Map(ctx, len(rows), workers, func(i int) (Output, error) {
 		o, err := JudgeRow(ctx, j, rows[i])
 		if err != nil {
@@ -111,6 +116,29 @@ func RunBatch(ctx context.Context, j Judge, rows []Row, workers int) ([]Output, 
 		}
 		return o, nil
 	})
+}
+
+// BatchChunk is how many rows RunBatch hands a BatchJudge at a time.
+const BatchChunk = 256
+
+func runBatchJudge(ctx context.Context, j BatchJudge, rows []Row) ([]Output, error) {
+	out := make([]Output, len(rows))
+	for lo := 0; lo < len(rows); lo += BatchChunk {
+		hi := min(lo+BatchChunk, len(rows))
+		var q, g, a, how []string
+		for _, r := range rows[lo:hi] {
+			ans, h := ExtractForJudging(r.Response)
+			q, g, a, how = append(q, r.Question), append(g, r.Gold), append(a, ans), append(how, h)
+		}
+		vs, err := j.JudgeBatch(ctx, q, g, a)
+		if err != nil {
+			return nil, fmt.Errorf("rows %d-%d: %w", lo+1, hi, err)
+		}
+		for k, v := range vs {
+			out[lo+k] = Output{Row: rows[lo+k], Correct: v.Correct, Extracted: a[k], Layer: v.Layer, Reason: v.Reason + " [extracted: " + how[k] + "]"}
+		}
+	}
+	return out, nil
 }
 
 // JudgeRow extracts the answer of one row's response and judges it.

@@ -75,6 +75,12 @@ func adversarialInputs() map[string][3]string {
 		"1MB-boxes":       {"x", strings.Repeat(`\boxed{`, 1<<17)},
 		"many-items":      {strings.Repeat("1,", 5000) + "1", strings.Repeat("1,", 5000) + "1"},
 		"1MB-gold-ans":    {mb, mb},
+		// worked solutions and their conclusion: many "the answer is" on one line, digits
+		// before a far "=", a long worked solution, a long last line of sentences and bolds
+		"answer-is-run":   {"2", strings.Repeat("the answer is ", 1<<16/14) + "1 = 2"},
+		"digits-then-eq":  {"5", strings.Repeat("1 a ", 1<<16/4) + "= 5"},
+		"64KB-worked":     {"46", strings.Repeat("She has 14 + 32 = <<14+32=46>>46 pizzas. ", 1<<16/42) + "\nThere are 46 pizzas."},
+		"64KB-conclusion": {"5", "2 + 3 = 5 so\n" + strings.Repeat("Mrs. A has **1** of 2 = 3 vs. B. ", 1<<16/34)},
 	}
 }
 
@@ -103,4 +109,30 @@ func TestAdversarialBounded(t *testing.T) {
 			t.Logf("%-12s %8v %v", name, d.Round(time.Microsecond), res.Outcome)
 		}
 	}
+}
+
+// BenchmarkExtractRewardPublished: the training reward's extraction (ExtractReward) over the
+// published MMLU-Pro and TheoremQA responses, most of which have no \boxed{} and go through the
+// final-answer patterns.
+func BenchmarkExtractRewardPublished(b *testing.B) {
+	texts := publishedResponses(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ExtractReward(texts[i%len(texts)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
+
+// BenchmarkExtractRewardPublishedRegexScan is the same with the whole-text regex scan the
+// head-anchored scan replaced (the reference of TestLastFinalAnswerHeadScan).
+func BenchmarkExtractRewardPublishedRegexScan(b *testing.B) {
+	texts := publishedResponses(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := texts[i%len(texts)]
+		if a, ok := LastBoxed2(t); !ok || a == "" {
+			lastFinalAnswerByRegexScan(t)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
 }

@@ -25,15 +25,23 @@ func LastBoxed2(text string) (content string, found bool) {
 // StopTokens are the stop strings the authors strip (in this order).
 var StopTokens = []string{"</s>", "<|im_end|>", "<|endoftext|>"}
 
-// rewardFinalAnswer are the case-insensitive "final answer" patterns of the training reward
-// (`verifier.py` extract_last_final_answer), in priority order for ties.
-var rewardFinalAnswer = compileAll(`(?i)`,
+// rewardFinalAnswerPats are the case-insensitive "final answer" patterns of the training
+// reward (`verifier.py` extract_last_final_answer), in priority order for ties.
+var rewardFinalAnswerPats = []string{
 	`Final Answer:\s*((?:[^<]|<[^<])*?)\n`,
 	`Final Answer is:\s*((?:[^<]|<[^<])*?)\n`,
 	`The answer is:\s*((?:[^<]|<[^<])*?)\n`,
 	`Answer:\s*((?:[^<]|<[^<])*?)\n`,
 	`Solution:\s*((?:[^<]|<[^<])*?)\n`,
 	`The solution is:\s*((?:[^<]|<[^<])*?)\n`,
+}
+
+var (
+	rewardFinalAnswer = compileAll(`(?i)`, rewardFinalAnswerPats...)
+	// the literal each pattern starts with, lower case: a match starts where it occurs, and the
+	// rest of every pattern is the same (matchAfterHead)
+	rewardFinalAnswerHeads = [][]byte{[]byte("final answer:"), []byte("final answer is:"), []byte("the answer is:"),
+		[]byte("answer:"), []byte("solution:"), []byte("the solution is:")}
 )
 
 func compileAll(prefix string, pats ...string) []*regexp.Regexp {
@@ -48,14 +56,27 @@ func compileAll(prefix string, pats ...string) []*regexp.Regexp {
 // the earlier pattern) and returns its stripped group with a trailing stop token removed.
 func lastFinalAnswer(text string) (string, bool) {
 	bestStart, best := -1, ""
-	for _, re := range rewardFinalAnswer {
-		m := re.FindAllStringSubmatchIndex(text, -1)
-		if len(m) == 0 {
-			continue
+	// Every head ends with ':' and holds no letter that (?i) folds to a non-ASCII rune except 's'
+	// (U+017F, 'ſ'): without one in the text, the heads before its colons are every place a match
+	// can start.
+	fast := !strings.Contains(text, "ſ")
+	var starts [][]int
+	if fast {
+		starts = headStarts(text)
+	}
+	for i, re := range rewardFinalAnswer {
+		var start, g0, g1 int
+		if fast {
+			start, g0, g1 = lastMatchAtHeads(text, starts[i], len(rewardFinalAnswerHeads[i]))
+		} else {
+			start = -1
+			if m := re.FindAllStringSubmatchIndex(text, -1); len(m) > 0 {
+				last := m[len(m)-1]
+				start, g0, g1 = last[0], last[2], last[3]
+			}
 		}
-		last := m[len(m)-1]
-		if last[0] > bestStart {
-			bestStart, best = last[0], text[last[2]:last[3]]
+		if start > bestStart {
+			bestStart, best = start, text[g0:g1]
 		}
 	}
 	if bestStart < 0 {
@@ -69,6 +90,105 @@ func lastFinalAnswer(text string) (string, bool) {
 		}
 	}
 	return best, true
+}
+
+// headStarts returns, for each pattern, the offsets where its head occurs in text (ASCII letters
+// compared case-insensitively), in increasing order: the heads that end at each ':'.
+func headStarts(text string) [][]int {
+	starts := make([][]int, len(rewardFinalAnswerHeads))
+	for c := 0; ; c++ {
+		k := strings.IndexByte(text[c:], ':')
+		if k < 0 {
+			return starts
+		}
+		c += k
+		for i, head := range rewardFinalAnswerHeads {
+			if s := c + 1 - len(head); s >= 0 && equalFoldASCII(text[s:c+1], head) {
+				starts[i] = append(starts[i], s)
+			}
+		}
+	}
+}
+
+// equalFoldASCII reports whether s equals lower (lower-case ASCII) with s's ASCII letters
+// lower-cased.
+func equalFoldASCII(s string, lower []byte) bool {
+	for j := 0; j < len(s); j++ {
+		if s[j]+asciiLowerDelta[s[j]] != lower[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLowerDelta[c] is what lower-casing adds to byte c: 32 for 'A'..'Z', 0 otherwise.
+var asciiLowerDelta = func() (t [256]byte) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 'a' - 'A'
+	}
+	return t
+}()
+
+// lastMatchAtHeads is the last match of FindAll(text) for one of the patterns, given the offsets
+// where its head occurs (headLen bytes long): FindAll's leftmost-first scan, trying a match only
+// at those offsets instead of at every offset. It returns the match's start and its group's
+// bounds, start -1 for none.
+func lastMatchAtHeads(text string, heads []int, headLen int) (start, g0, g1 int) {
+	start = -1
+	pos := 0
+	for _, s := range heads {
+		if s < pos {
+			continue // inside the previous match
+		}
+		a, b, end, ok := matchAfterHead(text, s+headLen)
+		if !ok {
+			continue
+		}
+		start, g0, g1 = s, a, b
+		pos = end
+	}
+	return start, g0, g1
+}
+
+// matchAfterHead matches what follows a head in every pattern, `\s*((?:[^<]|<[^<])*?)\n`, at
+// offset h the way Go's backtracking matcher does, without a regexp: the greedy `\s*` (Go's \s is
+// [\t\n\f\r ]) takes the whole run of spaces, then the lazy group grows a token at a time (a
+// character other than '<', or '<' and a character other than '<') until the next character
+// is '\n'. If that fails (a "<<", a '<' at the end, no '\n' at a token boundary), `\s*` gives back
+// characters: a shorter run starts the group inside the run, where every character is a token,
+// so the group ends empty at the run's last '\n' if it has one, and fails as the full run did if
+// not. It returns the group's bounds and the match's end.
+func matchAfterHead(text string, h int) (g0, g1, end int, ok bool) {
+	w := h
+	lastNL := -1
+	for w < len(text) {
+		c := text[w]
+		if c != ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r' {
+			break
+		}
+		if c == '\n' {
+			lastNL = w
+		}
+		w++
+	}
+	for p := w; p < len(text); {
+		switch text[p] {
+		case '\n':
+			return w, p, p + 1, true
+		case '<':
+			if p+1 >= len(text) || text[p+1] == '<' {
+				p = len(text) // the group cannot pass here
+				continue
+			}
+			p += 2 // bytes of a multi-byte rune after '<' are neither '\n' nor '<': stepping by bytes finds the same boundaries
+		default:
+			p++
+		}
+	}
+	if lastNL >= 0 {
+		return lastNL, lastNL, lastNL + 1, true
+	}
+	return 0, 0, 0, false
 }
 
 // ExtractReward is the training-reward extractor of protocol §2.1: the last non-empty 2-level

@@ -27,10 +27,14 @@ func FuzzParseExpr(f *testing.F) {
 
 func FuzzExtractors(f *testing.F) {
 	for _, s := range []string{`\boxed{\frac{1}{2}}`, "Final Answer: 5\n", `\boxed{{{{}}}}`, `\fbox{x`, "The answer is: (B)\n",
-		"<|im_start|>user\nq\\boxed{}<|im_end|>\n<|im_start|>assistant\nAnswer: 3\n<|im_end|>", `\boxed 5`} {
+		"<|im_start|>user\nq\\boxed{}<|im_end|>\n<|im_start|>assistant\nAnswer: 3\n<|im_end|>", `\boxed 5`,
+		"She makes 9 * 2 = $<<9*2=18>>18 every day.\nA: 18", "The total is 20%. #### 20", "So x = 5 and y = 2 - 1 = 1, which is less.",
+		"```python\nx = 16 - 3 - 4\nprint(x * 2)\n```\n```output\n18\n```\nJanet makes $18$ dollars.", "The answer is:\n\\[\n7\\pi\n\\]",
+		"Mrs. Smith pays 5 + 3 = 8 dollars vs. the 10 (35 + 70 = 105).", "5页 - 2页 = 3页 因此 **3页**。"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		start := time.Now()
 		if a, ok := LastBoxed2(s); ok && !strings.Contains(s, a) {
 			t.Fatal("LastBoxed2 returned text not in the input")
 		}
@@ -41,8 +45,16 @@ func FuzzExtractors(f *testing.F) {
 			t.Fatal("LastBoxedAny returned text not in the input")
 		}
 		ExtractRobust(s)
-		if a, how := ExtractForJudging(s); a == "" && how != "whole" && how != "last-line" {
+		if a, how := ExtractForJudging(s); a == "" && how != "whole" && how != "last-line" && how != "no-answer" {
 			t.Fatalf("ExtractForJudging gave an empty answer from %s", how)
+		} else if how == "no-answer" && !isWorked(s) {
+			t.Fatal("no answer from a response that is no worked solution")
+		}
+		if c := conclusion(s); c != "" && !hasAlnum(c) {
+			t.Fatalf("conclusion %q states nothing", c)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("extraction of %d bytes took %v", len(s), d)
 		}
 	})
 }

@@ -59,22 +59,32 @@ func (g *GeneralVerifier) Judge(ctx context.Context, question, gold, answer stri
 	if err != nil {
 		return Verdict{Layer: "model"}, err
 	}
+	return verifierVerdict(out), nil
+}
+
+// verifierVerdict reads General-Verifier's stripped output (§1.3).
+func verifierVerdict(out string) Verdict {
 	v := Verdict{Correct: VerifierPass(out), Layer: "model"}
 	if v.Correct {
 		v.Reason = "General-Verifier: Final Decision: Yes"
 	} else {
 		v.Reason = "General-Verifier: no \"Final Decision: Yes\" (" + tail(out, 80) + ")"
 	}
-	return v, nil
+	return v
 }
 
-// Verify returns the verifier's stripped output text for one prompt.
-func (g *GeneralVerifier) Verify(ctx context.Context, question, gold, answer string) (string, error) {
+// params are the decoding settings of §1.3: greedy, MaxTokens new tokens (2048 by default).
+func (g *GeneralVerifier) params() llm.Params {
 	mt := g.MaxTokens
 	if mt == 0 {
 		mt = 2048
 	}
-	resp, err := g.Model.Complete(ctx, VerifierPrompt(question, gold, answer), llm.Params{Temperature: llm.F64(0), MaxTokens: mt})
+	return llm.Params{Temperature: llm.F64(0), MaxTokens: mt}
+}
+
+// Verify returns the verifier's stripped output text for one prompt.
+func (g *GeneralVerifier) Verify(ctx context.Context, question, gold, answer string) (string, error) {
+	resp, err := g.Model.Complete(ctx, VerifierPrompt(question, gold, answer), g.params())
 	if err != nil {
 		return "", fmt.Errorf("general-verifier: %w", err)
 	}
@@ -197,18 +207,32 @@ type Cascade struct {
 func (c *Cascade) Name() string { return "cascade" }
 
 func (c *Cascade) Judge(ctx context.Context, question, gold, answer string) (Verdict, error) {
-	res := c.Rules.Check(question, gold, answer)
-	if res.Outcome == Yes {
-		return Verdict{Correct: true, Layer: "rule", Reason: res.Type + ": " + res.Reason}, nil
-	}
-	if c.Model == nil || res.Final {
-		// a final rejection (empty answer, hedge, negated gold) is not put to the model
-		return Verdict{Correct: false, Layer: "rule", Reason: res.Outcome.String() + ": " + res.Type + ": " + res.Reason}, nil
+	res, v, decided := c.rulesFirst(question, gold, answer)
+	if decided {
+		return v, nil
 	}
 	v, err := c.Model.Judge(ctx, question, gold, answer)
 	if err != nil {
 		return v, err
 	}
+	return cascadeModelVerdict(res, v), nil
+}
+
+// rulesFirst is the rule layer's part of a cascade verdict: decided (the verdict) when the rules
+// accept or finally reject the answer, or when there is no model layer.
+func (c *Cascade) rulesFirst(question, gold, answer string) (Result, Verdict, bool) {
+	res := c.Rules.Check(question, gold, answer)
+	if res.Outcome == Yes {
+		return res, Verdict{Correct: true, Layer: "rule", Reason: res.Type + ": " + res.Reason}, true
+	}
+	if c.Model == nil || res.Final {
+		// a final rejection (empty answer, hedge, negated gold) is not put to the model
+		return res, Verdict{Correct: false, Layer: "rule", Reason: res.Outcome.String() + ": " + res.Type + ": " + res.Reason}, true
+	}
+	return res, Verdict{}, false
+}
+
+func cascadeModelVerdict(res Result, v Verdict) Verdict {
 	v.Reason = "rules said " + res.Outcome.String() + " (" + res.Reason + "); " + v.Reason
-	return v, nil
+	return v
 }

@@ -208,13 +208,21 @@ var (
 	reFinalAnswer  = regexp.MustCompile(`(?i)final\s+answer(?:\*\*)?\s*(?:is\s*:?|:|：)\s*(?:\*\*)?[ \t]*\n*[ \t]*([^\n]*)`)
 	reFinalHeading = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*|#+[ \t]*)?final\s+answer(?:\*\*)?[ \t]*:?[ \t]*(?:\*\*)?[ \t]*\n+[ \t]*([^\n]+)`)
 	reHashAnswer   = regexp.MustCompile(`(?m)^[ \t]*####[ \t]*([^\n]+)`)
-	reAnswerLine   = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*)?(?:answer|réponse|respuesta|antwort|risposta|resposta|ответ|答案)(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*)`)
-	reTheAnswerIs  = regexp.MustCompile(`(?i)(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
-	reAnswerIsGold = regexp.MustCompile(`(?i)\b(?:the\s+)?(?:final\s+|correct\s+)?answer\s+(?:is|should\s+be)\s*:?\s*([^\n]+)`)
-	reBoldNumber   = regexp.MustCompile(`\\mathbf\{\s*(-?[\d\s.,]+)\}`)
-	reLastMathSeg  = regexp.MustCompile(`\$\$([^$]+)\$\$|\$([^$]+)\$|\\\[((?s).+?)\\\]|\\\(((?s).+?)\\\)`)
-	reSpacedDigits = regexp.MustCompile(`(\d)\s+(\d)`)
-	reLeadAnswerIs = regexp.MustCompile(`(?i)^\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*`)
+	// reHashInline is GSM8K's "#### N" anywhere in a line ("... is 20%. #### 20"), as lm-eval's
+	// GSM8K filter reads it: a number must follow.
+	reHashInline = regexp.MustCompile(`####[ \t]*((?:\$[ \t]*)?[-−]?(?:\$[ \t]*)?\.?\d[^\n]*)`)
+	// reLastALine is a solution's last line "A: N" (openai/grade-school-math's solutions), a
+	// number or mathematics after it: "A: Paris" may be option A, not an answer line.
+	reLastALine   = regexp.MustCompile(`\n[ \t]*(?:\*\*)?A(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*((?:[-−+$€£\\(]|\.?\d)(?:[^\n]*[^\s])?)\s*$`)
+	reAnswerLine  = regexp.MustCompile(`(?im)^[ \t]*(?:\*\*)?(?:answer|réponse|respuesta|antwort|risposta|resposta|ответ|答案)(?:\*\*)?[ \t]*[:：][ \t]*(?:\*\*)?[ \t]*([^\n]*)`)
+	reTheAnswerIs = regexp.MustCompile(`(?i)(?:the\s+)?(?:final\s+|correct\s+)?answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
+	// reAnswerPhraseAt is reTheAnswerIs anchored at an "answer" (a later phrase inside a match)
+	reAnswerPhraseAt = regexp.MustCompile(`^(?i)answer\s*(?:is|:)\s*:?\s*([^\n]+)`)
+	reAnswerIsGold   = regexp.MustCompile(`(?i)\b(?:the\s+)?(?:final\s+|correct\s+)?answer\s+(?:is|should\s+be)\s*:?\s*([^\n]+)`)
+	reBoldNumber     = regexp.MustCompile(`\\mathbf\{\s*(-?[\d\s.,]+)\}`)
+	reLastMathSeg    = regexp.MustCompile(`\$\$([^$]+)\$\$|\$([^$]+)\$|\\\[((?s).+?)\\\]|\\\(((?s).+?)\\\)`)
+	reSpacedDigits   = regexp.MustCompile(`(\d)\s+(\d)`)
+	reLeadAnswerIs   = regexp.MustCompile(`(?i)^\s*(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*`)
 )
 
 // lastMarker returns the answer given by the last final-answer marker of text and the offset
@@ -230,12 +238,38 @@ func lastMarker(text string, long bool) (string, int) {
 			return
 		}
 		m := ms[len(ms)-1]
+		if re == reTheAnswerIs {
+			// "The answer is 6. The answer is (D).": a later phrase inside the last match's
+			// capture is the last one (the last "answer" there that starts a phrase)
+			c := text[m[2]:m[3]]
+			lc := asciiLower(c) // byte for byte: offsets into lc are offsets into c
+			for k, end := 0, len(lc); k < 64; k++ {
+				j := strings.LastIndex(lc[:end], "answer")
+				if j < 0 {
+					break
+				}
+				if n := reAnswerPhraseAt.FindStringSubmatchIndex(c[j:]); n != nil {
+					off := m[2] + j
+					m = []int{off + n[0], off + n[1], off + n[2], off + n[3]}
+					break
+				}
+				end = j
+			}
+		}
 		if m[0] <= at {
 			return
 		}
 		a := ""
 		if m[2] >= 0 {
 			a = text[m[2]:m[3]]
+		}
+		if t := strings.TrimSpace(a); t == `\[` || t == "$$" || t == `\(` {
+			// "The answer is:\n\[\n5\n\]": the display that opens there
+			closer := map[string]string{`\[`: `\]`, "$$": "$$", `\(`: `\)`}[t]
+			open := m[2] + strings.Index(text[m[2]:m[3]], t) + len(t)
+			if j := strings.Index(text[open:], closer); j >= 0 && j < 2048 {
+				a = text[open : open+j]
+			}
 		}
 		if strings.TrimSpace(a) == "" && re == reAnswerLine {
 			// "Answer:" alone on its line: the next non-empty line
@@ -252,7 +286,9 @@ func lastMarker(text string, long bool) (string, int) {
 	try(reFinalAnswer)
 	try(reFinalHeading)
 	try(reHashAnswer)
+	try(reHashInline)
 	try(reAnswerLine)
+	try(reLastALine)
 	if long {
 		try(reTheAnswerIs)
 	}
@@ -305,6 +341,18 @@ func ExtractForJudging(response string) (answer, how string) {
 			return joinBoxes(d), "boxes"
 		}
 		return boxes[len(boxes)-1].content, "boxed"
+	}
+	// a worked solution (it calculates) without a box or a marker line: "the answer is" in its
+	// text, else its conclusion, else no answer; never the whole solution, whose intermediate
+	// numbers and first statement are not its answer
+	if isWorked(r) {
+		if a, at := lastMarker(r, true); at >= 0 {
+			return a, "answer-is"
+		}
+		if c := conclusion(r); c != "" {
+			return c, "conclusion"
+		}
+		return "", "no-answer"
 	}
 	if len(r) <= 1500 {
 		return r, "whole"
@@ -449,9 +497,21 @@ func capTail(s string, n int) string {
 	return s[i:]
 }
 
+// asciiLower lowers A-Z and keeps every other byte, so that offsets stay valid (strings.ToLower
+// rewrites invalid UTF-8 and some letters to sequences of another length).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 // mentionsMarker is a cheap prefilter for the final-answer markers.
 func mentionsMarker(s string) bool {
-	if mentionsAnswer(s) || strings.Contains(s, "####") {
+	if mentionsAnswer(s) || strings.Contains(s, "####") || strings.Contains(s, "A:") || strings.Contains(s, "A：") {
 		return true
 	}
 	for _, w := range []string{"éponse", "ÉPONSE", "espuesta", "ESPUESTA", "ntwort", "NTWORT", "isposta", "esposta", "твет", "ТВЕТ", "答案"} {

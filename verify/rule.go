@@ -217,7 +217,8 @@ func (r RuleVerifier) check(question, g, a string) Result {
 	tc := newTextCtx(question)
 	if !copyMatters(tc, g) {
 	} else if stripped := stripQuestionCopy(question, a); stripped != a {
-		a = strings.TrimSpace(stripped)
+		// what the cut leaves: "5 cars drove through the jam in the first 15 minutes." is "5"
+		a = strings.Trim(stripped, " \t\n.,;:…")
 		if IsTrivial(a) {
 			return Result{Outcome: No, Type: "empty", Reason: "answer only repeats the question", Final: true}
 		}
@@ -393,7 +394,8 @@ func checkMath(c *cmpCtx, tc *textCtx, g string, gv value, a string) Result {
 }
 
 // onlyThisNumber reports whether the numbers a prose answer states (at most three) all equal
-// the gold and none is negated.
+// the gold and none is negated. Numbers that restate the question's do not count when the gold
+// is not one of them ("Three trucks will be needed to transport 80 flagstones").
 func onlyThisNumber(c *cmpCtx, gv value, a string) bool {
 	nums := proseNumbers(a)
 	if len(nums) == 0 {
@@ -402,8 +404,20 @@ func onlyThisNumber(c *cmpCtx, gv value, a string) bool {
 	if len(nums) > 3 {
 		return false
 	}
+	inQ := func(v value) bool {
+		for _, q := range c.questionNumbers() {
+			if compareValues(c, q, v) == Yes {
+				return true
+			}
+		}
+		return false
+	}
+	goldInQ := inQ(gv)
 	for _, n := range nums {
-		if n.negated || compareValues(c, gv, n.v) != Yes {
+		if n.negated || n.ranged || n.compound || n.orWith {
+			return false
+		}
+		if compareValues(c, gv, n.v) != Yes && (goldInQ || !inQ(n.v)) {
 			return false
 		}
 	}
@@ -630,8 +644,15 @@ func isAliasList(g string) bool {
 
 var reWord = regexp.MustCompile(`(?:^|[^\\\pL])\pL{2,}`)
 
-// isProse reports whether an answer has words (in any script), not just mathematics.
+// isProse reports whether an answer has words (in any script), not just mathematics. A
+// character of a script written without spaces (Chinese, Japanese, Korean) is a word by itself:
+// "3页" is a number with a word after it.
 func isProse(a string) bool {
+	for _, r := range a {
+		if r >= 0x2e80 && (unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)) {
+			return true
+		}
+	}
 	for _, m := range reWord.FindAllString(a, 32) {
 		w := strings.ToLower(strings.TrimLeftFunc(m, func(r rune) bool { return !unicode.IsLetter(r) }))
 		if len(w) >= 2 && !funcNames[w] && w != "pi" && w != "inf" && w != "text" && w != "mathrm" {
@@ -700,7 +721,11 @@ type proseNum struct {
 	sent     int  // index of the sentence it is in
 	cite     bool // a citation mark glued to text ("Bus”1.")
 	correct  bool // stated as a correction ("actually 41", "wait, 41", "the correct answer is 41")
+	compound bool // a part of a compound quantity ("5 hours and 20 minutes", "6 ft 1 in")
 }
+
+// reCompoundJoin joins the parts of a compound quantity: nothing, "and" or a comma.
+var reCompoundJoin = regexp.MustCompile(`^[\s$]*(?:,|and|,\s*and)?[\s$]*$`)
 
 var anchorWords = []string{" is", "=", " be", " are", " was", ":", "≈", " equals", " of", " to", "about", "approximately"}
 
@@ -749,6 +774,9 @@ func proseNumbers(text string) []proseNum {
 		v := value{kind: vExpr, expr: e, tol: precisionTol(num)}
 		// unit: up to three following words
 		rest := text[l[1]:min(len(text), l[1]+48)]
+		if strings.HasPrefix(rest, "$") && l[0] > 0 && text[l[0]-1] == '$' {
+			rest = rest[1:] // "$5$ hours": the math closes before the unit
+		}
 		words := strings.Fields(rest)
 		if len(words) > 3 {
 			words = words[:3]
@@ -811,6 +839,11 @@ func proseNumbers(text string) []proseNum {
 			}
 			if reNumRange.MatchString(between) && (out[len(out)-1].ranged || !strings.Contains(between, "and")) {
 				out[len(out)-1].ranged, pn.ranged = true, true
+			}
+			// "5 hours and 20 minutes": two units of one dimension make one quantity
+			if p := out[len(out)-1].v; p.unitF != 0 && v.unitF != 0 && p.unitD == v.unitD && p.unitS != v.unitS &&
+				reCompoundJoin.MatchString(strings.TrimPrefix(strings.TrimLeft(between, " \t$"), p.unitS)) {
+				out[len(out)-1].compound, pn.compound = true, true
 			}
 		}
 		out = append(out, pn)
@@ -886,6 +919,8 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 				}
 			case eq && n.ranged:
 				return Result{Outcome: Unknown, Reason: "the gold is an end of a range in the answer"}
+			case eq && n.compound:
+				return Result{Outcome: Unknown, Reason: "the gold is a part of a compound quantity in the answer"}
 			}
 			nums = append(nums, n)
 		}
@@ -912,6 +947,11 @@ func compareProse(c *cmpCtx, gv value, text string) Result {
 			if !n.cite && (goldInQ || !inQ(n)) {
 				own = append(own, n)
 			}
+		}
+		if len(own) == 0 && !goldInQ {
+			// every number restates the question ("Three trucks will carry the 80 flagstones"):
+			// the answer states no quantity of its own in digits
+			return Result{Outcome: Unknown}
 		}
 		if len(own) > 0 {
 			nums = own
@@ -1014,6 +1054,10 @@ func compareMathSegments(c *cmpCtx, gv value, text string) Result {
 				if compareValues(c, gv, lastRHS(value{kind: vRel, rel: "=", lhs: &value{kind: vExpr, expr: &Expr{kind: nVar, name: "_"}}, rhs: v.rhs})) == Yes {
 					return Result{Outcome: Yes, Reason: "result of the answer's equation is equivalent"}
 				}
+			}
+			if v.kind == vExpr && v.expr.IsConst() && gv.kind == vExpr && gv.expr.IsConst() {
+				// the last number the prose states is another one ("$5$ hours and $20$ minutes")
+				break
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,17 +25,19 @@ var dataCmd = &cobra.Command{
   data run                  run stages 0-9 on the benchmark corpus, synthetic rows or local files
   data stats                stage counts, duplicates, contamination, classifier accuracy, plots
   data export               write dataset.jsonl, dataset.parquet and verl_train.parquet
-  data bench --rows N       N synthetic rows through all stages: time and peak memory`,
+  data bench --rows N       N synthetic rows through all stages: time and peak memory
+  data compare A B          do two databases (or export folders) hold the same rows?`,
 }
 
 var dataFlags struct {
 	db, benchDir, export, plots, pullDir, endpoint string
+	memoryLimit                                    string
 	resolvedBenchDir                               string
 	inputs, keepDifficulty                         []string
 	from, to, rows                                 int
 	seed                                           int64
 	easyMath, contamOverlap                        float64
-	quiet                                          bool
+	quiet, exact                                   bool
 }
 
 func init() {
@@ -45,6 +46,7 @@ func init() {
 	pf.StringVar(&dataFlags.db, "db", "data/greason.duckdb", "DuckDB database file")
 	pf.StringVar(&dataFlags.benchDir, "bench-dir", "benchmarks/data", "folder of the vendored benchmark test sets (default outside a checkout: the binary's embedded copies, written to the user cache)")
 	pf.BoolVarP(&dataFlags.quiet, "quiet", "q", false, "no progress output")
+	pf.StringVar(&dataFlags.memoryLimit, "memory-limit", "", `DuckDB memory_limit, e.g. "4GB" (default: DuckDB's, 80% of RAM); DuckDB spills to disk beyond it`)
 
 	run := &cobra.Command{
 		Use:   "run [FILES...]",
@@ -79,11 +81,30 @@ which may also be given as arguments: greason data run data/webinstruct/data/*.p
 	pull.Flags().StringVar(&dataFlags.pullDir, "dir", "data/webinstruct", "destination folder")
 	pull.Flags().StringVar(&dataFlags.endpoint, "endpoint", "", "Hub endpoint (default $HF_ENDPOINT or https://huggingface.co)")
 
-	bench := &cobra.Command{Use: "bench", Short: "Scale benchmark: --rows synthetic rows through stages 1-9", PreRunE: resolveBenchDir, RunE: dataBench}
+	bench := &cobra.Command{Use: "bench", Short: "Scale benchmark: --rows synthetic rows through stages 1-9", PreRunE: resolveBenchDir, RunE: dataBench,
+		Long: `bench generates --rows synthetic rows and times stages 1-9 on them (wall and CPU time per stage,
+peak RSS). The database is temporary unless --db names one: it is kept, and a later bench with
+the same --rows and --db uses its rows again instead of generating them (the generator holds
+its base rows in memory: several GiB at ten million rows).`}
 	bench.Flags().IntVar(&dataFlags.rows, "rows", 1000000, "synthetic rows")
 	bench.Flags().StringVar(&dataFlags.export, "export", "", "also write the export files here")
 
-	dataCmd.AddCommand(run, stats, export, pull, bench)
+	compare := &cobra.Command{
+		Use:   "compare A B",
+		Short: "Do two runs hold the same rows? A and B: pipeline databases, or export folders",
+		Long: `compare reads every table and view of two pipeline databases (or the export files of two
+folders) and compares them as multisets of rows: the order rows were stored in and the wall-clock
+columns of stage_runs do not count. It prints one line per relation and exits with status 1 when
+any differs (a few differing rows are shown). By default a relation whose row count and sum of
+64-bit row hashes agree is taken as the same, and only the others are compared row by row;
+--exact compares every relation row by row (EXCEPT ALL both ways: minutes and several GiB at a
+million rows).`,
+		Args: cobra.ExactArgs(2),
+		RunE: dataCompare,
+	}
+	compare.Flags().BoolVar(&dataFlags.exact, "exact", false, "compare every relation row by row")
+
+	dataCmd.AddCommand(run, stats, export, pull, bench, compare)
 }
 
 // benchDir is --bench-dir; when it is left at its default and the working directory is not a
@@ -132,6 +153,7 @@ func dataOptions() gsql.Options {
 		opt.ContamMinOverlap = dataFlags.contamOverlap
 	}
 	opt.KeepDifficulties = dataFlags.keepDifficulty
+	opt.MemoryLimit = dataFlags.memoryLimit
 	if !dataFlags.quiet {
 		opt.Progress = os.Stderr
 	}
@@ -220,6 +242,18 @@ func dataStats(cmd *cobra.Command, _ []string) error {
 	return nil
 }
 
+func dataCompare(cmd *cobra.Command, args []string) error {
+	diffs, err := gsql.Compare(cmd.Context(), args[0], args[1], cmd.OutOrStdout(), dataFlags.exact)
+	if err != nil {
+		return err
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("%d relations differ between %s and %s", len(diffs), args[0], args[1])
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "identical: every relation holds the same rows\n")
+	return nil
+}
+
 func dataExport(cmd *cobra.Command, _ []string) error {
 	p, err := openExisting(cmd.Context())
 	if err != nil {
@@ -263,25 +297,20 @@ func peakRSS() string {
 	return "unknown"
 }
 
-// cpuSeconds is the user + system CPU time of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-}
-
 func dataBench(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()
-	dir, err := os.MkdirTemp("", "greason-data-bench")
-	if err != nil {
-		return err
+	db := dataFlags.db
+	if !cmd.Flags().Changed("db") { // a temporary database unless --db names one (kept)
+		dir, err := os.MkdirTemp("", "greason-data-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		db = filepath.Join(dir, "bench.duckdb")
 	}
-	defer os.RemoveAll(dir)
 	opt := dataOptions()
 	opt.ExportDir = dataFlags.export
-	p, err := gsql.Open(ctx, filepath.Join(dir, "bench.duckdb"), opt)
+	p, err := gsql.Open(ctx, db, opt)
 	if err != nil {
 		return err
 	}
@@ -292,8 +321,15 @@ func dataBench(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	t1 := time.Now()
-	if err := p.GenerateSynthetic(ctx, gsql.DefaultSynth(dataFlags.rows)); err != nil {
+	cfg := gsql.DefaultSynth(dataFlags.rows)
+	reused, err := p.HasSynthetic(ctx, cfg)
+	if err != nil {
 		return err
+	}
+	if !reused {
+		if err := p.GenerateSynthetic(ctx, cfg); err != nil {
+			return err
+		}
 	}
 	if err := p.UseSynthetic(ctx); err != nil {
 		return err
@@ -304,10 +340,21 @@ func dataBench(cmd *cobra.Command, _ []string) error {
 	}
 	t3 := time.Now()
 	fmt.Fprintf(out, "rows %d, GOMAXPROCS %d, %s\n", dataFlags.rows, runtime.GOMAXPROCS(0), runtime.Version())
-	if err := p.PrintQuery(ctx, out, `SELECT stage, name, rows_in, rows_out, dropped, round(seconds, 2) AS seconds FROM stage_runs ORDER BY stage`); err != nil {
+	cpu := 0.0
+	var vals []string
+	for s := 1; s <= gsql.LastStage; s++ {
+		cpu += p.StageCPU[s]
+		vals = append(vals, fmt.Sprintf("(%d, %.2f)", s, p.StageCPU[s]))
+	}
+	if err := p.PrintQuery(ctx, out, `SELECT stage, name, rows_in, rows_out, dropped, round(seconds, 2) AS seconds, c.cpu AS cpu_seconds
+		FROM stage_runs LEFT JOIN (VALUES `+strings.Join(vals, ", ")+`) c(stage, cpu) USING (stage) ORDER BY stage`); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "stage 0 (benchmarks): %.1fs; generate %d rows: %.1fs; stages 1-9: %.1fs wall; process CPU %.1fs; peak RSS %s\n",
-		t1.Sub(t0).Seconds(), dataFlags.rows, t2.Sub(t1).Seconds(), t3.Sub(t2).Seconds(), cpuSeconds(), peakRSS())
+	gen := "generate"
+	if reused {
+		gen = "reuse the"
+	}
+	fmt.Fprintf(out, "stage 0 (benchmarks): %.1fs; %s %d rows: %.1fs; stages 1-9: %.1fs wall, %.1fs CPU (user + system); process CPU %.1fs; peak RSS %s\n",
+		t1.Sub(t0).Seconds(), gen, dataFlags.rows, t2.Sub(t1).Seconds(), t3.Sub(t2).Seconds(), cpu, gsql.ProcessCPU(), peakRSS())
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/greason/greason/benchmarks"
 	"github.com/greason/greason/harness"
+	"github.com/greason/greason/verify"
 )
 
 func init() {
@@ -22,6 +23,7 @@ func init() {
 		benchList  string
 		temp, topP float64
 		timeout    time.Duration
+		local      localVerifierFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --model NAME --endpoint URL [--endpoint URL...] [--bench a,b]",
@@ -62,13 +64,25 @@ items move to the others. The API key comes from GREASON_API_KEY or OPENAI_API_K
 				cfg.TopP = &topP
 			}
 			cfg.Timeout = harness.Duration(timeout)
-			if _, err := harness.NewJudge(cfg.Judge, harness.JudgeConfig{URL: cfg.JudgeURL, Model: cfg.JudgeModel,
-				VerifierURL: cfg.VerifierURL, VerifierModel: cfg.VerifierModel}); err != nil {
-				return asUserError(err) // before any request is sent
+			cfg.VerifierMaxTokens = local.maxTokens
+			// The judge is built before any request is sent; a local General-Verifier is loaded
+			// once and shared with the run.
+			_, lv, err := local.openJudge(cfg.Judge, verify.JudgeConfig{URL: cfg.JudgeURL, Model: cfg.JudgeModel,
+				VerifierURL: cfg.VerifierURL, VerifierModel: cfg.VerifierModel})
+			if err != nil {
+				return err
+			}
+			opt := harness.Options{}
+			if lv != nil {
+				defer lv.Close()
+				defer reportLocal(os.Stderr, lv)
+				opt.VerifierCompleter = lv
+				// as many concurrent verifications as a sampler run has rows, twice over
+				cfg.JudgeWorkers = max(cfg.JudgeWorkers, 2*local.rows)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			rec, err := harness.Eval(ctx, cfg, harness.Options{})
+			rec, err := harness.Eval(ctx, cfg, opt)
 			if rec != nil {
 				fmt.Fprintf(os.Stderr, "run folder: %s\n", cfg.RunDir())
 			}
@@ -95,7 +109,8 @@ items move to the others. The API key comes from GREASON_API_KEY or OPENAI_API_K
 	f.StringVar(&cfg.JudgeURL, "judge-url", "", "OpenAI-compatible base URL of the judge model (llm judges)")
 	f.StringVar(&cfg.JudgeModel, "judge-model", "gpt-4o", "judge model name (llm judges)")
 	f.StringVar(&cfg.VerifierURL, "verifier-url", "", "completions endpoint serving TIGER-Lab/general-verifier (judges general-verifier, cascade)")
-	f.StringVar(&cfg.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", "General-Verifier model name")
+	f.StringVar(&cfg.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", verifierModelHelp)
+	local.add(f)
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "per-request timeout")
 	f.IntVar(&cfg.Retries, "retries", 6, "retries per request on 429/5xx/timeouts (exponential backoff)")
 	f.IntVar(&cfg.MaxEndpointFailures, "max-endpoint-failures", 3, "consecutive failures before an endpoint is dropped")

@@ -219,6 +219,41 @@ func TestScoreCommandErrors(t *testing.T) {
 	}
 }
 
+// TestScoreRuns: `greason score` on openai/grade-school-math's published solutions (four setups
+// per record, each a run) prints the metrics per run; with --run one setup; with the
+// final-answer protocol the counts are the authors' is_correct means.
+func TestScoreRuns(t *testing.T) {
+	file := filepath.Join("..", "..", "benchmarks", "data", "published", "gsm8k_openai_example_model_solutions.jsonl.gz")
+	out := filepath.Join(t.TempDir(), "rows.jsonl")
+	res, err := greason("score", "--bench", "gsm8k", "--generations", file, "--protocol", "final-answer", "--out", out).Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, res)
+	}
+	var perRun map[string]struct{ Correct, N int }
+	if err := json.Unmarshal(res, &perRun); err != nil {
+		t.Fatalf("%v: %s", err, res)
+	}
+	want := map[string]int{"6b_finetuning": 286, "6b_verification": 515, "175b_finetuning": 458, "175b_verification": 742}
+	for run, c := range want {
+		if perRun[run].Correct != c || perRun[run].N != 1319 {
+			t.Errorf("%s: %+v, want %d/1319", run, perRun[run], c)
+		}
+	}
+	rows, _ := os.ReadFile(out)
+	if n := strings.Count(string(rows), "\n"); n != 4*1319 || !strings.Contains(string(rows), `"run":"175b_verification"`) {
+		t.Errorf("%d rows", n)
+	}
+	res, err = greason("score", "--bench", "gsm8k", "--generations", file, "--protocol", "final-answer", "--run", "6b_finetuning").Output()
+	if err != nil || !strings.Contains(string(res), `"6b_finetuning"`) || strings.Contains(string(res), "175b") {
+		t.Fatalf("--run: %v: %s", err, res)
+	}
+	// the paper's protocol (first \boxed{}) finds no answer in these solutions, and says what to use
+	res, err = greason("score", "--bench", "gsm8k", "--generations", file, "--run", "6b_finetuning").CombinedOutput()
+	if err != nil || !strings.Contains(string(res), "1319 of 1319 responses have no") || !strings.Contains(string(res), "--protocol final-answer") {
+		t.Fatalf("paper protocol hint: %v: %s", err, res)
+	}
+}
+
 // TestEvalAgainstServe is the real end-to-end path: `greason eval` (a separate process) against
 // `greason serve`'s handler on loopback with a tiny random Qwen3 model, the real tokenizer and
 // chat template. A random model answers nonsense; the test checks the plumbing, not accuracy.

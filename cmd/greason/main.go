@@ -30,7 +30,8 @@ model
   model init | pull     write a random Qwen2/Qwen3 checkpoint, or download one from the HF hub
   serve                 OpenAI-compatible server for a local model (GoMLX)
 train
-  train micro | sft | grpo   the micro reproduction, SFT and GRPO trainers`,
+  train micro | sft | grpo   the micro reproduction, SFT and GRPO trainers
+  reward serve          the paper's GRPO reward over HTTP, batched, for verl (tools/verl/greason_reward.py)`,
 	SilenceUsage:  true,
 	SilenceErrors: true,
 }

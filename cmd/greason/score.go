@@ -5,19 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/greason/greason/benchmarks"
 	"github.com/greason/greason/harness"
+	"github.com/greason/greason/verify"
 )
 
 func init() {
 	var (
-		bench, gens, protocol, out, judge, predField string
-		jc                                           harness.JudgeConfig
-		seed                                         uint64
-		workers                                      int
+		bench, gens, protocol, out, judge, predField, run string
+		jc                                                verify.JudgeConfig
+		local                                             localVerifierFlags
+		seed                                              uint64
+		workers                                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "score --bench NAME --generations FILE [--protocol P] --out OUT.jsonl",
@@ -30,11 +33,20 @@ prints the metrics as JSON. Records without an id are matched to the benchmark's
 question text (question, Question or problem; whitespace-normalised); a record that matches no
 item is an error.
 
-Protocols: paper (General-Reasoner's, the default); mmlu-pro-repo (MMLU-Pro repository's
-evaluate_from_local.py extraction, for its published per-model output files); theoremqa-repo
-(the TheoremQA repository's run.py extraction and compute_accuracy.py grading). With
---pred-field, the answer that the file's own pipeline extracted is graded as it is (for the
-TheoremQA repository's outputs: --pred-field pred).`,
+Responses may be lists (one per sample: ToRA's "code"). A record whose response sits in
+objects, one per setup (openai/grade-school-math's example_model_solutions: 6b_finetuning,
+..., each {"solution", "is_correct"}), holds one run per object: each run is scored on its
+own, OUT's rows name their run and the metrics are printed per run (--run NAME keeps one).
+
+Protocols: paper (General-Reasoner's, the default); final-answer (math sets: the final answer
+as models write it, read by the verifier's extraction: the last box, "#### N", a last line
+"A: N", "Final Answer:", "the answer is", a worked solution's conclusion; for files that were
+not prompted for a box); mmlu-pro-repo (MMLU-Pro repository's evaluate_from_local.py
+extraction, for its published per-model output files); theoremqa-repo (the TheoremQA
+repository's run.py extraction and compute_accuracy.py grading, rows scored in file order with
+latex2sympy2's process-wide state, one process per run). With --pred-field, the answer that
+the file's own pipeline extracted is graded as it is (for the TheoremQA repository's outputs:
+--pred-field pred).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := benchmarks.Get(bench)
 			if err != nil {
@@ -44,12 +56,16 @@ TheoremQA repository's outputs: --pred-field pred).`,
 			if err != nil {
 				return err
 			}
-			j, err := harness.NewJudge(judge, jc)
+			j, lv, err := local.openJudge(judge, jc)
 			if err != nil {
-				return asUserError(err)
+				return err
+			}
+			if lv != nil {
+				defer lv.Close()
+				defer reportLocal(os.Stderr, lv)
 			}
 			sc := benchmarks.Scorer{Protocol: protocol, Judge: j, Seed: seed, Extracted: predField != ""}
-			res, err := harness.ScoreFile(context.Background(), b, items, gens, harness.ReadOptions{TextField: predField}, sc, workers)
+			res, resps, err := harness.ScoreFile(context.Background(), b, items, gens, harness.ReadOptions{TextField: predField, Run: run}, sc, workers)
 			if err != nil {
 				return err
 			}
@@ -58,18 +74,40 @@ TheoremQA repository's outputs: --pred-field pred).`,
 				p = b.Spec().Protocols[0]
 			}
 			rows := make([]harness.ScoreRow, len(res))
+			byRun := map[string][]benchmarks.Result{}
+			var runs []string
 			for i, r := range res {
-				rows[i] = harness.ScoreRow{Benchmark: bench, Protocol: p, Result: r}
+				rows[i] = harness.ScoreRow{Run: resps[i].Run, Benchmark: bench, Protocol: p, Result: r}
+				if _, ok := byRun[resps[i].Run]; !ok {
+					runs = append(runs, resps[i].Run)
+				}
+				byRun[resps[i].Run] = append(byRun[resps[i].Run], r)
 			}
 			if out != "" {
 				if err := harness.WriteJSONLAtomic(out, rows); err != nil {
 					return err
 				}
 			}
-			m := benchmarks.Aggregate(b.Spec(), res)
+			noAnswer := 0
+			for _, r := range res {
+				if !r.Found {
+					noAnswer++
+				}
+			}
+			if p == "paper" && slices.Contains(b.Spec().Protocols, "final-answer") && 2*noAnswer > len(res) {
+				fmt.Fprintf(os.Stderr, "score: %d of %d responses have no \\boxed{} answer, which the paper's protocol judges as \"None\"; "+
+					"for files not prompted for a box, --protocol final-answer reads the answers as written\n", noAnswer, len(res))
+			}
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetIndent("", "  ")
-			return enc.Encode(m)
+			if len(runs) == 1 && runs[0] == "" {
+				return enc.Encode(benchmarks.Aggregate(b.Spec(), res))
+			}
+			perRun := map[string]benchmarks.Metrics{}
+			for _, r := range runs {
+				perRun[r] = benchmarks.Aggregate(b.Spec(), byRun[r])
+			}
+			return enc.Encode(perRun)
 		},
 	}
 	f := cmd.Flags()
@@ -77,12 +115,14 @@ TheoremQA repository's outputs: --pred-field pred).`,
 	f.StringVar(&gens, "generations", "", "generations file (JSONL or JSON array)")
 	f.StringVar(&protocol, "protocol", "", "scoring protocol (default: paper)")
 	f.StringVar(&out, "out", "", "write per-item rows here (JSONL)")
+	f.StringVar(&run, "run", "", "score only this run of a file that holds several (e.g. 175b_verification)")
 	f.StringVar(&predField, "pred-field", "", "grade the answer already extracted into this field (e.g. pred) instead of extracting it from the response")
-	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(harness.JudgeNames()))
+	f.StringVar(&judge, "judge", "rule", "equivalence judge for math answers: "+fmt.Sprint(verify.JudgeNames()))
 	f.StringVar(&jc.URL, "judge-url", "", "judge model base URL (llm-judge, cascade)")
 	f.StringVar(&jc.Model, "judge-model", "gpt-4o", "judge model name")
 	f.StringVar(&jc.VerifierURL, "verifier-url", "", "completions endpoint serving TIGER-Lab/general-verifier (general-verifier, cascade)")
-	f.StringVar(&jc.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", "General-Verifier model name")
+	f.StringVar(&jc.VerifierModel, "verifier-model", "TIGER-Lab/general-verifier", verifierModelHelp)
+	local.add(f)
 	f.Uint64Var(&seed, "seed", 0, "seed of the multiple-choice random fallback")
 	f.IntVar(&workers, "workers", 8, "concurrent judge calls")
 	_ = cmd.MarkFlagRequired("bench")

@@ -24,13 +24,16 @@ func init() {
 		Use:   "serve --model DIR",
 		Short: "Serve a Qwen model over an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions)",
 		Long: `Serve a Qwen2/Qwen3 model directory (config.json + safetensors) over an OpenAI-compatible HTTP API:
-GET /health, GET /v1/models[/ID], POST /v1/completions and /v1/chat/completions (chat template
-applied server-side) with stream (server-sent events, stream_options.include_usage), n, seed,
+GET /health, GET /v1/models[/ID], POST /v1/completions and /v1/chat/completions (the checkpoint's
+own Jinja chat template applied server-side) with stream (server-sent events, stream_options.include_usage), n, seed,
 stop, stop_token_ids, temperature, top_p, top_k, max_tokens, logprobs (completions: an integer;
 chat: logprobs + top_logprobs). Fields the server does not implement are 400 errors naming
 the field (tools, response_format, penalties, ...). Concurrent requests are decoded together in
 one batch; a client that disconnects stops its generation. See docs/model.md.
-The tokenizer is --tokenizer, else DIR/tokenizer.json, else the embedded Qwen3 tokenizer.
+The tokenizer is --tokenizer, else DIR/tokenizer.json, else the embedded Qwen3 tokenizer. The chat
+template is the checkpoint's own: tokenizer_config.json's chat_template or chat_template.jinja in
+DIR (in the --tokenizer file's folder when that flag is given); without one, /v1/chat/completions
+answers 400 saying so and /v1/completions still works.
 The backend comes from $GOMLX_BACKEND (go:ops_sequential on CPU, xla:/abs/path/plugin.so on GPU).
 --addr 127.0.0.1:0 picks a free port; the address is printed on stderr.`,
 		Args: cobra.NoArgs,
@@ -54,6 +57,11 @@ The backend comes from $GOMLX_BACKEND (go:ops_sequential on CPU, xla:/abs/path/p
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
+			}
+			if tpl, err := srv.ChatTemplate(); err == nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "chat template: %s\n", tpl.Origin())
+			} else {
+				fmt.Fprintf(cmd.ErrOrStderr(), "no chat template, /v1/chat/completions will answer 400: %v\n", err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "serving %s (%s, tokenizer: %s) on http://%s/v1\n", name, dir, tokSrc, ln.Addr())
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second}

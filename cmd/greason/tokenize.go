@@ -20,6 +20,7 @@ import (
 
 	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/internal/parallel"
+	"github.com/greason/greason/model/chat"
 	"github.com/greason/greason/model/tokenizer"
 )
 
@@ -27,6 +28,8 @@ import (
 type tokFlags struct {
 	model, tokPath, in, out, field, outField string
 	chat, skipSpecial, quiet                 bool
+	enableThinking                           bool // --enable-thinking, passed only when given
+	thinkingSet                              bool
 }
 
 func init() {
@@ -43,7 +46,10 @@ The tokenizer is the embedded Qwen3 one (Qwen2.5 and Qwen3 share the vocabulary)
 --model DIR's tokenizer.json, or --tokenizer FILE. Special tokens written in the text
 ("<|im_end|>") become their single ids, as in Hugging Face tokenizers.
 --chat counts what a chat request costs: a row's "messages" ([{role, content}]) or its text as one
-user turn, rendered with the chat template (Qwen3's) and the assistant generation prompt.`,
+user turn, rendered with the checkpoint's own chat template (--model DIR's, or that of the
+--tokenizer file's folder, or the embedded Qwen3 tokenizer's tokenizer_config.json) and the
+assistant generation prompt, as apply_chat_template does. A folder without a chat template is an
+error. --enable-thinking=false passes enable_thinking to the template (Qwen3: no-thinking prompt).`,
 		Example: `  greason tokenize --in data/export/dataset.jsonl --field question --out /tmp/q.jsonl
   echo "What is 2+2?" | greason tokenize
   greason tokenize --chat --model models/Qwen/Qwen3-0.6B --in prompts.jsonl --out counted.jsonl`,
@@ -71,7 +77,9 @@ U+FFFD, as in Hugging Face's decode.`,
 		f.BoolVarP(&tf.quiet, "quiet", "q", false, "no progress or summary on stderr")
 	}
 	tok.Flags().StringVar(&tf.field, "field", "text", "field holding the text")
-	tok.Flags().BoolVar(&tf.chat, "chat", false, `render "messages" (or the text as a user turn) with the chat template and generation prompt`)
+	tok.Flags().BoolVar(&tf.chat, "chat", false, `render "messages" (or the text as a user turn) with the checkpoint's chat template and generation prompt`)
+	tok.Flags().BoolVar(&tf.enableThinking, "enable-thinking", true, "with --chat: pass enable_thinking to the template (only when this flag is given)")
+	tok.PreRun = func(cmd *cobra.Command, _ []string) { tf.thinkingSet = cmd.Flags().Changed("enable-thinking") }
 	detok.Flags().StringVar(&df.field, "field", "ids", "field holding the ids")
 	detok.Flags().StringVar(&df.outField, "text-field", "text", "field to write the text to")
 	detok.Flags().BoolVar(&df.skipSpecial, "skip-special", false, "drop special tokens (<|im_start|>, ...) from the text")
@@ -95,10 +103,51 @@ func loadTokenizerFlag(model, path string) (*tokenizer.Tokenizer, error) {
 	return tokenizer.LoadQwen3()
 }
 
+// chatRender is --chat's template and options.
+type chatRender struct {
+	tpl  *chat.Template
+	opts chat.Options
+}
+
+func (c *chatRender) render(msgs []chat.Message) (string, error) { return c.tpl.Render(msgs, c.opts) }
+
+// loadChatFlag returns the chat template that goes with loadTokenizerFlag's tokenizer: the
+// --model folder's, the --tokenizer file's folder's, else the embedded Qwen3 tokenizer_config.json's.
+func loadChatFlag(model, path string) (*chat.Template, error) {
+	var tpl *chat.Template
+	var err error
+	switch {
+	case model != "":
+		tpl, err = chat.Load(model)
+	case path != "":
+		tpl, err = chat.Load(filepath.Dir(path))
+	default:
+		tpl, err = chat.ParseConfig("embedded Qwen3 tokenizer_config.json", tokenizer.Qwen3Config(), "")
+	}
+	if err != nil {
+		return nil, asUserError(err)
+	}
+	return tpl, nil
+}
+
 func runTokenize(cmd *cobra.Command, tf tokFlags, reverse bool) error {
 	tok, err := loadTokenizerFlag(tf.model, tf.tokPath)
 	if err != nil {
 		return err
+	}
+	if tf.thinkingSet && !tf.chat {
+		return asUserError(errors.New("--enable-thinking needs --chat"))
+	}
+	var cr *chatRender
+	if tf.chat && !reverse {
+		tpl, err := loadChatFlag(tf.model, tf.tokPath)
+		if err != nil {
+			return err
+		}
+		cr = &chatRender{tpl: tpl, opts: chat.Options{AddGenerationPrompt: true}}
+		if tf.thinkingSet {
+			cr.opts.EnableThinking = &tf.enableThinking
+		}
 	}
 	name, in := "stdin", cmd.InOrStdin()
 	var size int64
@@ -115,9 +164,9 @@ func runTokenize(cmd *cobra.Command, tf tokFlags, reverse bool) error {
 	}
 	conv := func(line []byte) ([]byte, int, error) {
 		if tf.in == "" {
-			return plainLine(tok, tf, reverse, line)
+			return plainLine(tok, cr, tf, reverse, line)
 		}
-		return jsonLine(tok, tf, reverse, line)
+		return jsonLine(tok, cr, tf, reverse, line)
 	}
 	var progress io.Writer = io.Discard
 	if !tf.quiet && tf.in != "" {
@@ -217,14 +266,18 @@ func convertLines(r io.Reader, name string, size int64, jsonl bool, w io.Writer,
 	return st, nil
 }
 
-// plainLine converts one stdin line: text → space-separated ids, or the reverse.
-func plainLine(tok *tokenizer.Tokenizer, tf tokFlags, reverse bool, line []byte) ([]byte, int, error) {
+// plainLine converts one stdin line: text → space-separated ids (with cr, of the line rendered
+// as one user turn), or the reverse.
+func plainLine(tok *tokenizer.Tokenizer, cr *chatRender, tf tokFlags, reverse bool, line []byte) ([]byte, int, error) {
 	if !reverse {
 		text := string(line)
-		ids := tok.Encode(text)
-		if tf.chat {
-			ids = tok.Encode(tok.ApplyChatTemplate([]tokenizer.Message{{Role: "user", Content: text}}, true))
+		if cr != nil {
+			var err error
+			if text, err = cr.render([]chat.Message{{Role: "user", Content: text}}); err != nil {
+				return nil, 0, err
+			}
 		}
+		ids := tok.Encode(text)
 		var b []byte
 		for i, id := range ids {
 			if i > 0 {
@@ -249,8 +302,8 @@ func plainLine(tok *tokenizer.Tokenizer, tf tokFlags, reverse bool, line []byte)
 }
 
 // jsonLine converts one JSONL row, appending the new fields to the object as written (its
-// other fields, their order and formatting are kept).
-func jsonLine(tok *tokenizer.Tokenizer, tf tokFlags, reverse bool, line []byte) ([]byte, int, error) {
+// other fields, their order and formatting are kept); cr renders it as a chat (--chat).
+func jsonLine(tok *tokenizer.Tokenizer, cr *chatRender, tf tokFlags, reverse bool, line []byte) ([]byte, int, error) {
 	line = bytes.TrimSpace(line)
 	var row map[string]json.RawMessage
 	if err := json.Unmarshal(line, &row); err != nil || row == nil {
@@ -292,10 +345,10 @@ func jsonLine(tok *tokenizer.Tokenizer, tf tokFlags, reverse bool, line []byte) 
 		return out, len(ids), err
 	}
 	var text string
-	var msgs []tokenizer.Message
+	var msgs []chat.Message
 	rawMsgs, hasMsgs := row["messages"]
 	switch {
-	case tf.chat && hasMsgs:
+	case cr != nil && hasMsgs:
 		var ms []struct {
 			Role      *string `json:"role"`
 			Content   *string `json:"content"`
@@ -308,7 +361,7 @@ func jsonLine(tok *tokenizer.Tokenizer, tf tokFlags, reverse bool, line []byte) 
 			if m.Role == nil || m.Content == nil {
 				return nil, 0, fmt.Errorf(`field "messages"[%d]: missing role or content`, k)
 			}
-			msgs = append(msgs, tokenizer.Message{Role: *m.Role, Content: *m.Content, Reasoning: m.Reasoning})
+			msgs = append(msgs, chat.Message{Role: *m.Role, Content: *m.Content, Reasoning: m.Reasoning})
 		}
 	default:
 		raw, ok := row[tf.field]
@@ -321,12 +374,15 @@ func jsonLine(tok *tokenizer.Tokenizer, tf tokFlags, reverse bool, line []byte) 
 		if err := json.Unmarshal(raw, &text); err != nil {
 			return nil, 0, fmt.Errorf("field %q: want a string, got %s", tf.field, jsonType(raw))
 		}
-		if tf.chat {
-			msgs = []tokenizer.Message{{Role: "user", Content: text}}
+		if cr != nil {
+			msgs = []chat.Message{{Role: "user", Content: text}}
 		}
 	}
-	if tf.chat {
-		text = tok.ApplyChatTemplate(msgs, true)
+	if cr != nil {
+		var err error
+		if text, err = cr.render(msgs); err != nil {
+			return nil, 0, err
+		}
 	}
 	ids := tok.Encode(text)
 	idsJSON, _ := json.Marshal(ids)

@@ -174,19 +174,23 @@ func TestTokenizeGolden(t *testing.T) {
 	}
 }
 
-// TestTokenizeChat: --chat renders messages with the Qwen3 chat template and generation prompt:
-// the ids are those of the JS reference's rendering (testdata/chat_golden.json, by
-// @huggingface/jinja from Qwen3's own chat_template).
+// TestTokenizeChat: --chat renders messages with the checkpoint's own chat template (here the
+// embedded Qwen3 tokenizer's) and the generation prompt: the ids are those of @huggingface/jinja's
+// renderings of Qwen3's chat_template (model/chat/testdata/golden.json), with enable_thinking
+// unset and, with --enable-thinking=false, false.
 func TestTokenizeChat(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(tokTestdata, "chat_golden.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "model", "chat", "testdata", "golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var golden []struct {
-		Template string            `json:"template"`
-		AddGen   bool              `json:"add_generation_prompt"`
-		Messages []json.RawMessage `json:"messages"`
-		Text     string            `json:"text"`
+	var golden struct {
+		Cases []struct {
+			Template       string            `json:"template"`
+			AddGen         bool              `json:"add_generation_prompt"`
+			EnableThinking *bool             `json:"enable_thinking"`
+			Messages       []json.RawMessage `json:"messages"`
+			Text           string            `json:"text"`
+		} `json:"cases"`
 	}
 	if err := json.Unmarshal(raw, &golden); err != nil {
 		t.Fatal(err)
@@ -195,39 +199,75 @@ func TestTokenizeChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var in strings.Builder
-	var want [][]int
-	for _, g := range golden {
-		if g.Template != "qwen3" || !g.AddGen {
-			continue
+	for _, thinking := range []string{"unset", "false"} {
+		var in strings.Builder
+		var want [][]int
+		for _, g := range golden.Cases {
+			if g.Template != "qwen3" || !g.AddGen || (thinking == "unset") != (g.EnableThinking == nil) || (g.EnableThinking != nil && *g.EnableThinking) {
+				continue
+			}
+			msgs, _ := json.Marshal(g.Messages)
+			fmt.Fprintf(&in, "{\"messages\":%s}\n", msgs)
+			want = append(want, tok.Encode(g.Text))
 		}
-		msgs, _ := json.Marshal(g.Messages)
-		fmt.Fprintf(&in, "{\"messages\":%s}\n", msgs)
-		want = append(want, tok.Encode(g.Text))
+		if len(want) < 10 {
+			t.Fatalf("only %d qwen3 renderings with a generation prompt", len(want))
+		}
+		// A text row counts as one user turn.
+		in.WriteString(`{"text":"What is 2+2?"}` + "\n")
+		prompt := "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"
+		args := []string{"tokenize", "--chat", "-q"}
+		if thinking == "false" {
+			prompt += "<think>\n\n</think>\n\n"
+			args = append(args, "--enable-thinking=false")
+		}
+		want = append(want, tok.Encode(prompt))
+		path := filepath.Join(t.TempDir(), "chat.jsonl")
+		os.WriteFile(path, []byte(in.String()), 0o644)
+		out, _, err := runCLIStdin(t, "", append(args, "--in", path)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != len(want) {
+			t.Fatalf("thinking %s: %d rows out, %d in", thinking, len(lines), len(want))
+		}
+		for i, l := range lines {
+			var row struct{ IDs []int }
+			json.Unmarshal([]byte(l), &row)
+			if !slices.Equal(row.IDs, want[i]) {
+				t.Fatalf("thinking %s: row %d: %v, want %v", thinking, i+1, row.IDs, want[i])
+			}
+		}
 	}
-	if len(want) < 5 {
-		t.Fatalf("only %d qwen3 renderings with a generation prompt", len(want))
-	}
-	// A text row counts as one user turn.
-	in.WriteString(`{"text":"What is 2+2?"}` + "\n")
-	want = append(want, tok.Encode("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"))
-	path := filepath.Join(t.TempDir(), "chat.jsonl")
-	os.WriteFile(path, []byte(in.String()), 0o644)
-	out, _, err := runCLIStdin(t, "", "tokenize", "--chat", "--in", path, "-q")
+	// --model DIR: that folder's own template; stdin lines are user turns.
+	dir := t.TempDir()
+	tj, _, err := tokenizer.Qwen3Files()
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != len(want) {
-		t.Fatalf("%d rows out, %d in", len(lines), len(want))
+	os.WriteFile(filepath.Join(dir, "tokenizer.json"), tj, 0o644)
+	os.WriteFile(filepath.Join(dir, "chat_template.jinja"), []byte("{% for m in messages %}[{{ m.role }}] {{ m.content }}{% endfor %}{% if add_generation_prompt %} =>{% endif %}"), 0o644)
+	out, _, err := runCLIStdin(t, "2+2?\n", "tokenize", "--chat", "--model", dir, "-q")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, l := range lines {
-		var row struct{ IDs []int }
-		json.Unmarshal([]byte(l), &row)
-		if !slices.Equal(row.IDs, want[i]) {
-			t.Fatalf("row %d: %v, want %v", i+1, row.IDs, want[i])
-		}
+	var ids []string
+	for _, id := range tok.Encode("[user] 2+2? =>") {
+		ids = append(ids, strconv.Itoa(id))
 	}
+	if got, want := strings.TrimSpace(out), strings.Join(ids, " "); got != want {
+		t.Fatalf("--model's chat_template.jinja: %q, want %q", got, want)
+	}
+}
+
+func qwen3TokenizerJSON(t *testing.T) string {
+	t.Helper()
+	tj, _, err := tokenizer.Qwen3Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(tj)
 }
 
 // TestTokenizeErrors: bad input names the file, the line and the field, with exit status 2;
@@ -236,6 +276,7 @@ func TestTokenizeErrors(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(body), 0o644)
 		return p
 	}
@@ -251,6 +292,8 @@ func TestTokenizeErrors(t *testing.T) {
 		{[]string{"detokenize", "--in", write("f.jsonl", "{\"ids\":[1,999999]}\n")}, `f.jsonl: line 1: field "ids"[1]: 999999 outside the vocabulary`},
 		{[]string{"detokenize", "--in", write("g.jsonl", "{\"ids\":\"12\"}\n")}, `g.jsonl: line 1: field "ids": want a list of integer ids`},
 		{[]string{"tokenize", "--model", dir}, "no tokenizer.json"},
+		{[]string{"tokenize", "--chat", "--tokenizer", write("tok/tokenizer.json", qwen3TokenizerJSON(t))}, "has none (no tokenizer_config.json, no chat_template.jinja)"},
+		{[]string{"tokenize", "--enable-thinking=false"}, "--enable-thinking needs --chat"},
 		{[]string{"tokenize", "--model", dir, "--tokenizer", "x.json"}, "not both"},
 	}
 	for _, c := range cases {

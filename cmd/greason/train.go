@@ -1,17 +1,32 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/greason/greason/harness"
 	"github.com/greason/greason/train/job"
 	"github.com/greason/greason/train/micro"
-	"github.com/greason/greason/verify"
+	"github.com/greason/greason/train/verifier"
 )
+
+// jobTask reads the "task" of a job file (a missing task is the micro policy's default).
+func jobTask(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var head struct {
+		Task string `json:"task"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return head.Task, nil
+}
 
 func init() {
 	trainCmd := &cobra.Command{
@@ -49,13 +64,33 @@ func init() {
 	var sftCfg, grpoCfg string
 	sftCmd := &cobra.Command{
 		Use:   "sft --config F",
-		Short: "Supervised fine-tuning: a Qwen policy on exported data (\"job\": \"sft\"), or the micro generator's policy or verifier",
-		Long: `Supervised fine-tuning. A config with "job": "sft" trains a Qwen2/Qwen3 checkpoint or preset on a
-` + "`greason data export`" + ` folder or WebInstruct-schema files (the GRPO job's prompts; teacher responses
-from data.responses, else the boxed gold answer) and writes OUT/model in Hugging Face layout
-(docs/training.md, "The paper's job"). A config without "job" is a micro job (configs/micro-sft.json).`,
+		Short: "Supervised fine-tuning: a Qwen policy on exported data (job sft), a verifier (task verifier), or the micro generator's policy or verifier",
+		Long: `sft runs the job of the config file by its "job" or "task":
+
+  "job": "sft"    a Qwen2/Qwen3 checkpoint or preset on a ` + "`greason data export`" + ` folder or
+                  WebInstruct-schema files (the GRPO job's prompts; teacher responses from
+                  data.responses, else the boxed gold answer); OUT/model in Hugging Face layout
+                  (configs/e2e-sft.json, docs/training.md "The paper's job")
+  verifier        General-Verifier-style SFT from any Qwen2/Qwen3 checkpoint folder on a JSONL of
+                  {question, gold, answer, label[, rationale]}: prompt = General-Verifier's, target =
+                  the rationale then "Final Decision: Yes|No"; the model in Hugging Face layout under
+                  OUT/model, which --verifier-model loads (configs/verifier-sft.json, docs/training.md)
+  policy          the micro policy's warm start (configs/micro-sft.json)
+  micro-verifier  the micro verifier (configs/micro-verifier-sft.json)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			task, err := jobTask(sftCfg)
+			if err != nil {
+				return err
+			}
+			if task == "verifier" {
+				j, err := verifier.LoadJob(sftCfg)
+				if err != nil {
+					return err
+				}
+				_, err = verifier.Run(cmd.Context(), j, cmd.OutOrStdout())
+				return err
+			}
 			raw, kind, err := readJobConfig(sftCfg)
 			if err != nil {
 				return err
@@ -82,7 +117,7 @@ from data.responses, else the boxed gold answer) and writes OUT/model in Hugging
 			return fmt.Errorf("%s: field job: %q (train sft runs \"sft\" jobs, or micro jobs without the key)", sftCfg, kind)
 		},
 	}
-	sftCmd.Flags().StringVar(&sftCfg, "config", "", "JSON job (configs/e2e-sft.json; micro: configs/micro-sft.json)")
+	sftCmd.Flags().StringVar(&sftCfg, "config", "", "JSON job (configs/e2e-sft.json, configs/verifier-sft.json, configs/micro-sft.json, configs/micro-verifier-sft.json)")
 	_ = sftCmd.MarkFlagRequired("config")
 	grpoCmd := &cobra.Command{
 		Use:   "grpo --config F",
@@ -105,7 +140,8 @@ A config without "job" is one micro run (configs/micro-grpo.json).`,
 				if err != nil {
 					return err
 				}
-				judges, err := jobJudges(c.Reward)
+				judges, closeJudges, err := job.OpenJudges(c.Reward)
+				defer closeJudges()
 				if err != nil {
 					return err
 				}
@@ -142,30 +178,4 @@ func readJobConfig(path string) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
 	return raw, kind, nil
-}
-
-// jobJudges builds the GRPO job's reward and validation judges (harness.NewJudge; "rules" is
-// the judge harness calls "rule").
-func jobJudges(rc job.RewardConfig) (job.Judges, error) {
-	name := func(n string) string {
-		if n == "rules" {
-			return "rule"
-		}
-		return n
-	}
-	reward, err := harness.NewJudge(name(rc.Judge), harness.JudgeConfig{VerifierURL: rc.VerifierURL, VerifierModel: rc.VerifierModel})
-	if err != nil {
-		return job.Judges{}, fmt.Errorf("reward.judge: %w", err)
-	}
-	var val verify.Judge = reward
-	if rc.ValJudge != rc.Judge {
-		cfg := harness.JudgeConfig{}
-		if rc.ValJudge == "general-verifier" || rc.ValJudge == "cascade" {
-			cfg = harness.JudgeConfig{VerifierURL: rc.VerifierURL, VerifierModel: rc.VerifierModel}
-		}
-		if val, err = harness.NewJudge(name(rc.ValJudge), cfg); err != nil {
-			return job.Judges{}, fmt.Errorf("reward.val_judge: %w", err)
-		}
-	}
-	return job.Judges{Reward: reward, Val: val}, nil
 }

@@ -95,6 +95,28 @@ func TestTrainConfigKinds(t *testing.T) {
 // TestPaperJobConfigs: the §3 configs parse, mirror the paper's values, and `train plan` takes
 // them (the job's step shape, and a verdict per GPU).
 func TestPaperJobConfigs(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "configs", "*.json"))
+	jobs := 0
+	for _, f := range files { // every job config parses strictly (train/micro reads the others)
+		raw, kind, err := readJobConfig(f)
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", f, err)
+		case kind == job.KindGRPO:
+			_, err = job.ParseConfig(f, raw)
+		case kind == job.KindSFT:
+			_, err = job.ParseSFTConfig(f, raw)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if kind != "" {
+			jobs++
+		}
+	}
+	if jobs < 5 {
+		t.Errorf("%d job configs under configs/", jobs)
+	}
 	for _, name := range []string{"qwen3-4b-base", "qwen2.5-7b", "qwen3-14b-base"} {
 		path := filepath.Join("..", "..", "configs", name+".json")
 		c, err := job.LoadConfig(path)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greason/greason/harness"
 	"github.com/greason/greason/verify"
 )
 
@@ -21,6 +20,7 @@ var verifyFlags struct {
 	judgeURL, judgeModel       string
 	workers                    int
 	noExtract                  bool
+	local                      localVerifierFlags
 }
 
 var verifyCmd = &cobra.Command{
@@ -30,8 +30,11 @@ var verifyCmd = &cobra.Command{
 (--batch IN.jsonl --out OUT.jsonl with rows {id, question, gold, response}).
 
 Judges (--judge): rule (default, the strong rule verifier), exact, hendrycks (is_equiv),
-string (normalised string), cascade (rules, then the model on no/unknown: --verifier-url for
-General-Verifier over completions, or --judge-url for the simple-evals equality judge over chat).
+string (normalised string), general-verifier (the paper's model-based verifier), cascade (rules,
+then the model on no/unknown), llm-judge (simple-evals' equality judge over chat, --judge-url).
+General-Verifier is served (--verifier-url, a completions endpoint) or local: --verifier-model DIR
+without --verifier-url runs a checkpoint folder in-process (greedy, the paper's prompt and limits;
+--batch rows are decoded --verifier-batch at a time in shared sampler runs).
 Responses may be whole chains of thought: the answer is extracted first (boxed, "Final
 Answer", short responses whole, else the last line). With a "label" field the batch also
 prints accuracy, precision, recall and F1, overall and per answer type.`,
@@ -48,26 +51,25 @@ func init() {
 	f.StringVar(&verifyFlags.out, "out", "", "output JSONL (written atomically)")
 	f.StringVar(&verifyFlags.judge, "judge", "rule", "rule | exact | hendrycks | string | cascade | general-verifier | llm-judge")
 	f.StringVar(&verifyFlags.verifierURL, "verifier-url", "", "OpenAI-compatible base URL serving TIGER-Lab/general-verifier (completions)")
-	f.StringVar(&verifyFlags.verifierModel, "verifier-model", "TIGER-Lab/general-verifier", "model name at --verifier-url")
+	f.StringVar(&verifyFlags.verifierModel, "verifier-model", "TIGER-Lab/general-verifier", verifierModelHelp)
 	f.StringVar(&verifyFlags.judgeURL, "judge-url", "", "OpenAI-compatible base URL for the equality judge (chat)")
 	f.StringVar(&verifyFlags.judgeModel, "judge-model", "gpt-4o", "model name at --judge-url")
 	f.IntVar(&verifyFlags.workers, "workers", runtime.NumCPU(), "parallel workers for --batch")
 	f.BoolVar(&verifyFlags.noExtract, "no-extract", false, "judge --answer as given (no answer extraction)")
+	verifyFlags.local.add(f)
 	rootCmd.AddCommand(verifyCmd)
 }
 
-func pickJudge() (verify.Judge, error) {
-	j, err := harness.NewJudge(verifyFlags.judge, harness.JudgeConfig{
+func runVerify(cmd *cobra.Command, _ []string) error {
+	j, local, err := verifyFlags.local.openJudge(verifyFlags.judge, verify.JudgeConfig{
 		URL: verifyFlags.judgeURL, Model: verifyFlags.judgeModel,
 		VerifierURL: verifyFlags.verifierURL, VerifierModel: verifyFlags.verifierModel,
 	})
-	return j, asUserError(err)
-}
-
-func runVerify(cmd *cobra.Command, _ []string) error {
-	j, err := pickJudge()
 	if err != nil {
 		return err
+	}
+	if local != nil {
+		defer local.Close()
 	}
 	ctx := cmd.Context()
 	if ctx == nil {
@@ -91,6 +93,7 @@ func runVerify(cmd *cobra.Command, _ []string) error {
 			verdict = "correct"
 		}
 		fmt.Fprintf(w, "verdict:   %s\nlayer:     %s\nreason:    %s\nextracted: %s (%s)\n", verdict, v.Layer, v.Reason, ans, how)
+		reportLocal(w, local)
 		return nil
 	}
 	if verifyFlags.out == "" {
@@ -110,6 +113,7 @@ func runVerify(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	fmt.Fprintf(w, "%d rows judged by %s in %s (%.0f rows/s), written to %s\n", len(outs), j.Name(), el.Round(time.Millisecond), float64(len(outs))/el.Seconds(), verifyFlags.out)
+	reportLocal(w, local)
 	overall, byType := verify.Score(outs)
 	if overall.N > 0 {
 		fmt.Fprint(w, verify.FormatMetrics(overall, byType))

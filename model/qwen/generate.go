@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -90,6 +92,20 @@ type GenerateOptions struct {
 	// cost a copy of the weights in the graph and another in the variables' host tensors, for as
 	// long as the graph lives.
 	WeightsAsInputs bool
+	// MinPromptLen and MinCacheLen, when larger, fix the padded prompt length and the KV-cache
+	// length of the batch (normally the longest prompt rounded up to 16, and that plus the most
+	// new tokens rounded up to 32): a caller that buckets prompts by length gets the same
+	// shapes, hence the same arithmetic for a row, whatever else shares its batch.
+	MinPromptLen, MinCacheLen int
+	// DecodeDType bfloat16 generates with the native decoder (native.go): weights converted to
+	// bfloat16 once (kept until WeightsChanged), KV cache in bfloat16, activations float32, each
+	// weight read once per step for the whole batch, finished samples leaving the batch. The zero
+	// value (or float32 on a float32 model) keeps the graph decoder.
+	DecodeDType dtypes.DType
+	// MaxBatch > 0 (native decoder only) decodes at most this many samples at once: when one
+	// finishes, the next waiting sample is prefilled into its place (continuous batching). The
+	// samples are the same as with one batch of all of them. 0: all samples at once.
+	MaxBatch int
 }
 
 // roundUp rounds n up to a multiple of m, so a few shapes cover many requests (each new shape
@@ -160,7 +176,18 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	if opts.NoCache {
+	native := opts.DecodeDType == dtypes.BFloat16
+	switch {
+	case opts.DecodeDType != dtypes.InvalidDType && opts.DecodeDType != dtypes.BFloat16 && opts.DecodeDType != m.DType:
+		return nil, fmt.Errorf("generate: decode dtype %s is not supported (bfloat16 for the native decoder, or the model's %s)", opts.DecodeDType, m.DType)
+	case opts.MaxBatch < 0 || opts.MaxBatch > 0 && opts.DecodeDType != dtypes.BFloat16:
+		return nil, fmt.Errorf("generate: max batch %d needs the native decoder (decode dtype bfloat16)", opts.MaxBatch)
+	case opts.DecodeDType == dtypes.BFloat16 && opts.NoCache:
+		return nil, fmt.Errorf("generate: the native decoder (decode dtype bfloat16) always uses its KV cache; NoCache is for the graph decoder")
+	}
+	if native {
+		err = m.decodeNative(ctx, rows, maxPrompt, maxNew, opts)
+	} else if opts.NoCache {
 		err = m.decodeNoCache(ctx, rows, maxNew, opts)
 	} else {
 		err = m.decodeCached(ctx, rows, maxPrompt, maxNew, opts)
@@ -274,7 +301,7 @@ func (m *Model) sampleRows(rows []*row, flat []float32, opts GenerateOptions) {
 // TokenLogprobs returns the log-softmax of logits at tok and the k most likely tokens (ties:
 // lower id first).
 func TokenLogprobs(logits []float32, tok, k int) TokenLogprob {
-	clearUpperState()
+	clearUpper()
 	mx := math.Inf(-1)
 	for _, v := range logits {
 		mx = math.Max(mx, float64(v))
@@ -343,8 +370,8 @@ func (m *Model) decodeCached(ctx context.Context, rows []*row, maxPrompt, maxNew
 		return err
 	}
 	B := len(rows)
-	P := roundUp(maxPrompt, 16)
-	S := roundUp(P+maxNew, 32)
+	P := roundUp(max(maxPrompt, opts.MinPromptLen), 16)
+	S := roundUp(max(P+maxNew, opts.MinCacheLen), 32)
 	prompts := make([][]int, B)
 	for i, r := range rows {
 		prompts[i] = r.prompt
@@ -431,7 +458,6 @@ func (m *Model) decodeNoCache(ctx context.Context, rows []*row, maxNew int, opts
 // SampleToken draws a token from logits with temperature, top-k and top-p (greedy when
 // temperature <= 0).
 func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
-	clearUpperState() // math.Exp below: see vzeroupper
 	if p.Temperature <= 0 {
 		best := 0
 		for i, v := range logits {
@@ -441,23 +467,24 @@ func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
 		}
 		return best
 	}
+	if p.TopK <= 0 && !(p.TopP > 0 && p.TopP < 1) {
+		return sampleFull(logits, p.Temperature, r)
+	}
 	idx := make([]int, len(logits))
 	for i := range idx {
 		idx[i] = i
 	}
-	if p.TopK > 0 || (p.TopP > 0 && p.TopP < 1) {
-		slices.SortFunc(idx, func(a, b int) int {
-			switch {
-			case logits[a] > logits[b]:
-				return -1
-			case logits[a] < logits[b]:
-				return 1
-			}
-			return a - b
-		})
-		if p.TopK > 0 && p.TopK < len(idx) {
-			idx = idx[:p.TopK]
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case logits[a] > logits[b]:
+			return -1
+		case logits[a] < logits[b]:
+			return 1
 		}
+		return a - b
+	})
+	if p.TopK > 0 && p.TopK < len(idx) {
+		idx = idx[:p.TopK]
 	}
 	mx := math.Inf(-1)
 	for _, i := range idx {
@@ -466,8 +493,8 @@ func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
 	probs := make([]float64, len(idx))
 	sum := 0.0
 	for j, i := range idx {
-		if j&1023 == 0 {
-			clearUpperState() // something (a preemption?) dirties the state again within a row: clear it often
+		if j%64 == 0 {
+			clearUpper()
 		}
 		probs[j] = math.Exp((float64(logits[i]) - mx) / p.Temperature)
 		sum += probs[j]
@@ -496,4 +523,40 @@ func SampleToken(logits []float32, p SampleParams, r *rand.Rand) int {
 		}
 	}
 	return idx[len(idx)-1]
+}
+
+// probsPool holds SampleToken's probability buffers (a Qwen vocabulary is 1.2 MB of them).
+var probsPool = sync.Pool{New: func() any { return new([]float64) }}
+
+// sampleFull is SampleToken without top-k and top-p: the same arithmetic in the same order over
+// the whole vocabulary (so the same token from the same RNG state), without the index slice.
+// math.Exp is called with the vector registers' upper halves cleared every 64 tokens (see
+// clearUpper): it is hundreds of times slower otherwise in GOEXPERIMENT=simd builds on Intel CPUs.
+func sampleFull(logits []float32, temperature float64, r *rand.Rand) int {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, float64(v))
+	}
+	bp := probsPool.Get().(*[]float64)
+	defer probsPool.Put(bp)
+	if cap(*bp) < len(logits) {
+		*bp = make([]float64, len(logits))
+	}
+	probs := (*bp)[:len(logits)]
+	sum := 0.0
+	for j, v := range logits {
+		if j%64 == 0 {
+			clearUpper()
+		}
+		probs[j] = math.Exp((float64(v) - mx) / temperature)
+		sum += probs[j]
+	}
+	u := r.Float64() * sum
+	for j, q := range probs {
+		u -= q
+		if u < 0 {
+			return j
+		}
+	}
+	return len(logits) - 1
 }

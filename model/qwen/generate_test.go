@@ -3,6 +3,7 @@ package qwen
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -157,4 +158,104 @@ func TestSampleToken(t *testing.T) {
 	if SampleToken(logits, SampleParams{}, r) != 1 {
 		t.Fatal("greedy should pick token 1")
 	}
+}
+
+// TestSampleTokenUnchanged: SampleToken (with its allocation-free full-vocabulary path) draws the
+// same token as the previous implementation and leaves the RNG in the same state, for every
+// sampling option, on random and on tied logits.
+func TestSampleTokenUnchanged(t *testing.T) {
+	src := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 400; trial++ {
+		V := 1 + src.IntN(700)
+		logits := make([]float32, V)
+		for i := range logits {
+			logits[i] = float32(src.NormFloat64() * 3)
+			if trial%5 == 0 {
+				logits[i] = float32(src.IntN(3)) // ties
+			}
+		}
+		p := SampleParams{Temperature: []float64{0, 0.3, 1, 1.7}[trial%4]}
+		switch trial % 3 {
+		case 1:
+			p.TopK = src.IntN(V + 3)
+		case 2:
+			p.TopP = src.Float64()
+		}
+		seed := src.Uint64()
+		a, b := rand.New(rand.NewPCG(seed, 1)), rand.New(rand.NewPCG(seed, 1))
+		for k := 0; k < 5; k++ {
+			if x, y := SampleToken(logits, p, a), sampleTokenBefore(logits, p, b); x != y {
+				t.Fatalf("trial %d draw %d (%+v, V %d): %d, before %d", trial, k, p, V, x, y)
+			}
+		}
+		if a.Uint64() != b.Uint64() {
+			t.Fatalf("trial %d: RNG states differ", trial)
+		}
+	}
+}
+
+// sampleTokenBefore is SampleToken as it was before sampleFull, kept to check that the new
+// version draws the same tokens from the same RNG states.
+func sampleTokenBefore(logits []float32, p SampleParams, r *rand.Rand) int {
+	if p.Temperature <= 0 {
+		best := 0
+		for i, v := range logits {
+			if v > logits[best] {
+				best = i
+			}
+		}
+		return best
+	}
+	idx := make([]int, len(logits))
+	for i := range idx {
+		idx[i] = i
+	}
+	if p.TopK > 0 || (p.TopP > 0 && p.TopP < 1) {
+		slices.SortFunc(idx, func(a, b int) int {
+			switch {
+			case logits[a] > logits[b]:
+				return -1
+			case logits[a] < logits[b]:
+				return 1
+			}
+			return a - b
+		})
+		if p.TopK > 0 && p.TopK < len(idx) {
+			idx = idx[:p.TopK]
+		}
+	}
+	mx := math.Inf(-1)
+	for _, i := range idx {
+		mx = math.Max(mx, float64(logits[i]))
+	}
+	probs := make([]float64, len(idx))
+	sum := 0.0
+	for j, i := range idx {
+		probs[j] = math.Exp((float64(logits[i]) - mx) / p.Temperature)
+		sum += probs[j]
+	}
+	if p.TopP > 0 && p.TopP < 1 {
+		// idx is sorted by decreasing logit: keep the smallest prefix with mass >= top_p.
+		acc, cut := 0.0, len(idx)
+		for j := range probs {
+			acc += probs[j] / sum
+			if acc >= p.TopP {
+				cut = j + 1
+				break
+			}
+		}
+		idx, probs = idx[:cut], probs[:cut]
+		sum = 0
+		for _, q := range probs {
+			sum += q
+		}
+	}
+	u := r.Float64() * sum
+	for j, q := range probs {
+		u -= q
+		if u < 0 {
+			return idx[j]
+		}
+	}
+	return idx[len(idx)-1]
 }

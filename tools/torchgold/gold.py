@@ -7,6 +7,11 @@
                                             Qwen2/Qwen3 checkpoint against this reference; with
                                             --max-rel, exit 1 when the largest difference exceeds
                                             TOL x the largest |logit| or the greedy tokens differ)
+    python3 tools/torchgold/gold.py --verifier MODEL_DIR OUT.json
+                                           (General-Verifier at its real shape: the last-position
+                                            logits and 16 greedy tokens of the verification prompts
+                                            of tools/torchgold/verifier_prompts.json; `just
+                                            model-golden` checks ours against OUT.json)
 
 Needs Debian's python3-torch (CPU; `apt-get install python3-torch`) and nothing else: no
 transformers, no safetensors package. The model below is written from the Hugging Face
@@ -42,6 +47,9 @@ import torch.nn.functional as F
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT = os.path.join(ROOT, "model", "qwen", "testdata", "golden")
+# Verification prompts (General-Verifier's template filled with the paper's examples), encoded by
+# the Go tokenizer (this script has none); train/verifier's TestVerifierPromptIDs checks them.
+VERIFIER_PROMPTS = os.path.join(ROOT, "tools", "torchgold", "verifier_prompts.json")
 GREEDY_TOKENS = 12
 MIN_MARGIN = 1e-4
 
@@ -161,8 +169,9 @@ def write_safetensors(path, tensors, dtype):
     return off
 
 
-def read_safetensors(path):
-    """name -> float64 tensor; tensors are read one at a time (large checkpoints fit in memory)."""
+def read_safetensors(path, as_float64=True):
+    """name -> float64 tensor (or, with as_float64=False, the stored float32, bfloat16 widened to
+    float32); tensors are read one at a time (large checkpoints fit in memory)."""
     opener = gzip.open if path.endswith(".gz") else open
     out = {}
     with opener(path, "rb") as f:
@@ -178,25 +187,26 @@ def read_safetensors(path):
                 t = torch.frombuffer(raw, dtype=torch.int16).view(torch.bfloat16)
             else:
                 t = torch.frombuffer(raw, dtype=ST_DTYPES[dt][0])
-            out[name] = t.reshape(info["shape"]).to(torch.float64)
+            out[name] = t.reshape(info["shape"]).to(torch.float64 if as_float64 else torch.float32)
+            del raw
     return out
 
 
-def read_checkpoint(d):
+def read_checkpoint(d, as_float64=True):
     idx = os.path.join(d, "model.safetensors.index.json")
     if os.path.exists(idx):
         with open(idx) as f:
             wm = json.load(f)["weight_map"]
         out = {}
         for shard in sorted(set(wm.values())):
-            part = read_safetensors(os.path.join(d, shard))
+            part = read_safetensors(os.path.join(d, shard), as_float64)
             if set(part) != {n for n, s in wm.items() if s == shard}:
                 raise ValueError(f"{shard}: tensors differ from weight_map")
             out.update(part)
         return out
     for name in ("model.safetensors", "model.safetensors.gz"):
         if os.path.exists(os.path.join(d, name)):
-            return read_safetensors(os.path.join(d, name))
+            return read_safetensors(os.path.join(d, name), as_float64)
     raise FileNotFoundError(d)
 
 
@@ -265,6 +275,11 @@ def forward(c, W, ids):
     return F.linear(x, head)[0]
 
 
+def verifier_prompt_ids():
+    with open(VERIFIER_PROMPTS) as f:
+        return [case["ids"] for case in json.load(f)]
+
+
 def greedy(c, W, ids, n):
     ids, out, margins = list(ids), [], []
     for _ in range(n):
@@ -323,6 +338,19 @@ VARIANTS = [
              attention_bias=True, eos_token_id=[318, 319], dtype="bfloat16",
              transformers_version="5.0.0").items()) if k != "use_sliding_window"},
          prompts=[[5, 17, 3, 88, 41, 9, 60, 301], [12, 7], [33, 2, 90, 14, 71, 250, 128, 64, 1, 99, 180, 310, 4]]),
+    # General-Verifier's structure (TIGER-Lab/general-verifier = Qwen2.5-Math-1.5B's config: Qwen2,
+    # tied embeddings, GQA 12:2, q/k/v biases, rope_theta 10000, 4096 positions, eos = bos =
+    # <|endoftext|>, the real vocabulary) at a small size (hidden 8, head_dim 8 given explicitly as
+    # Qwen2Attention reads it, 2 layers), random norms and biases, bfloat16, gzip'd. The prompts are
+    # the verification prompts of VERIFIER_PROMPTS (the Qwen tokenizer's ids); 16 greedy tokens;
+    # logits of the last 4 positions on a subset of ids.
+    dict(name="qwen2-verifier", seed=6, dtype="BF16", shards=None, stress=True, gz=True, greedy=16, logits_last=4,
+         config=hf_config(model_type="qwen2", vocab_size=151936, hidden_size=8, intermediate_size=24,
+                          num_hidden_layers=2, num_attention_heads=12, num_key_value_heads=2, head_dim=8,
+                          rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=True,
+                          bos_token_id=151643, eos_token_id=151643, torch_dtype="bfloat16",
+                          max_position_embeddings=4096, max_window_layers=21, use_mrope=False),
+         prompts="verifier"),
     # The real Qwen vocabulary (151,936 rows) on a very small Qwen3 (hidden 8), bfloat16, tied, one
     # gzip'd file; logits are kept for a subset of ids (vocab_ids), greedy uses all of them.
     dict(name="qwen3-vocab", seed=5, dtype="BF16", shards=None, stress=True, gz=True,
@@ -398,15 +426,23 @@ def write_variant(v):
     if V > 4096:  # keep every 151st id plus the 32 best of each position (added below)
         vocab_ids = set(range(0, V, 151)) | {V - 1}
     prompts, max_abs, min_margin = [], 0.0, math.inf
-    for ids in v["prompts"]:
+    prompt_ids = verifier_prompt_ids() if v["prompts"] == "verifier" else v["prompts"]
+    for ids in prompt_ids:
         logits = forward(c, W, ids)
+        first = 0
+        if v.get("logits_last"):  # long prompts: the logits of the last positions only
+            first = len(ids) - v["logits_last"]
+            logits = logits[first:]
         if vocab_ids is not None:
             for row in logits:
                 vocab_ids |= set(torch.topk(row, 32).indices.tolist())
-        g, margins = greedy(c, W, ids, GREEDY_TOKENS)
+        g, margins = greedy(c, W, ids, v.get("greedy", GREEDY_TOKENS))
         min_margin = min(min_margin, min(margins), *(float(t[0] - t[1]) for t in (torch.topk(r, 2).values for r in logits)))
         max_abs = max(max_abs, float(logits.abs().max()))
-        prompts.append({"ids": ids, "logits": logits, "greedy": g, "greedy_margins": [fmt(m) for m in margins]})
+        p = {"ids": ids, "logits": logits, "greedy": g, "greedy_margins": [fmt(m) for m in margins]}
+        if first:
+            p["logits_from"] = first
+        prompts.append(p)
     if min_margin < MIN_MARGIN:
         raise ValueError(f"{v['name']}: an argmax margin is {min_margin:.3g} < {MIN_MARGIN}; change the seed or prompts")
     cols = sorted(vocab_ids) if vocab_ids is not None else None
@@ -453,8 +489,103 @@ def compare(model_dir, logits_json):
     return rel, greedy == got["greedy"]
 
 
+# --- General-Verifier at its real shape ----------------------------------------------------------
+# 1.5 B parameters: float64 copies of every weight would take 12.4 GB. The weights stay as stored
+# (float32) and are widened to float64 at each use, which changes no result (float32 -> float64 is
+# exact): the arithmetic is float64 throughout, as in forward(). Greedy decoding uses a KV cache
+# (prefill once, then one token at a time), and the head is applied at the last position only.
+
+def forward_cached(c, W, ids, past):
+    """Logits [V] (float64) of the last of ids, which follow the len(past[0][0]) cached positions;
+    past (per layer: keys and values [1, KV, t, hd], after RoPE) is extended in place."""
+    D, H, KV, hd = c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]
+    eps, T = c["rms_norm_eps"], len(ids)
+    start = past[0][0].shape[2] if past else 0
+
+    def w(name):
+        t = W.get(name)
+        return None if t is None else t.to(torch.float64)
+
+    x = W["model.embed_tokens.weight"][torch.tensor(ids)].to(torch.float64).unsqueeze(0)
+    cos, sin = rope(start + T, hd, float(c["rope_theta"]))
+    cos, sin = cos[start:], sin[start:]
+    causal = torch.full((T, start + T), float("-inf"), dtype=torch.float64).triu(start + 1)
+    for l in range(c["num_hidden_layers"]):
+        p = f"model.layers.{l}.self_attn."
+        residual = x
+        h = rms_norm(x, w(f"model.layers.{l}.input_layernorm.weight"), eps)
+        q = F.linear(h, w(p + "q_proj.weight"), w(p + "q_proj.bias")).view(1, T, H, hd)
+        k = F.linear(h, w(p + "k_proj.weight"), w(p + "k_proj.bias")).view(1, T, KV, hd)
+        v = F.linear(h, w(p + "v_proj.weight"), w(p + "v_proj.bias")).view(1, T, KV, hd)
+        if c["qk_norm"]:
+            q = rms_norm(q, w(p + "q_norm.weight"), eps)
+            k = rms_norm(k, w(p + "k_norm.weight"), eps)
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if len(past) <= l:
+            past.append((k, v))
+        else:
+            past[l] = (torch.cat([past[l][0], k], dim=2), torch.cat([past[l][1], v], dim=2))
+        kk, vv = repeat_kv(past[l][0], H // KV), repeat_kv(past[l][1], H // KV)
+        scores = torch.matmul(q, kk.transpose(2, 3)) * hd ** -0.5 + causal
+        attn = torch.matmul(torch.softmax(scores, dim=-1), vv).transpose(1, 2).reshape(1, T, H * hd)
+        x = residual + F.linear(attn, w(p + "o_proj.weight"), w(p + "o_proj.bias"))
+        residual = x
+        h = rms_norm(x, w(f"model.layers.{l}.post_attention_layernorm.weight"), eps)
+        m = f"model.layers.{l}.mlp."
+        x = residual + F.linear(F.silu(F.linear(h, w(m + "gate_proj.weight"))) * F.linear(h, w(m + "up_proj.weight")),
+                                w(m + "down_proj.weight"))
+    x = rms_norm(x[:, -1:], w("model.norm.weight"), eps)
+    head = W["model.embed_tokens.weight"] if c["tie_word_embeddings"] else W["lm_head.weight"]
+    return F.linear(x, head.to(torch.float64))[0, 0]
+
+
+def verifier_real(model_dir, out_path, n_greedy=16):
+    """Last-position logits and n_greedy greedy tokens of every verification prompt on the
+    checkpoint model_dir (e.g. `greason model init --config general-verifier-1.5b`)."""
+    import time
+    with open(os.path.join(model_dir, "config.json")) as f:
+        c = resolve_config(json.load(f))
+    t0 = time.time()
+    W = read_checkpoint(model_dir, as_float64=False)
+    want = expected_tensors(c)
+    if c["tie_word_embeddings"] and "lm_head.weight" in W and "lm_head.weight" not in want:
+        del W["lm_head.weight"]
+    if set(W) != set(want):
+        raise ValueError(f"unexpected {sorted(set(W) - set(want))[:10]}, missing {sorted(set(want) - set(W))[:10]}")
+    n_params = sum(t.numel() for t in W.values())
+    print(f"{model_dir}: {n_params} parameters read in {time.time() - t0:.0f} s", flush=True)
+    prompts = []
+    for ids in verifier_prompt_ids():
+        t1 = time.time()
+        past = []
+        last = forward_cached(c, W, ids, past)
+        logits, out, margins = last, [], []
+        for _ in range(n_greedy):
+            top = torch.topk(last, 2)
+            out.append(int(top.indices[0]))
+            margins.append(float(top.values[0] - top.values[1]))
+            last = forward_cached(c, W, [out[-1]], past)
+        prompts.append({"ids": ids, "logits_from": len(ids) - 1, "logits": [[fmt(x) for x in logits.tolist()]],
+                        "greedy": out, "greedy_margins": [fmt(m) for m in margins]})
+        print(f"prompt of {len(ids)} tokens: max |logit| {float(logits.abs().max()):.4g}, greedy {out}, "
+              f"smallest margin {min(margins):.3g} ({time.time() - t1:.0f} s)", flush=True)
+    golden = {"name": "general-verifier-real-shape", "torch": torch.__version__, "vocab_ids": None,
+              "generator": "tools/torchgold/gold.py --verifier (float64 arithmetic; weights as stored, widened at each use)",
+              "parameters": n_params, "prompts": prompts}
+    with open(out_path, "w") as f:
+        json.dump(golden, f, separators=(",", ":"))
+    print(f"wrote {out_path} ({time.time() - t0:.0f} s in all)")
+
+
 def main():
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    if sys.argv[1:2] == ["--verifier"]:
+        if len(sys.argv) != 4:
+            sys.exit("usage: gold.py --verifier MODEL_DIR OUT.json")
+        verifier_real(sys.argv[2], sys.argv[3])
+        return
     if sys.argv[1:2] == ["--compare"]:
         if len(sys.argv) not in (4, 6) or (len(sys.argv) == 6 and sys.argv[4] != "--max-rel"):
             sys.exit("usage: gold.py --compare MODEL_DIR LOGITS.json [--max-rel TOL]   (LOGITS.json from `greason model logits --out`;\n"

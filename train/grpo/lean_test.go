@@ -74,8 +74,10 @@ func tinyBatch(t *testing.T, p *Policy) (Seqs, []float32, [][]float32) {
 // moment or step count (bit for bit) and report a non-finite gradient norm; a finite update
 // afterwards trains as usual. Both the fused and the accumulated (micro-batch) update.
 func TestNonFiniteUpdateSkipped(t *testing.T) {
-	for _, accumulated := range []bool{false, true} {
+	for _, c := range []struct{ accumulated, fused bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		accumulated := c.accumulated
 		p, _ := tinyPolicy(t)
+		p.Memory.FusedAdamW = c.fused
 		s, adv, old := tinyBatch(t, p)
 		update := func(adv []float32) float64 {
 			if !accumulated {
@@ -267,12 +269,16 @@ func TestGRPOLeanLoop(t *testing.T) {
 		}
 		return out, make([]bool, len(rs)), nil
 	}
-	for _, dt := range []string{"", "bfloat16"} {
+	for _, o := range []struct {
+		dt    string
+		fused bool
+	}{{"", false}, {"bfloat16", false}, {"bfloat16", true}} {
+		dt := o.dt
 		gc := DefaultGRPO()
 		gc.Steps, gc.PromptsPerStep, gc.N, gc.MiniBatches, gc.MaxNewTokens = 2, 2, 4, 2, 6
 		gc.Bucket, gc.PadToken, gc.StopTokens, gc.Seed, gc.Temperature = 4, 0, []int{1}, 9, 0.8
 		gc.MicroBatch, gc.SortByLength, gc.LossAgg = 3, true, AggMicroTokenMean
-		gc.Memory = MemoryConfig{LogitChunk: 5, Recompute: true, ComputeDType: dt, RolloutWeightsAsInputs: true, SerialUpdate: true}
+		gc.Memory = MemoryConfig{LogitChunk: 5, Recompute: true, ComputeDType: dt, RolloutWeightsAsInputs: true, SerialUpdate: true, FusedAdamW: o.fused}
 		p, r := tinyPolicy(t)
 		before := storeSnapshot(p)
 		var log bytes.Buffer
@@ -301,6 +307,9 @@ func TestGRPOConfigValidate(t *testing.T) {
 		func(c *GRPOConfig) { c.MicroBatch = -1 },
 		func(c *GRPOConfig) { c.Memory.ComputeDType = "float16" },
 		func(c *GRPOConfig) { c.Memory.LogitChunk = -2 },
+		func(c *GRPOConfig) { c.RolloutDType = "float16" },
+		func(c *GRPOConfig) { c.RolloutSlots = 4 }, // needs bfloat16 rollouts
+		func(c *GRPOConfig) { c.RolloutDType, c.RolloutSlots = "bfloat16", -1 },
 	} {
 		c := DefaultGRPO()
 		mod(&c)
@@ -387,12 +396,13 @@ func TestGRPOConfigKeys(t *testing.T) {
 		return c, d.Decode(&c)
 	}
 	c, err := decode(`{"loss_agg": "micro-token-mean", "micro_batch": 8, "sort_by_length": true, "rollout_batch": 4,
-		"memory": {"logit_chunk": 4096, "recompute": true, "compute_dtype": "bfloat16", "rollout_weights_as_inputs": true, "serial_update": true}}`)
+		"rollout_dtype": "bfloat16", "rollout_slots": 16,
+		"memory": {"logit_chunk": 4096, "recompute": true, "compute_dtype": "bfloat16", "rollout_weights_as_inputs": true, "serial_update": true, "fused_adamw": true}}`)
 	if err != nil || c.Validate() != nil {
 		t.Fatalf("%v %v", err, c.Validate())
 	}
-	if c.LossAgg != AggMicroTokenMean || c.MicroBatch != 8 || !c.SortByLength || c.RolloutBatch != 4 ||
-		c.Memory != (MemoryConfig{LogitChunk: 4096, Recompute: true, ComputeDType: "bfloat16", RolloutWeightsAsInputs: true, SerialUpdate: true}) {
+	if c.LossAgg != AggMicroTokenMean || c.MicroBatch != 8 || !c.SortByLength || c.RolloutBatch != 4 || c.RolloutDType != "bfloat16" || c.RolloutSlots != 16 ||
+		c.Memory != (MemoryConfig{LogitChunk: 4096, Recompute: true, ComputeDType: "bfloat16", RolloutWeightsAsInputs: true, SerialUpdate: true, FusedAdamW: true}) {
 		t.Fatalf("decoded %+v", c)
 	}
 	if _, err := decode(`{"memory": {"recomputation": true}}`); err == nil || !strings.Contains(err.Error(), "recomputation") {
@@ -400,7 +410,7 @@ func TestGRPOConfigKeys(t *testing.T) {
 	}
 	// The defaults add no key to a serialised config (the micro summaries stay as they were).
 	b, _ := json.Marshal(DefaultGRPO())
-	for _, k := range []string{"loss_agg", "micro_batch", "sort_by_length", "rollout_batch", "memory"} {
+	for _, k := range []string{"loss_agg", "micro_batch", "sort_by_length", "rollout_batch", "rollout_dtype", "rollout_slots", "memory"} {
 		if strings.Contains(string(b), `"`+k+`"`) {
 			t.Errorf("default config serialises %q: %s", k, b)
 		}

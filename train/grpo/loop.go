@@ -10,6 +10,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
+
 	"github.com/greason/greason/internal/atomicfile"
 	"github.com/greason/greason/model/qwen"
 )
@@ -67,6 +69,16 @@ type GRPOConfig struct {
 	// RolloutBatch generates the rollouts of this many prompts at a time (all N samples of each;
 	// the KV cache and the prefill scale with it). 0: every prompt of the step at once.
 	RolloutBatch int `json:"rollout_batch,omitempty"`
+	// RolloutDType "bfloat16" generates the rollouts with the native decoder of model/qwen
+	// (GenerateOptions.DecodeDType): the weights converted to bfloat16 once per step, a bfloat16
+	// KV cache, each weight read once per decoding step for the whole batch, as verl generates
+	// with vLLM in bfloat16. The old and reference log-probs and the update stay in the policy's
+	// dtype (float32), recomputed on the sampled tokens. "" or "float32": the graph decoder.
+	RolloutDType string `json:"rollout_dtype,omitempty"`
+	// RolloutSlots > 0 (bfloat16 rollouts only) decodes at most this many rollouts at once:
+	// a rollout that finishes leaves the batch and the next waiting one takes its place
+	// (continuous batching; the samples do not change). 0: every rollout of a rollout batch at once.
+	RolloutSlots int `json:"rollout_slots,omitempty"`
 	// Memory selects the memory-lean training paths (chunked LM head, recomputation, bfloat16).
 	Memory MemoryConfig `json:"memory,omitzero"`
 }
@@ -89,6 +101,14 @@ func (c GRPOConfig) Validate() error {
 	}
 	if c.MicroBatch < 0 || c.RolloutBatch < 0 {
 		return fmt.Errorf("grpo: micro_batch and rollout_batch must be ≥ 0, got %d and %d", c.MicroBatch, c.RolloutBatch)
+	}
+	switch c.RolloutDType {
+	case "", "float32", "bfloat16":
+	default:
+		return fmt.Errorf("grpo: rollout_dtype %q is not one of \"float32\", \"bfloat16\"", c.RolloutDType)
+	}
+	if c.RolloutSlots < 0 || c.RolloutSlots > 0 && c.RolloutDType != "bfloat16" {
+		return fmt.Errorf("grpo: rollout_slots %d needs rollout_dtype \"bfloat16\" (continuous batching is a feature of the native decoder)", c.RolloutSlots)
 	}
 	if c.SortByLength && c.MicroBatch == 0 {
 		return fmt.Errorf("grpo: sort_by_length needs micro_batch > 0")
@@ -279,7 +299,10 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 			Temperature: cfg.Temperature, Seed: cfg.Seed*1_000_003 + uint64(step)*1009 + uint64(i),
 			MaxNewTokens: cfg.MaxNewTokens, StopTokens: cfg.StopTokens}}
 	}
-	gopts := qwen.GenerateOptions{PadToken: cfg.PadToken, WeightsAsInputs: cfg.Memory.RolloutWeightsAsInputs}
+	gopts := qwen.GenerateOptions{PadToken: cfg.PadToken, WeightsAsInputs: cfg.Memory.RolloutWeightsAsInputs, MaxBatch: cfg.RolloutSlots}
+	if cfg.RolloutDType == "bfloat16" {
+		gopts.DecodeDType = dtypes.BFloat16
+	}
 	var samples [][]qwen.Sample
 	for lo := 0; lo < len(reqs); {
 		hi := len(reqs)
@@ -545,6 +568,9 @@ type SFTConfig struct {
 	// ResponseWindow runs the LM head on the response positions only (see MakeSeqsWindow): the
 	// same loss, without the prompt positions' logits.
 	ResponseWindow bool `json:"response_window,omitempty"`
+	// FirstStep starts the step count here (the data order is a function of (seed, step)): SFT
+	// from 0 to n then from n to Steps is SFT from 0 to Steps, e.g. with a checkpoint at n.
+	FirstStep int `json:"first_step,omitempty"`
 }
 
 // SFTRecord is one line of the SFT metrics log.
@@ -564,7 +590,7 @@ func SFT(ctx context.Context, cfg SFTConfig, p *Policy, data []SFTExample, log i
 		return fmt.Errorf("sft: no data or batch size < 1")
 	}
 	enc := json.NewEncoder(log)
-	for step := 0; step < cfg.Steps; step++ {
+	for step := cfg.FirstStep; step < cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/compute/dtypes"
@@ -29,6 +30,9 @@ type StepShape struct {
 	// RolloutBatch prompts are generated at a time (0: all).
 	RolloutBatch int `json:"rollout_batch"`
 	Bucket       int `json:"bucket"`
+	// RolloutDType and RolloutSlots are GRPOConfig's rollout_dtype and rollout_slots.
+	RolloutDType string `json:"rollout_dtype,omitempty"`
+	RolloutSlots int    `json:"rollout_slots,omitempty"`
 }
 
 // Validate checks the shape.
@@ -39,6 +43,14 @@ func (s StepShape) Validate() error {
 	if (s.Prompts*s.N)%s.MiniBatches != 0 {
 		return fmt.Errorf("step shape: prompts·n = %d is not divisible by mini-batches %d", s.Prompts*s.N, s.MiniBatches)
 	}
+	switch s.RolloutDType {
+	case "", "float32", "bfloat16":
+	default:
+		return fmt.Errorf("step shape: rollout dtype %q is not float32 or bfloat16", s.RolloutDType)
+	}
+	if s.RolloutSlots < 0 || s.RolloutSlots > 0 && s.RolloutDType != "bfloat16" {
+		return fmt.Errorf("step shape: rollout slots %d need rollout dtype bfloat16", s.RolloutSlots)
+	}
 	return nil
 }
 
@@ -47,6 +59,9 @@ type PhaseMeasure struct {
 	Name    string  `json:"name"`
 	Seconds float64 `json:"seconds"`
 	PeakRSS int64   `json:"peak_rss"` // bytes: the process's peak RSS during the phase
+	// CPUSeconds is the process's user + system CPU time during the phase (all threads): on a
+	// machine other work loads, it shows how much of the wall time the phase actually computed.
+	CPUSeconds float64 `json:"cpu_s"`
 }
 
 // Measurement is one measured GRPO step.
@@ -142,7 +157,7 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 	gc := DefaultGRPO()
 	gc.Steps, gc.PromptsPerStep, gc.N, gc.MaxNewTokens = steps, shape.Prompts, shape.N, shape.GenLen
 	gc.MiniBatches, gc.MicroBatch, gc.Memory, gc.Loss = shape.MiniBatches, shape.MicroBatch, mem, loss
-	gc.RolloutBatch = shape.RolloutBatch
+	gc.RolloutBatch, gc.RolloutDType, gc.RolloutSlots = shape.RolloutBatch, shape.RolloutDType, shape.RolloutSlots
 	if shape.Bucket > 0 {
 		gc.Bucket = shape.Bucket
 	}
@@ -150,17 +165,18 @@ func MeasureStep(ctx context.Context, cfg *qwen.Config, dt dtypes.DType, shape S
 	debug.FreeOSMemory()
 	res.BaseRSS, _ = rss()
 	say("resident before the step: %.2f GiB", gib(res.BaseRSS))
-	last := time.Now()
+	last, lastCPU := time.Now(), cpuSeconds()
 	if err := resetPeakRSS(); err != nil {
 		return res, err
 	}
 	stepStart := last
 	phaseHook = func(name string) {
 		peak, _ := peakRSS()
-		res.Phases = append(res.Phases, PhaseMeasure{Name: name, Seconds: time.Since(last).Seconds(), PeakRSS: peak})
-		say("  %-18s %7.1f s  peak RSS %6.2f GiB", name, time.Since(last).Seconds(), gib(peak))
+		cpu := cpuSeconds() - lastCPU
+		res.Phases = append(res.Phases, PhaseMeasure{Name: name, Seconds: time.Since(last).Seconds(), PeakRSS: peak, CPUSeconds: cpu})
+		say("  %-18s %7.1f s  peak RSS %6.2f GiB  (CPU %.1f s)", name, time.Since(last).Seconds(), gib(peak), cpu)
 		_ = resetPeakRSS()
-		last = time.Now()
+		last, lastCPU = time.Now(), cpuSeconds()
 	}
 	defer func() { phaseHook = nil }()
 	var log strings.Builder
@@ -212,6 +228,15 @@ func procStatus(field string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("/proc/self/status has no %s", field)
+}
+
+// cpuSeconds is the process's user + system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func rss() (int64, error)     { return procStatus("VmRSS") }

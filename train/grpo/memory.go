@@ -36,6 +36,11 @@ type MemoryConfig struct {
 	// (MakeSeqsWindow): the prompt positions' logits are never computed, which with Qwen's
 	// 151,936-entry vocabulary is most of a small model's log-prob and update time. Same losses.
 	ResponseWindow bool `json:"response_window,omitempty"`
+	// FusedAdamW applies the AdamW update after the graph in one pass per weight (read the weight,
+	// its gradient and both moments, write the weight and the moments) instead of the graph's
+	// ~18 elementwise passes with their weight-sized temporaries: the same values bit for bit
+	// (fusedadam.go), far less memory traffic. Needs float32 weights.
+	FusedAdamW bool `json:"fused_adamw,omitempty"`
 }
 
 // Automatic vocabulary chunking: vocabularies larger than AutoChunkVocab (Qwen's 151,936, not the

@@ -54,6 +54,20 @@ type FLOPs struct {
 	Total    float64 `json:"total"`
 }
 
+// RolloutPlan is what bounds generation from below: every decoding pass (a prefill or a decode
+// step) reads each weight matrix once, so generation takes at least Passes × BytesPerPass ÷ the
+// memory bandwidth.
+type RolloutPlan struct {
+	DType        string `json:"dtype"`          // the weights' dtype while decoding
+	BytesPerPass int64  `json:"bytes_per_pass"` // weight bytes read per pass (matrices and LM head)
+	Passes       int    `json:"passes"`         // passes per step: GenLen per batch of decoding rows
+}
+
+// BoundSeconds is the generation time the memory bandwidth (bytes per second) allows at best.
+func (r RolloutPlan) BoundSeconds(bandwidth float64) float64 {
+	return float64(r.Passes) * float64(r.BytesPerPass) / bandwidth
+}
+
 // Plan is the prediction for one step on one device.
 type Plan struct {
 	Device     Device       `json:"device"`
@@ -63,6 +77,7 @@ type Plan struct {
 	Peak       int64        `json:"peak"`
 	PeakPhase  string       `json:"peak_phase"`
 	FLOPs      FLOPs        `json:"flops"`
+	Rollout    RolloutPlan  `json:"rollout"`
 	Fits       bool         `json:"fits"`
 }
 
@@ -100,6 +115,13 @@ func roundUp(n, m int) int {
 		return n
 	}
 	return (n + m - 1) / m * m
+}
+
+func dtypeName(dt dtypes.DType) string {
+	if dt == dtypes.BFloat16 {
+		return "bfloat16"
+	}
+	return "float32"
 }
 
 func dtypeBytes(dt dtypes.DType) int64 {
@@ -227,16 +249,35 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 	if s.RolloutBatch > 0 && s.RolloutBatch < s.Prompts {
 		genRows = int64(s.RolloutBatch * s.N)
 	}
-	gen := []MemoryItem{
-		{"KV cache", 2 * 2 * L * genRows * S * KV * hd * bw},
-		{"prefill activations", fwdLayer(genRows*Pp, S)},
+	native := s.RolloutDType == "bfloat16"
+	var gen []MemoryItem
+	if native {
+		// The native decoder (model/qwen/native.go): a bfloat16 copy of the weights, one bfloat16
+		// KV cache of prompt + new tokens per decoding row, activations of the prompts' tokens
+		// (prefilled once per prompt) and float32 logits of the decoding rows.
+		slots := genRows
+		if s.RolloutSlots > 0 {
+			slots = min(slots, int64(s.RolloutSlots))
+		}
+		prompts := genRows / int64(s.N)
+		gen = []MemoryItem{
+			{"rollout weights (bfloat16, converted once per step)", qwen.NativeWeightBytes(c)},
+			{"KV cache (bfloat16)", 2 * L * slots * int64(s.PromptLen+s.GenLen) * KV * hd * 2},
+			{"prefill activations", prompts * int64(s.PromptLen) * perTok * 4},
+			{"logits", slots * V * 4 * 3},
+		}
+	} else {
+		gen = []MemoryItem{
+			{"KV cache", 2 * 2 * L * genRows * S * KV * hd * bw},
+			{"prefill activations", fwdLayer(genRows*Pp, S)},
+		}
 	}
-	if dev.GoBackend && !mem.RolloutWeightsAsInputs {
+	if dev.GoBackend && !mem.RolloutWeightsAsInputs && !native {
 		// the decoding graph's constants and the variables' host copies made to build them
 		gen = append(gen, MemoryItem{"weights as graph constants (2 copies)", 2 * W})
 	}
 	lp := []MemoryItem{{"forward activations", fwdLayer(Nt, T)}, logits(Nt, false)}
-	if dev.GoBackend && !mem.RolloutWeightsAsInputs {
+	if dev.GoBackend && !mem.RolloutWeightsAsInputs && !native {
 		// the host copies made to build the rollout constants stay with the variables until the
 		// update replaces them
 		lp = append(lp, MemoryItem{"host copies of the weights", W})
@@ -253,11 +294,11 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 	}
 	bwd = append(bwd, logits(Nt, true))
 	opt := []MemoryItem{{"gradients", W}}
-	if dev.GoBackend {
+	if dev.GoBackend && !mem.FusedAdamW {
 		// AdamW temporaries: the Go backend computes an elementwise op in place only on its
 		// input's last use, which leaves weight-sized buffers (w·wd, (1−β1)·g, m̂) while a
 		// weight's update runs: one weight at a time with SerialUpdate, else all at once. (XLA
-		// fuses the update.)
+		// fuses the update; FusedAdamW updates in place after the graph.)
 		if mem.SerialUpdate {
 			opt = append(opt, MemoryItem{"AdamW temporaries (one weight)", adamTemporaries * Wmax})
 		} else {
@@ -307,6 +348,21 @@ func PlanStep(in PlanInput, dev Device) (Plan, error) {
 	}
 	f.Total = f.Generate + f.LogProbs + f.Update
 	pl.FLOPs = f
+
+	// Generation's memory-bandwidth bound: GenLen passes over the weights per batch of decoding
+	// rows (one prefill, GenLen − 1 decode steps).
+	calls := 1
+	if s.RolloutBatch > 0 {
+		calls = (s.Prompts + s.RolloutBatch - 1) / s.RolloutBatch
+	}
+	batches := 1
+	if native && s.RolloutSlots > 0 {
+		batches = int((genRows + int64(s.RolloutSlots) - 1) / int64(s.RolloutSlots))
+	}
+	pl.Rollout = RolloutPlan{DType: dtypeName(in.DType), BytesPerPass: int64(Pmm) * bw, Passes: calls * batches * s.GenLen}
+	if native {
+		pl.Rollout.DType, pl.Rollout.BytesPerPass = "bfloat16", qwen.NativeDecodeBytes(c)
+	}
 	return pl, nil
 }
 

@@ -79,6 +79,37 @@ func TestPlanTerms(t *testing.T) {
 	}
 }
 
+// TestPlanNativeRollouts: with bfloat16 rollouts the generation phase holds the bfloat16 copy of
+// the weights and a bfloat16 KV cache instead of the graph decoder's buffers, and the bandwidth
+// bound counts 64 passes over the bfloat16 matrices (2 bytes × every matrix weight, the LM head
+// once: 596,049,920 − 65,536 norm weights (28 × (2·1024 + 2·128) + 1024) = 595,984,384).
+func TestPlanNativeRollouts(t *testing.T) {
+	shape := StepShape{Prompts: 2, N: 2, PromptLen: 32, GenLen: 64, MiniBatches: 1, Bucket: 8, RolloutDType: "bfloat16"}
+	cpu := Device{Name: "cpu", Bytes: 24 << 30, GoBackend: true}
+	pl := planFor(t, "qwen3-0.6b", shape, MemoryConfig{}, cpu)
+	if got, want := item(pl, "generate", "KV cache (bfloat16)"), int64(2*28*4*96*8*128*2); got != want {
+		t.Fatalf("KV cache %d, want %d", got, want)
+	}
+	c, _ := qwen.ConfigFromFlag("qwen3-0.6b")
+	if got := item(pl, "generate", "rollout weights (bfloat16, converted once per step)"); got != qwen.NativeWeightBytes(c) || got != 2*595984384 {
+		t.Fatalf("rollout weights %d (native %d)", got, qwen.NativeWeightBytes(c))
+	}
+	if item(pl, "generate", "weights as graph constants (2 copies)") != -1 || item(pl, "old_ref_logprobs", "host copies of the weights") != -1 {
+		t.Fatal("the native decoder makes no graph constants")
+	}
+	if r := pl.Rollout; r.DType != "bfloat16" || r.Passes != 64 || r.BytesPerPass != 2*595984384 {
+		t.Fatalf("rollout %+v", r)
+	}
+	shape.RolloutSlots, shape.Prompts = 3, 4 // 8 rollouts in 3 slots: 3 rounds of 64 passes at most
+	if r := planFor(t, "qwen3-0.6b", shape, MemoryConfig{}, cpu).Rollout; r.Passes != 3*64 {
+		t.Fatalf("slots: %+v", r)
+	}
+	graph := planFor(t, "qwen3-0.6b", StepShape{Prompts: 2, N: 2, PromptLen: 32, GenLen: 64, MiniBatches: 1, Bucket: 8}, MemoryConfig{}, cpu)
+	if r := graph.Rollout; r.DType != "float32" || r.BytesPerPass != 4*595984384 {
+		t.Fatalf("graph rollout %+v", r)
+	}
+}
+
 // TestPlanAdvice: a paper-scale Qwen2.5-7B step does not fit an 80 GiB GPU as is, and the advice
 // found for it does fit.
 func TestPlanAdvice(t *testing.T) {

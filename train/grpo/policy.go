@@ -186,11 +186,29 @@ func (p *Policy) lossAndGrads(scope *model.Scope, g *Graph, tokens, positions, m
 }
 
 // applyGrads clips grads by their global norm and applies AdamW; an update whose norm is not
-// finite changes nothing (see adamWUpdate). It returns the pre-clip norm.
-func (p *Policy) applyGrads(g *Graph, grads []*Node, lr *Node) *Node {
+// finite changes nothing (see adamWUpdate). It returns the pre-clip norm and, with
+// Memory.FusedAdamW, the nodes the executor must also output for the update to be applied after
+// the graph (fusedOutputs, then finishUpdate); otherwise none.
+func (p *Policy) applyGrads(g *Graph, grads []*Node, lr *Node) (*Node, []*Node) {
+	if p.Memory.FusedAdamW {
+		return p.fusedOutputs(g, grads, lr)
+	}
 	grads, norm := ClipByGlobalNorm(grads, p.Optim.MaxGradNorm)
 	adamWUpdate(p.Model.Store, p.Optim, p.params, grads, lr, IsFinite(norm), p.Memory.SerialUpdate)
-	return norm
+	return norm, nil
+}
+
+// finishUpdate applies a fused update from the last outputs of an update executor (see
+// applyGrads) and returns the other outputs; without FusedAdamW it returns out as is.
+func (p *Policy) finishUpdate(out []*tensors.Tensor) ([]*tensors.Tensor, error) {
+	if !p.Memory.FusedAdamW {
+		return out, nil
+	}
+	n := len(out) - fusedScalarOutputs - len(p.params)
+	if n < 0 {
+		return nil, fmt.Errorf("fused AdamW: the executor returned %d outputs", len(out))
+	}
+	return out[:n], p.applyFused(out[n:])
 }
 
 // GRPOStats are the scalar results of one GRPO mini-batch update. GradNorm is not finite (NaN
@@ -219,7 +237,8 @@ func (p *Policy) GRPOUpdate(s Seqs, adv []float32, old, ref [][]float32, lr floa
 				t := PolicyLoss(p.Loss, logp, in[5], in[6], ent, in[4], in[3])
 				return []*Node{t.Loss, t.PG, t.KL, t.Entropy, t.ClipFrac, t.PPOKL}
 			})
-			return append(outs, p.applyGrads(g, grads, in[7]))
+			norm, fused := p.applyGrads(g, grads, in[7])
+			return append(append(outs, norm), fused...)
 		})
 		if err != nil {
 			return GRPOStats{}, err
@@ -231,6 +250,9 @@ func (p *Policy) GRPOUpdate(s Seqs, adv []float32, old, ref [][]float32, lr floa
 	}
 	out, err := p.grpoExec.Call(s.Tokens, s.Positions, s.Mask, s.LossMask, adv, old, ref, float32(lr))
 	if err != nil {
+		return GRPOStats{}, err
+	}
+	if out, err = p.finishUpdate(out); err != nil {
 		return GRPOStats{}, err
 	}
 	f := scalars(out)
@@ -299,7 +321,8 @@ func (p *Policy) ApplyAccumulated(lr float64) (float64, error) {
 		return 0, err
 	}
 	if p.applyExec == nil {
-		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, lr *Node) *Node {
+		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, in []*Node) []*Node {
+			lr := in[0]
 			g := lr.Graph()
 			scope.Store().SetTraining(g, true)
 			st := p.Model.Store
@@ -309,11 +332,11 @@ func (p *Policy) ApplyAccumulated(lr float64) (float64, error) {
 				accs[i] = st.GetVariable(optGradPrefix + v.Path())
 				grads[i] = accs[i].NodeValue(g)
 			}
-			norm := p.applyGrads(g, grads, lr)
+			norm, fused := p.applyGrads(g, grads, lr)
 			for _, a := range accs {
 				a.SetNodeValue(ZerosLike(a.NodeValue(g)))
 			}
-			return norm
+			return append([]*Node{norm}, fused...)
 		})
 		if err != nil {
 			return 0, err
@@ -322,6 +345,9 @@ func (p *Policy) ApplyAccumulated(lr float64) (float64, error) {
 	}
 	out, err := p.applyExec.Call(float32(lr))
 	if err != nil {
+		return 0, err
+	}
+	if out, err = p.finishUpdate(out); err != nil {
 		return 0, err
 	}
 	return scalars(out)[0], nil
@@ -355,7 +381,8 @@ func (p *Policy) SFTUpdate(s Seqs, lr float64) (loss, gradNorm float64, err erro
 			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], in[3].Shape().Dim(1), func(logp, _ *Node) []*Node {
 				return []*Node{TokenMean(Neg(logp), in[3])}
 			})
-			return []*Node{outs[0], p.applyGrads(g, grads, in[4])}
+			norm, fused := p.applyGrads(g, grads, in[4])
+			return append([]*Node{outs[0], norm}, fused...)
 		})
 		if err != nil {
 			return 0, 0, err
@@ -364,6 +391,9 @@ func (p *Policy) SFTUpdate(s Seqs, lr float64) (loss, gradNorm float64, err erro
 	}
 	out, err := p.sftExec.Call(s.Tokens, s.Positions, s.Mask, s.LossMask, float32(lr))
 	if err != nil {
+		return 0, 0, err
+	}
+	if out, err = p.finishUpdate(out); err != nil {
 		return 0, 0, err
 	}
 	f := scalars(out)

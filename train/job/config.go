@@ -62,12 +62,19 @@ type DataConfig struct {
 
 // RewardConfig is the reward's judge (verify.RewardFor: the paper's −0.5 / 0 / 1 − 0.05·Δ).
 type RewardConfig struct {
-	// Judge: "rules" (the rule verifier), "general-verifier" (TIGER-Lab/general-verifier behind
-	// an OpenAI-compatible completions endpoint, VerifierURL) or "cascade" (rules, then the
-	// General-Verifier).
+	// Judge: "rules" (the rule verifier), "general-verifier" (TIGER-Lab/general-verifier: behind
+	// an OpenAI-compatible completions endpoint, VerifierURL, or without a URL run in-process from
+	// the checkpoint folder VerifierModel, train/verifier) or "cascade" (rules, then the
+	// General-Verifier on the responses the rules do not accept).
 	Judge         string `json:"judge"`
 	VerifierURL   string `json:"verifier_url,omitempty"`
 	VerifierModel string `json:"verifier_model,omitempty"`
+	// A local General-Verifier (VerifierModel a folder, no VerifierURL): its weights' dtype
+	// ("float32" or "bfloat16"; "" float32), the prompts decoded together (0: 16) and its output
+	// limit (0: 2048, the paper's training setting).
+	VerifierDType     string `json:"verifier_dtype,omitempty"`
+	VerifierBatch     int    `json:"verifier_batch,omitempty"`
+	VerifierMaxTokens int    `json:"verifier_max_tokens,omitempty"`
 	// Tokenizer counts the tokens of the length penalty (the verifier's tokenizer in the paper):
 	// a tokenizer.json path, or "" for the policy's (the General-Verifier, Qwen2.5-Math-1.5B,
 	// has the Qwen vocabulary of the paper's policies).

@@ -159,9 +159,72 @@ func TestPromptsQwen3Template(t *testing.T) {
 		t.Fatalf("no filter: %v", err)
 	}
 	other := t.TempDir()
-	os.WriteFile(filepath.Join(other, "tokenizer_config.json"), []byte(`{"chat_template": "{{ messages }}"}`), 0o644)
-	if _, err := LoadTemplate(other); err == nil || !strings.Contains(err.Error(), "not Qwen3's") {
-		t.Fatalf("unknown template: %v", err)
+	os.WriteFile(filepath.Join(other, "tokenizer_config.json"), []byte(`{"eos_token": "x"}`), 0o644)
+	if _, err := LoadTemplate(other); err == nil || !strings.Contains(err.Error(), other) {
+		t.Fatalf("no template: %v", err)
+	}
+}
+
+// TestPromptsMatchJinjaGoldens: the job's prompt, rendered from a checkpoint folder holding each
+// template of model/chat/testdata (Qwen2.5-Math, Qwen2.5, Qwen3), is byte-identical to the
+// @huggingface/jinja rendering of the §3.1 user turn with the generation prompt
+// (model/chat/testdata/golden.json, written by tools/chatgold).
+func TestPromptsMatchJinjaGoldens(t *testing.T) {
+	raw, err := os.ReadFile("../../model/chat/testdata/golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Special map[string]string `json:"special"`
+		Cases   []struct {
+			Template, Name      string
+			AddGenerationPrompt bool  `json:"add_generation_prompt"`
+			EnableThinking      *bool `json:"enable_thinking"`
+			Messages            []struct{ Role, Content string }
+			Text                string
+		}
+	}
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]string{}
+	checked := map[string]int{}
+	for _, c := range g.Cases {
+		if len(c.Messages) != 1 || c.Messages[0].Role != "user" || !c.AddGenerationPrompt || c.EnableThinking != nil ||
+			!strings.HasSuffix(c.Messages[0].Content, " "+Suffix) {
+			continue
+		}
+		dir, ok := dirs[c.Template]
+		if !ok {
+			src, err := os.ReadFile(filepath.Join("../../model/chat/testdata/templates", c.Template+".jinja"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := map[string]any{"chat_template": string(src)}
+			for k, v := range g.Special {
+				cfg[k] = v
+			}
+			b, _ := json.Marshal(cfg)
+			dir = t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			dirs[c.Template] = dir
+		}
+		tmpl, err := LoadTemplate(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tmpl.Prompt(strings.TrimSuffix(c.Messages[0].Content, " "+Suffix))
+		if err != nil || got != c.Text {
+			t.Fatalf("%s/%s: prompt %q (%v), @huggingface/jinja %q", c.Template, c.Name, got, err, c.Text)
+		}
+		checked[c.Template]++
+	}
+	for _, name := range []string{"qwen2.5-math", "qwen2.5", "qwen3"} {
+		if checked[name] == 0 {
+			t.Errorf("no §3.1 golden case for template %s", name)
+		}
 	}
 }
 

@@ -14,16 +14,18 @@ import (
 )
 
 // SFTJob is `greason train sft --config F`: supervised fine-tuning on the generator's data,
-// either a policy warm start (task "policy") or the micro verifier (task "verifier").
+// either a policy warm start (task "policy") or the micro verifier (task "micro-verifier": its
+// pairs from the generator and the oracle, trained by the verifier SFT job's code, package
+// train/verifier, whose own task "verifier" trains from a JSONL and a checkpoint folder).
 type SFTJob struct {
-	Task     string          `json:"task"`           // "policy" or "verifier"
+	Task     string          `json:"task"`           // "policy" or "micro-verifier"
 	Init     string          `json:"init,omitempty"` // model dir to start from; empty: random init of Model
 	Model    ModelSize       `json:"model"`
 	Seed     uint64          `json:"seed"`
 	Out      string          `json:"out"` // writes out/model (HF layout) and out/metrics.jsonl
 	Data     *Config         `json:"data,omitempty"`
 	Verifier *VerifierConfig `json:"verifier,omitempty"`
-	// Policy (task "verifier"): a policy model dir whose sampled answers make up
+	// Policy (task "micro-verifier"): a policy model dir whose sampled answers make up
 	// Verifier.PolicyShare of the pairs; empty: generator pairs only.
 	Policy string         `json:"policy,omitempty"`
 	SFT    grpo.SFTConfig `json:"sft"`
@@ -79,7 +81,7 @@ func LoadSFTJob(path string) (*SFTJob, error) {
 	return j, readJSON(path, j)
 }
 
-// RunSFT runs an SFT job and saves the model in HF layout under out/model. Task "verifier"
+// RunSFT runs an SFT job and saves the model in HF layout under out/model. Task "micro-verifier"
 // trains the micro verifier as `greason train micro` does (pairs labelled by the oracle, part of
 // them sampled from the policy, then the mining rounds, whose GRPO runs start from the policy).
 func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
@@ -88,7 +90,7 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 		return err
 	}
 	switch j.Task {
-	case "verifier":
+	case TaskMicroVerifier:
 		vc := j.Verifier
 		if vc == nil {
 			vc = DefaultVerifier()
@@ -102,10 +104,10 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 				return fmt.Errorf("policy: %w", err)
 			}
 		} else if vc.InitFromPolicy || vc.Mining.Rounds > 0 {
-			return fmt.Errorf("sft: task verifier with init_from_policy or mining needs a policy")
+			return fmt.Errorf("sft: task micro-verifier with init_from_policy or mining needs a policy")
 		}
 		if j.Init != "" {
-			return fmt.Errorf("sft: task verifier starts from its config (init_from_policy), not from init")
+			return fmt.Errorf("sft: task micro-verifier starts from its config (init_from_policy), not from init")
 		}
 		backend, err := qwen.NewBackend()
 		if err != nil {
@@ -121,7 +123,7 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 		return tv.Model.Save(filepath.Join(j.Out, "model"), 0)
 	case "policy":
 	default:
-		return fmt.Errorf("sft: task %q (want policy or verifier)", j.Task)
+		return fmt.Errorf("sft: task %q (want policy or micro-verifier; task verifier, the General-Verifier SFT job on a JSONL, has its own config: docs/training.md)", j.Task)
 	}
 	m, err := openModel(j.Init, j.Model, j.Seed)
 	if err != nil {
@@ -147,6 +149,9 @@ func RunSFT(ctx context.Context, j *SFTJob, progress io.Writer) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TaskMicroVerifier is the SFT job task that trains the micro verifier.
+const TaskMicroVerifier = "micro-verifier"
 
 // LoadGRPOJob reads a GRPO job over defaults.
 func LoadGRPOJob(path string) (*GRPOJob, error) {

@@ -71,7 +71,9 @@ type Config struct {
 	WarmStart string `json:"warm_start,omitempty"`
 }
 
-// Prompt renders the question as the micro policy's prompt.
+// Prompt renders the question as the micro policy's prompt. The micro models' character
+// tokenizer (CharTokenizer) has no chat template, so this is their explicit prompt format, not a
+// rendering of one: Qwen checkpoints' prompts come from their own chat_template (model/chat).
 func Prompt(question string) string { return question + " " }
 
 // Response renders an answer as the micro policy's response.

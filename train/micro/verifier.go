@@ -16,6 +16,7 @@ import (
 
 	"github.com/greason/greason/model/qwen"
 	"github.com/greason/greason/train/grpo"
+	"github.com/greason/greason/train/verifier"
 	"github.com/greason/greason/verify"
 )
 
@@ -121,19 +122,41 @@ func VerifierPrompt(question, gold, answer string) string {
 	return "Q:" + question + " G:" + gold + " A:" + answer + " "
 }
 
-// verifierTarget is what the verifier learns to write, General-Verifier style: a short rationale,
-// then the decision. The rationale is the oracle's reading of the gold and of the answer, each in
-// one canonical form ("?" for an answer with no meaning of the question's kind), as the paper's
-// targets were Gemini's verifications: "3.47|3.47 Yes", "{7,45}|{35} No", "0.44|? No".
-func verifierTarget(p pair) string {
+// verifierRationale is the micro verifier's rationale for a pair: the oracle's reading of the
+// gold and of the answer, each in one canonical form ("?" for an answer with no meaning of the
+// question's kind), as the paper's targets were Gemini's verifications.
+func verifierRationale(p pair) string {
 	a := "?"
 	if r, ok := ReadAnswer(p.it.Meaning, p.ans); ok {
 		a = r.Canon()
 	}
-	if p.label {
-		return p.it.Meaning.Canon() + "|" + a + " Yes"
+	return p.it.Meaning.Canon() + "|" + a
+}
+
+// MicroVerifierFormat is the micro verifier's format for the verifier SFT job
+// (train/verifier): the compact prompt VerifierPrompt, the target "rationale Yes|No"
+// ("3.47|3.47 Yes", "{7,45}|{35} No", "0.44|? No"), and the verdict read from the rationale
+// (readingsAgree).
+var MicroVerifierFormat = verifier.Format{Name: "micro-verifier", Prompt: VerifierPrompt,
+	Target: func(label bool, rationale string) string {
+		if label {
+			return rationale + " Yes"
+		}
+		return rationale + " No"
+	},
+	Verdict: readingsAgree}
+
+// verifierTarget is what the verifier learns to write, General-Verifier style: a short rationale,
+// then the decision.
+func verifierTarget(p pair) string { return MicroVerifierFormat.Target(p.label, verifierRationale(p)) }
+
+// verifierRows are the pairs as rows of the verifier SFT job.
+func verifierRows(ps []pair) []verifier.Row {
+	rows := make([]verifier.Row, len(ps))
+	for i, p := range ps {
+		rows[i] = verifier.Row{Question: p.it.Question, Gold: p.it.Gold, Answer: p.ans, Label: p.label, Rationale: verifierRationale(p)}
 	}
-	return p.it.Meaning.Canon() + "|" + a + " No"
+	return rows
 }
 
 // decisionYes reads the verifier's decision: its output ends with Yes (the General-Verifier rule).
@@ -300,14 +323,10 @@ func verifierPairs(ctx context.Context, cfg *VerifierConfig, policy *qwen.Model,
 	return ps, nil
 }
 
+// verifierExamples are the pairs as the verifier SFT job tokenises them (MicroVerifierFormat,
+// the character tokenizer, <|im_end|> after the target).
 func verifierExamples(ps []pair) []grpo.SFTExample {
-	tok := CharTokenizer{}
-	ex := make([]grpo.SFTExample, len(ps))
-	for i, p := range ps {
-		ex[i] = grpo.SFTExample{Prompt: tok.Encode(VerifierPrompt(p.it.Question, p.it.Gold, p.ans)),
-			Response: append(tok.Encode(verifierTarget(p)), EOSToken)}
-	}
-	return ex
+	return verifier.Examples(verifierRows(ps), MicroVerifierFormat, CharTokenizer{}, EOSToken)
 }
 
 // DefaultVerifier is the micro verifier's default training.
@@ -433,7 +452,7 @@ func (t *verifierTrainer) sft(ctx context.Context, ps []pair, steps int, lr floa
 	sc.Steps, sc.LR = steps, lr
 	sc.Seed = t.cfg.Seed + 1000*uint64(t.rounds)
 	t.rounds++
-	return grpo.SFT(ctx, sc, t.pol, verifierExamples(ps), t.log, "verifier", func(rec grpo.SFTRecord) {
+	return verifier.Train(ctx, sc, t.pol, verifierRows(ps), MicroVerifierFormat, CharTokenizer{}, EOSToken, t.log, "verifier", func(rec grpo.SFTRecord) {
 		fmt.Fprintf(progress, "verifier sft step %d/%d loss %.3f (%.0f tok/s)\n", rec.Step, sc.Steps, rec.Loss, rec.TokensPerSec)
 	})
 }
@@ -833,7 +852,7 @@ func (f *refresher) refresh(ctx context.Context) error {
 	if sc.LR == 0 {
 		sc.LR = f.vc.SFT.LR / 3
 	}
-	if err := grpo.SFT(ctx, sc, f.pol, verifierExamples(ex), io.Discard, "refresh", nil); err != nil {
+	if err := verifier.Train(ctx, sc, f.pol, verifierRows(ex), MicroVerifierFormat, CharTokenizer{}, EOSToken, io.Discard, "refresh", nil); err != nil {
 		return err
 	}
 	f.judge.Reset()

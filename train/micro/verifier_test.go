@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
@@ -46,6 +47,40 @@ func TestModelJudgeVerdicts(t *testing.T) {
 	for out, want := range map[string]bool{"347|347 Yes": true, "347|347 No": true, "347|374 Yes": false, "?|? Yes": false, "347|347|347 Yes": false, "|  Yes": false, "347": false} {
 		if readingsAgree(out) != want {
 			t.Errorf("readingsAgree(%q) != %v", out, want)
+		}
+	}
+}
+
+// TestVerifierExamplesUnchanged: the micro verifier's SFT examples, now built by the verifier SFT
+// job's Examples with MicroVerifierFormat, are token for token what the micro built before the
+// job existed: the compact prompt, then "reading|reading Yes|No" and <|im_end|>.
+func TestVerifierExamplesUnchanged(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	d := MakeData(DefaultConfig())
+	var ps []pair
+	for i := 0; i < 3000; i++ {
+		it := &d.Train[r.IntN(len(d.Train))]
+		if i%2 == 0 {
+			ps = append(ps, nearMiss(r, it))
+		} else {
+			ps = append(ps, generatorPair(r, it))
+		}
+	}
+	tok := CharTokenizer{}
+	got := verifierExamples(ps)
+	for i, p := range ps {
+		a := "?"
+		if rd, ok := ReadAnswer(p.it.Meaning, p.ans); ok {
+			a = rd.Canon()
+		}
+		target := p.it.Meaning.Canon() + "|" + a + " No"
+		if p.label {
+			target = p.it.Meaning.Canon() + "|" + a + " Yes"
+		}
+		want := grpo.SFTExample{Prompt: tok.Encode("Q:" + p.it.Question + " G:" + p.it.Gold + " A:" + p.ans + " "),
+			Response: append(tok.Encode(target), EOSToken)}
+		if !slices.Equal(got[i].Prompt, want.Prompt) || !slices.Equal(got[i].Response, want.Response) {
+			t.Fatalf("pair %d (%q for %q): examples differ", i, p.ans, p.it.Gold)
 		}
 	}
 }

@@ -1,6 +1,0 @@
-#include "textflag.h"
-
-// func vzeroupper()
-TEXT ·vzeroupper(SB), NOSPLIT, $0-0
-	VZEROUPPER
-	RET
