@@ -20,6 +20,7 @@ test:
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
     just openai-check
+    bash scripts/e2e.sh --smoke
     bash scripts/gpu-check.sh --dry-run
     just fuzz-smoke
     just notebooks
@@ -28,6 +29,13 @@ test:
 # completions, chat, streaming, n/seed, stop, logprobs, 4xx errors); see tools/openai-check.
 openai-check:
     bash scripts/openai-check.sh
+
+# The end-to-end chain on this CPU (scripts/e2e.sh, docs/training.md "End to end"): micro questions as
+# WebInstruct files → data run → data export → a tiny Qwen3 (real Qwen3 tokenizer) warm-started by
+# train sft → train grpo (rules reward) → greason serve → held-out accuracy by the oracle →
+# results/e2e → greason tables. Heavy and timed: run alone (under /tmp/greason-heavy.lock).
+e2e *args:
+    flock /tmp/greason-heavy.lock bash scripts/e2e.sh {{args}}
 
 # Run every fuzz target briefly (no panic, no hang).
 fuzz-smoke:

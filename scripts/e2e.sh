@@ -7,6 +7,8 @@
 # (results/e2e) → greason tables. Every stage's wall time goes to RUN/times.jsonl.
 #
 #   scripts/e2e.sh [--run DIR] [--sft CONFIG] [--grpo CONFIG] [--results DIR] [--no-tables]
+#   scripts/e2e.sh --smoke     (part of `just test`: the same chain on 120 questions, 2 SFT and
+#                               2 GRPO steps, 8 held-out questions, results in runs/e2e-smoke)
 #
 # The configs name their folders under runs/e2e: --run must be the folder they name.
 set -euo pipefail
@@ -21,6 +23,11 @@ while [ $# -gt 0 ]; do
     --results) results="$2"; shift 2 ;;
     --no-tables) tables=0; shift ;;
     --data-arg) data_args+=("$2"); shift 2 ;;
+    --smoke)
+      run=runs/e2e-smoke sft=configs/e2e-smoke-sft.json grpo_cfg=configs/e2e-smoke.json results=runs/e2e-smoke/results tables=0
+      data_args+=(--train 120 --held-out 8 --teacher 200)
+      export E2E_SAMPLES="${E2E_SAMPLES:-1}" E2E_GOEXPERIMENT="${E2E_GOEXPERIMENT-}"
+      shift ;;
     *) echo "e2e: unknown argument $1"; exit 2 ;;
   esac
 done
@@ -41,7 +48,7 @@ stage() {
   printf '{"stage":"%s","seconds":%d.%03d}\n' "$name" $((ms / 1000)) $((ms % 1000)) >>"$run/times.jsonl"
 }
 stage build env GOEXPERIMENT="${E2E_GOEXPERIMENT-simd}" go build -tags noxla -o "$g" ./cmd/greason
-stage data "$g" train e2e data --out "$run/data" "${data_args[@]}"
+stage data "$g" train e2e data --out "$run/data" ${data_args[@]+"${data_args[@]}"}
 stage pipeline "$g" data run --input "$run/data/train.jsonl" --db "$run/e2e.duckdb" --quiet
 stage export "$g" data export --db "$run/e2e.duckdb" --out "$run/export" --quiet
 stage sft "$g" train sft --config "$sft"
