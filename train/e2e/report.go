@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	dbsql "database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -125,12 +126,18 @@ const TableFile = "e2e.csv"
 func (s *Summary) CSV() string {
 	var b strings.Builder
 	k := s.After.Config.Samples
-	fmt.Fprintf(&b, "model,held-out avg@%d (%%),greedy (%%),math,physics,other,boxed answers (%%)\n", k)
+	w := csv.NewWriter(&b) // quotes the model names, which hold commas
+	w.Write([]string{"model", fmt.Sprintf("held-out avg@%d (%%)", k), "greedy (%)", "math", "physics", "other", "boxed answers (%)"})
 	row := func(name string, e *Eval) {
-		fmt.Fprintf(&b, "%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n", name, e.Accuracy, e.Greedy, e.ByGroup["math"], e.ByGroup["physics"], e.ByGroup["other"], e.Boxed)
+		r := []string{name}
+		for _, v := range []float64{e.Accuracy, e.Greedy, e.ByGroup["math"], e.ByGroup["physics"], e.ByGroup["other"], e.Boxed} {
+			r = append(r, fmt.Sprintf("%.1f", v))
+		}
+		w.Write(r)
 	}
 	row(fmt.Sprintf("warm start (SFT %d steps)", s.SFT.Steps), s.Warm)
 	row(fmt.Sprintf("after GRPO (%d steps, rules reward)", s.GRPO.Steps), s.After)
+	w.Flush()
 	fmt.Fprintf(&b, "# GRPO gain: %+.1f points avg@%d at temperature %g, %+.1f greedy, on %d held-out questions (oracle).\n",
 		s.Gain, k, s.After.Config.Temperature, s.After.Greedy-s.Warm.Greedy, s.Data.HeldOut)
 	fmt.Fprintf(&b, "# Data: %d generated training questions → %d after the pipeline's stages 1-8 → %d prompts; %d SFT examples from a noisy teacher (%.0f%% right by the oracle).\n",
