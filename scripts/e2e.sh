@@ -34,6 +34,7 @@ done
 export GOMLX_BACKEND="${GOMLX_BACKEND:-go:ops_sequential}" GOMLX_NO_AUTO_INSTALL=1
 rm -rf "$run"
 mkdir -p "$run/bin"
+echo "e2e: start, load:$(uptime | sed 's/.*load average//')"
 g="$run/bin/greason"
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; }
@@ -74,3 +75,4 @@ stage eval-warm serve_eval "$run/sft/model" e2e-warm "$run/eval_warm.json"
 stage eval-grpo serve_eval "$run/grpo/checkpoints/global_step_$last/model" e2e-grpo "$run/eval_grpo.json"
 stage report "$g" train e2e report --run "$run" --out "$results" --configs "$sft,$grpo_cfg,configs/models/e2e-policy.json"
 if [ "$tables" = 1 ]; then stage tables "$g" tables; fi
+echo "e2e: done, load:$(uptime | sed 's/.*load average//')"
