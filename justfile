@@ -20,6 +20,7 @@ test:
     go vet -tags noxla ./...
     go test -tags noxla -count=1 ./...
     just openai-check
+    bash scripts/e2e.sh --smoke
     bash scripts/gpu-check.sh --dry-run
     just fuzz-smoke
     just notebooks
@@ -28,6 +29,13 @@ test:
 # completions, chat, streaming, n/seed, stop, logprobs, 4xx errors); see tools/openai-check.
 openai-check:
     bash scripts/openai-check.sh
+
+# The end-to-end chain on this CPU (scripts/e2e.sh, docs/training.md "End to end"): micro questions as
+# WebInstruct files → data run → data export → a tiny Qwen3 (real Qwen3 tokenizer) warm-started by
+# train sft → train grpo (rules reward) → greason serve → held-out accuracy by the oracle →
+# results/e2e → greason tables. Heavy and timed: run alone (under /tmp/greason-heavy.lock).
+e2e *args:
+    flock /tmp/greason-heavy.lock bash scripts/e2e.sh {{args}}
 
 # Run every fuzz target briefly (no panic, no hang).
 fuzz-smoke:
@@ -70,12 +78,12 @@ chat-golden:
     python3 tools/chatgold/jinja2_gold.py
     python3 tools/chatgold/strftime_gold.py
     go test -tags noxla -count=1 ./model/chat/
-# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them; then General-Verifier at its real shape (1.5 B, random weights; about 15 min and 9 GB, under /tmp/greason-heavy.lock).
+# Regenerate the Qwen model goldens (model/qwen/testdata/golden) with Debian's python3-torch (float64 reference written from the HF architecture), then test ours against them, and a checkpoint written by `greason train grpo` against PyTorch; then General-Verifier at its real shape (1.5 B, random weights; about 15 min and 9 GB, under /tmp/greason-heavy.lock).
 model-golden:
     @{{torch_python}} -c "import torch" 2>/dev/null || { echo "model-golden needs Debian's python3-torch: apt-get install -y python3-torch (or set TORCH_PYTHON)"; exit 1; }
     GREASON_UPDATE_VERIFIER_PROMPTS=1 go test -tags noxla -count=1 -run TestVerifierPromptIDs ./train/verifier/
     {{torch_python}} tools/torchgold/gold.py
-    go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden|TestGeneralVerifierTorch' ./model/qwen/ ./cmd/greason/ ./train/verifier/
+    TORCH_PYTHON={{torch_python}} go test -tags noxla -count=1 -run 'TestTorchGolden|TestModelLogitsMatchesTorchGolden|TestTrainGRPOJobCheckpointMatchesTorch|TestGeneralVerifierTorch' ./model/qwen/ ./cmd/greason/ ./train/verifier/
     TORCH_PYTHON={{torch_python}} flock /tmp/greason-heavy.lock bash scripts/verifier-golden.sh
 
 # Random weights, 2 prompts x 2 rollouts, 32 prompt + 64 new tokens, AdamW, reference model: greason

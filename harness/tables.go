@@ -541,6 +541,42 @@ func microTable(name, resultsDir string) (Table, error) {
 	return t, nil
 }
 
+// e2eTable is the end-to-end chain's table: results/e2e/e2e.csv as `greason train e2e report`
+// writes it (lines starting with "# " join the note). Without the file the table is left out.
+func e2eTable(resultsDir string) (Table, error) {
+	path := filepath.Join(resultsDir, "e2e", "e2e.csv")
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return Table{}, nil
+	}
+	if err != nil {
+		return Table{}, err
+	}
+	var findings, lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if f, ok := strings.CutPrefix(l, "# "); ok {
+			findings = append(findings, f)
+		} else if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.Join(lines, "\n"))).ReadAll()
+	if err != nil {
+		return Table{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) < 2 {
+		return Table{}, fmt.Errorf("%s: no rows", path)
+	}
+	t := Table{Name: "e2e", Title: "End to end on a CPU: data pipeline → SFT → GRPO → greason serve, judged by the oracle", Header: recs[0], CSV: recs, Rows: recs[1:],
+		Note: "From " + path + " (`just e2e`): a tiny Qwen3 with the real Qwen3 tokenizer trained by `greason train sft` and `greason train grpo` on the" +
+			" `greason data export` of the micro generator's questions, each model served by `greason serve` and asked the held-out questions" +
+			" through its OpenAI-compatible API; accuracies are the oracle's (the evaluator of `just micro`), not the paper's benchmarks."}
+	if len(findings) > 0 {
+		t.Note += "\n\n" + strings.Join(findings, "\n")
+	}
+	return t, nil
+}
+
 // BuildTables assembles every table from the vendored paper numbers and the runs under resultsDir.
 func BuildTables(resultsDir string) ([]Table, []RunSummary, error) {
 	runs, err := LoadRuns(resultsDir)
@@ -563,6 +599,7 @@ func BuildTables(resultsDir string) ([]Table, []RunSummary, error) {
 			return paperOnlyTable("ablation_data", "Diverse-domain vs math-only data (paper Table 4)", "ablation_data.csv", resultsDir)
 		},
 		func() (Table, error) { return microTable("ablation_data", resultsDir) },
+		func() (Table, error) { return e2eTable(resultsDir) },
 		func() (Table, error) {
 			return perGroupTable("mmlu_pro_categories", "MMLU-Pro accuracy per category (preprint Table 4)", "mmlu_pro_categories.csv", "mmlu-pro", runs)
 		},

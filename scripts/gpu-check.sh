@@ -12,13 +12,18 @@
 #   5. time the local General-Verifier judge at its real shape (greason model init --config
 #      general-verifier-1.5b, random bfloat16 weights): greason verify --batch on 128 rows of
 #      verify/testdata/qwen25_math_cot100_dev with --verifier-batch 64 and 256 new tokens per
-#      verification (random weights never stop early), printing verifications/s.
+#      verification (random weights never stop early), printing verifications/s;
+#   6. run 3 steps of the paper's GRPO job (greason train grpo, "job": "grpo") at the Qwen3-0.6B
+#      shape (random weights, the embedded Qwen3 tokenizer and chat template) on the e2e data
+#      (greason train e2e data: the micro generator's questions as a WebInstruct-schema file),
+#      8 prompts × 8 rollouts, up to 256 new tokens, rules reward, printing each step's tokens/s
+#      and MFU (metrics.jsonl: perf/throughput, perf/mfu/actor) and the GPU memory peak.
 # Meant to finish in under 8 minutes. --dry-run does everything but the GPU (CI runs it): the
 # same builds, plugin discovery on a fake site-packages tree, argument checks, the parity test with
 # the CPU backend on both sides, the reference tests and a tiny GRPO step on the CPU.
 #
 # Usage: scripts/gpu-check.sh [--dry-run] [--build-only] [--bin-dir DIR] [--site DIR] [--python PY]
-#                             [--peak-tflops X] [--out DIR] [--skip-0.6b] [--skip-verifier]
+#                             [--peak-tflops X] [--out DIR] [--skip-0.6b] [--skip-verifier] [--skip-job]
 set -euo pipefail
 
 usage() {
@@ -30,7 +35,7 @@ die() {
 	exit 2
 }
 
-DRY=0 BUILD_ONLY=0 BIN_DIR="" SITE="" PY="" PEAK="" OUT="" SKIP06=0 SKIPV=0
+DRY=0 BUILD_ONLY=0 BIN_DIR="" SITE="" PY="" PEAK="" OUT="" SKIP06=0 SKIPV=0 SKIPJOB=0
 parse_args() {
 	while [[ $# -gt 0 ]]; do
 		case "$1" in
@@ -38,6 +43,7 @@ parse_args() {
 		--build-only) BUILD_ONLY=1 ;;
 		--skip-0.6b) SKIP06=1 ;;
 		--skip-verifier) SKIPV=1 ;;
+		--skip-job) SKIPJOB=1 ;;
 		--bin-dir | --site | --python | --peak-tflops | --out)
 			[[ $# -ge 2 && -n "$2" && "$2" != --* ]] || die "$1 needs a value"
 			case "$1" in
@@ -246,6 +252,48 @@ main() {
 		verifier tiny-qwen2 float32 8 4 4
 	elif [[ $SKIPV == 0 ]]; then
 		verifier general-verifier-1.5b bfloat16 128 64 256
+	fi
+
+	# 6. The paper's job: 3 GRPO steps at the Qwen3-0.6B shape on the e2e data.
+	job() { # name policy-json steps prompts n max-new-tokens compute-dtype
+		local preset=$1 policy=$2 steps=$3 prompts=$4 n=$5 gen=$6 cdt=$7 peak=$PEAK
+		[[ -n "$peak" || -z "$gpu" ]] || peak=$(peak_tflops "$gpu" "$cdt")
+		echo "== GRPO job: $preset, $steps steps of $prompts prompts × $n rollouts, up to $gen new tokens, e2e data"
+		"$bin/greason" train e2e data --out "$out/e2e-data" --train 400 --held-out 16 --teacher 0 >/dev/null
+		rm -rf "$out/job-$preset"
+		local mem='"response_window": true' tr=""
+		[[ -z "$cdt" ]] || mem+=", \"compute_dtype\": \"$cdt\""
+		[[ -z "$peak" ]] || tr=", \"peak_tflops\": $peak"
+		cat >"$out/job-$preset.json" <<JSON
+{
+  "job": "grpo", "name": "gpu-check-$preset", "out": "$out/job-$preset",
+  "policy": {$policy, "init_seed": 1},
+  "data": {"train": ["$out/e2e-data/train.jsonl"], "val": ["$out/e2e-data/test.jsonl"], "val_rows": 8,
+           "max_prompt_length": 128, "filter_overlong_prompts": true},
+  "reward": {"judge": "rules", "workers": 8, "val_judge": "rules"},
+  "grpo": {"prompts_per_step": $prompts, "n": $n, "mini_batches": 1, "max_new_tokens": $gen, "temperature": 1.0, "seed": 1,
+           "loss_agg": "micro-token-mean", "micro_batch": 16, "bucket": 64,
+           "memory": {$mem}},
+  "trainer": {"total_training_steps": $steps, "test_freq": 0, "save_freq": $steps$tr}
+}
+JSON
+		if ! GOMLX_BACKEND=$backend "$bin/greason" train grpo --config "$out/job-$preset.json" >"$out/job-$preset.txt" 2>&1; then
+			tail -5 "$out/job-$preset.txt" >&2
+			die "GRPO job $preset failed (see $out/job-$preset.txt)"
+		fi
+		local m="$out/job-$preset/metrics.jsonl"
+		[[ -s "$m" ]] || die "GRPO job $preset wrote no $m"
+		local line
+		while IFS= read -r line; do # one line per step: the step, its seconds, tokens/s and MFU
+			[[ $line == *'"timing_s/step"'* ]] || continue
+			echo "  step $(grep -o '"step":[0-9]*' <<<"$line" | cut -d: -f2): $(grep -o '"timing_s/step":[0-9.e+-]*' <<<"$line" | cut -d: -f2) s," \
+				"$(grep -o '"perf/throughput":[0-9.e+-]*' <<<"$line" | cut -d: -f2) tokens/s, MFU $(grep -o '"perf/mfu/actor":[0-9.e+-]*' <<<"$line" | cut -d: -f2 || true)"
+		done <"$m"
+	}
+	if [[ $DRY == 1 ]]; then
+		job e2e-policy '"config": "configs/models/e2e-policy.json"' 1 2 2 8 ""
+	elif [[ $SKIPJOB == 0 ]]; then
+		job qwen3-0.6b '"preset": "qwen3-0.6b"' 3 8 8 256 bfloat16
 	fi
 	if [[ $DRY == 0 ]]; then
 		kill "$SMI_PID" 2>/dev/null || true

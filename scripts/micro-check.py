@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Compare a `just micro` run in results/micro/ with the committed one (git HEAD).
+"""Compare a `just micro` run in results/micro/ (or, with --e2e, a `just e2e` run in results/e2e/)
+with the committed one (git HEAD).
 
 Every number must be equal to the last digit; only wall-clock fields differ between runs and are
-ignored: JSON keys named *seconds*, step_s, gen_s, tokens_per_s, date, wall_seconds, and the
+ignored: JSON keys named *seconds*, step_s, gen_s, tokens_per_s, date, wall_seconds, verl's
+timing_s/*, timing_per_token_ms/*, perf/throughput, perf/time_per_step, perf/mfu/*, and the
 `seconds` column of runs.csv. The tables and curves under tables/ and results/micro/ are compared
 byte for byte. Exit status 0 when the run reproduces the commit, 1 otherwise (the differing files
 and the first differing value are printed), 2 when there is nothing to compare.
 
     just micro && python3 scripts/micro-check.py
+    just e2e && python3 scripts/micro-check.py --e2e
 """
 import csv
 import io
@@ -18,7 +21,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMING = re.compile(r"seconds|^step_s$|^gen_s$|^tokens_per_s$|^date$")
+TIMING = re.compile(r"seconds|^step_s$|^gen_s$|^tokens_per_s$|^date$|^timing_s/|^timing_per_token_ms/|^perf/(throughput|time_per_step|mfu)")
 
 
 def strip(x):
@@ -73,26 +76,32 @@ def compare(path, old, new):
 
 def main():
     root = ROOT
-    files = subprocess.run(["git", "-C", str(root), "ls-files", "results/micro", "tables"], capture_output=True, text=True).stdout.split()
-    if not files or not (root / "results/micro/summary.json").exists():
-        print("micro-check: no results/micro/summary.json to compare (run `just micro` first)", file=sys.stderr)
+    name, what, summary = "micro-check", ["results/micro", "tables"], "results/micro/summary.json"
+    if sys.argv[1:] == ["--e2e"]:
+        name, what, summary = "e2e-check", ["results/e2e", "tables/e2e.*"], "results/e2e/summary.json"
+    elif sys.argv[1:]:
+        print("usage: micro-check.py [--e2e]", file=sys.stderr)
+        return 2
+    files = subprocess.run(["git", "-C", str(root), "ls-files", *what], capture_output=True, text=True).stdout.split()
+    if not files or not (root / summary).exists():
+        print(f"{name}: no {summary} to compare (run `just {name.split('-')[0]}` first)", file=sys.stderr)
         return 2
     bad = 0
     for f in files:
         old = committed(f)
         p = root / f
         if not p.exists():
-            print(f"micro-check: {f}: missing in this run")
+            print(f"{name}: {f}: missing in this run")
             bad += 1
             continue
         d = compare(f, old, p.read_bytes())
         if d:
-            print(f"micro-check: {f}: {d}")
+            print(f"{name}: {f}: {d}")
             bad += 1
     if bad:
-        print(f"micro-check: {bad} of {len(files)} files differ from the commit")
+        print(f"{name}: {bad} of {len(files)} files differ from the commit")
         return 1
-    print(f"micro-check: {len(files)} files reproduce the commit (wall-clock fields ignored)")
+    print(f"{name}: {len(files)} files reproduce the commit (wall-clock fields ignored)")
     return 0
 
 

@@ -16,6 +16,7 @@ import (
 	"github.com/greason/greason/internal/membw"
 	"github.com/greason/greason/model/qwen"
 	"github.com/greason/greason/train/grpo"
+	"github.com/greason/greason/train/job"
 	"github.com/greason/greason/train/verifier"
 )
 
@@ -26,7 +27,7 @@ type planOptions struct {
 	logitChunk                  int
 	recompute, measure, asJSON  bool
 	rolloutInputs, serialUpdate bool
-	fusedAdamW                  bool
+	responseWindow, fusedAdamW  bool
 	gcPercent, steps, membwMiB  int
 	klCoef, peakTFLOPs          float64
 	devices                     string
@@ -38,10 +39,13 @@ type planOptions struct {
 func newPlanCmd() *cobra.Command {
 	o := planOptions{}
 	cmd := &cobra.Command{
-		Use:   "plan --config FILE|PRESET [--batch N --n N --prompt-len N --gen-len N] [--device cpu|gpu:GIB ...] [--measure]",
+		Use:   "plan --config JOB|FILE|PRESET [--batch N --n N --prompt-len N --gen-len N] [--device cpu|gpu:GIB ...] [--measure]",
 		Short: "Predict the peak memory and FLOPs of one GRPO step per device; --measure runs the step here",
 		Long: `Predict the peak memory (weights, gradients, optimizer state, reference, activations, KV cache,
-logits) and the FLOPs of one GRPO step of a Qwen model (config.json path or preset) for each --device:
+logits) and the FLOPs of one GRPO step of a Qwen model (config.json path or preset) for each --device;
+with a GRPO job config ("job": "grpo") the model, the step's shape (prompts_per_step, n,
+max_prompt_length, max_new_tokens, mini-batches, micro-batch, rollout batch), the dtypes, the memory
+options and the KL come from the job, and flags given explicitly override them;
 "cpu" is this machine with the pure-Go backend (its memory from /proc/meminfo), "gpu:GIB" a GPU of that
 many GiB with the XLA backend. A device the step does not fit gets the cheapest change of options that
 fits. --measure also runs the step here on a model with random weights and prints the measured time and
@@ -50,7 +54,7 @@ peak RSS per phase beside the prediction (docs/training.md, "Memory plan").`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd.OutOrStdout(), cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "model: config.json path or preset name")
+	f.StringVar(&o.config, "config", "", "a GRPO job config (\"job\": \"grpo\"), or the model: config.json path or preset name")
 	f.IntVar(&o.shape.Prompts, "batch", 2, "prompts per step")
 	f.IntVar(&o.shape.N, "n", 2, "rollouts per prompt")
 	f.IntVar(&o.shape.PromptLen, "prompt-len", 32, "prompt tokens")
@@ -123,6 +127,9 @@ func memTotal() (int64, error) {
 func gib(b int64) string { return fmt.Sprintf("%.2f", float64(b)/(1<<30)) }
 
 func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
+	if err := planFromJob(w, cmd, &o); err != nil {
+		return err
+	}
 	cfg, err := qwen.ConfigFromFlag(o.config)
 	if err != nil {
 		return err
@@ -133,7 +140,8 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 	}
 	in := grpo.PlanInput{Config: cfg, DType: dt, Shape: o.shape, KL: o.klCoef != 0,
 		Memory: grpo.MemoryConfig{LogitChunk: o.logitChunk, Recompute: o.recompute, ComputeDType: o.computeDType,
-			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate, FusedAdamW: o.fusedAdamW}}
+			RolloutWeightsAsInputs: o.rolloutInputs, SerialUpdate: o.serialUpdate, ResponseWindow: o.responseWindow,
+			FusedAdamW: o.fusedAdamW}}
 	type out struct {
 		Plans       []grpo.Plan       `json:"plans"`
 		Advice      map[string]string `json:"advice,omitempty"`
@@ -181,6 +189,11 @@ func runPlan(w io.Writer, cmd *cobra.Command, o planOptions) error {
 		res.Plans = append(res.Plans, pl)
 		if !pl.Fits {
 			res.Advice[dev.Name] = grpo.Advice(in, advDev)
+			if res.Advice[dev.Name] == "" {
+				if gl, flags := grpo.AdviceShorter(in, advDev); gl > 0 {
+					res.Advice[dev.Name] = strings.TrimSpace(fmt.Sprintf("--gen-len %d %s", gl, flags)) + " (responses cut to that many tokens: grpo.max_new_tokens)"
+				}
+			}
 		}
 	}
 	if !o.asJSON {
@@ -359,6 +372,59 @@ func dtypeName(dt dtypes.DType) string {
 		return "bfloat16"
 	}
 	return "float32"
+}
+
+// planFromJob, when o.config is a GRPO job config, sets o from the job (model, step shape,
+// options) except for the flags given explicitly, and says so.
+func planFromJob(w io.Writer, cmd *cobra.Command, o *planOptions) error {
+	raw, err := os.ReadFile(o.config)
+	if err != nil {
+		return nil // a preset name or a config.json path: qwen.ConfigFromFlag reports what is wrong
+	}
+	kind, err := job.Kind(raw)
+	if err != nil || kind == "" {
+		return nil // a config.json
+	}
+	if kind != job.KindGRPO {
+		return fmt.Errorf("%s: train plan takes a GRPO job (\"job\": \"grpo\"), not %q", o.config, kind)
+	}
+	c, err := job.ParseConfig(o.config, raw)
+	if err != nil {
+		return err
+	}
+	model, from, err := c.Policy.Architecture()
+	if err != nil {
+		return err
+	}
+	set := func(flag string, apply func()) {
+		if !cmd.Flags().Changed(flag) {
+			apply()
+		}
+	}
+	g := c.GRPO
+	set("batch", func() { o.shape.Prompts = g.PromptsPerStep })
+	set("n", func() { o.shape.N = g.N })
+	set("prompt-len", func() { o.shape.PromptLen = c.Data.MaxPromptLength })
+	set("gen-len", func() { o.shape.GenLen = g.MaxNewTokens })
+	set("mini-batches", func() { o.shape.MiniBatches = g.MiniBatches })
+	set("micro-batch", func() { o.shape.MicroBatch = g.MicroBatch })
+	set("rollout-batch", func() { o.shape.RolloutBatch = g.RolloutBatch })
+	set("bucket", func() { o.shape.Bucket = g.Bucket })
+	set("dtype", func() { o.dtype = orDefault(c.Policy.DType, "float32") })
+	set("compute-dtype", func() { o.computeDType = g.Memory.ComputeDType })
+	set("logit-chunk", func() { o.logitChunk = g.Memory.LogitChunk })
+	set("recompute", func() { o.recompute = g.Memory.Recompute })
+	set("rollout-weights-as-inputs", func() { o.rolloutInputs = g.Memory.RolloutWeightsAsInputs })
+	set("serial-update", func() { o.serialUpdate = g.Memory.SerialUpdate })
+	set("fused-adamw", func() { o.fusedAdamW = g.Memory.FusedAdamW })
+	set("kl-coef", func() { o.klCoef = g.Loss.KLCoef })
+	o.responseWindow = g.Memory.ResponseWindow
+	o.config = model
+	if o.asJSON {
+		w = cmd.ErrOrStderr()
+	}
+	fmt.Fprintf(w, "job %s (%s): model %s; the step below is the job's, on one device\n", orDefault(c.Name, "(unnamed)"), cmd.Flags().Lookup("config").Value, from)
+	return nil
 }
 
 func printVerifierPlan(w io.Writer, in verifier.PlanInput, v verifier.Plan) {

@@ -73,6 +73,9 @@ type Sample struct {
 	Text         string         // decoded text truncated before the stop string (only with GenerateOptions.Decode)
 	FinishReason string         // "stop" (stop token or string), "length", or "cancelled" (Request.Ctx done)
 	Logprobs     []TokenLogprob // one per token, with Request.Logprobs
+	// StopToken is the stop token that ended the sample (FinishReason "stop"), −1 when none did
+	// (a stop string, the length limit or a cancellation).
+	StopToken int
 }
 
 // GenerateOptions are per-call options.
@@ -121,6 +124,8 @@ type row struct {
 	text   string
 	done   bool
 	reason string
+	stopAt int // the stop token that finished the row (0 until one does; see stopTok)
+	hasTok bool
 }
 
 // Generate completes a batch of requests together (all samples of all requests share one
@@ -200,7 +205,11 @@ func (m *Model) Generate(ctx context.Context, reqs []Request, opts GenerateOptio
 			if reason == "" {
 				reason = "length"
 			}
-			out[i] = append(out[i], Sample{Tokens: rw.out, Text: rw.text, FinishReason: reason, Logprobs: rw.lps})
+			stopTok := -1
+			if rw.hasTok {
+				stopTok = rw.stopAt
+			}
+			out[i] = append(out[i], Sample{Tokens: rw.out, Text: rw.text, FinishReason: reason, Logprobs: rw.lps, StopToken: stopTok})
 		}
 	}
 	return out, nil
@@ -213,6 +222,7 @@ func (r *row) accept(tok int, lp *TokenLogprob, decode func([]int) string) {
 		return
 	}
 	if r.stop[tok] {
+		r.stopAt, r.hasTok = tok, true
 		r.finish("stop", decode)
 		r.report(-1, nil)
 		return
@@ -291,6 +301,7 @@ func (m *Model) sampleRows(rows []*row, flat []float32, opts GenerateOptions) {
 // TokenLogprobs returns the log-softmax of logits at tok and the k most likely tokens (ties:
 // lower id first).
 func TokenLogprobs(logits []float32, tok, k int) TokenLogprob {
+	clearUpper()
 	mx := math.Inf(-1)
 	for _, v := range logits {
 		mx = math.Max(mx, float64(v))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -62,24 +61,16 @@ func chunkLogits(h, w *Node, lo, hi int, temperature float64, after []*Node) *No
 	return z
 }
 
-// targetInChunk returns, for targets [N] (int32), the 0/1 float32 one-hot [N, hi-lo] of the
-// targets that fall in [lo, hi).
-func targetInChunk(targets *Node, lo, hi int) *Node {
-	g := targets.Graph()
-	N := targets.Shape().Dim(0)
-	ids := AddScalar(Iota(g, shapes.Make(dtypes.Int32, N, hi-lo), 1), lo)
-	return ConvertDType(Equal(ids, BroadcastToDims(InsertAxes(targets, -1), N, hi-lo)), dtypes.Float32)
-}
-
 // ChunkedHeadStats computes HeadStats for hidden states h [N,D], head weight w [V,D] and targets
 // [N] (int32) in vocabulary chunks of `chunk` rows (<= 0: one chunk), with an online
 // log-sum-exp: for each chunk, m = max z, s = Σ exp(z − m), u = Σ exp(z − m)·z; the running
-// (M, S, U) are rescaled to the new maximum; then lse = M + log S and entropy = lse − U/S.
-// temperature divides the logits (0 or 1: none). Do not differentiate through the outputs: use
-// HeadStatsVJP for the backward pass. (No StopGradient is inserted: on the Go backend it copies
-// its input, here the whole head weight.)
+// (M, S, U) are rescaled to the new maximum; then lse = M + log S and entropy = lse − U/S. The
+// target's logit is h·W[target] (targetLogit), not picked out of the chunks. temperature divides
+// the logits (0 or 1: none). Do not differentiate through the outputs: use HeadStatsVJP for the
+// backward pass. (No StopGradient is inserted: on the Go backend it copies its input, here the
+// whole head weight.)
 func ChunkedHeadStats(h, w, targets *Node, chunk int, temperature float64) HeadStats {
-	var M, S, U, zy *Node
+	var M, S, U *Node
 	var prev []*Node
 	for _, c := range headChunks(w.Shape().Dim(0), chunk) {
 		z := chunkLogits(h, w, c[0], c[1], temperature, prev)
@@ -87,49 +78,61 @@ func ChunkedHeadStats(h, w, targets *Node, chunk int, temperature float64) HeadS
 		e := Exp(Sub(z, InsertAxes(m, -1)))
 		s := ReduceSum(e, -1)
 		u := ReduceSum(Mul(e, z), -1)
-		t := ReduceSum(Mul(z, targetInChunk(targets, c[0], c[1])), -1)
 		if M == nil {
-			M, S, U, zy = m, s, u, t
+			M, S, U = m, s, u
 		} else {
 			M2 := Max(M, m)
 			a, b := Exp(Sub(M, M2)), Exp(Sub(m, M2))
 			S = Add(Mul(S, a), Mul(s, b))
 			U = Add(Mul(U, a), Mul(u, b))
-			zy = Add(zy, t)
 			M = M2
 		}
-		prev = []*Node{M, S, U, zy}
+		prev = []*Node{M, S, U}
 	}
 	lse := Add(M, Log(S))
-	return HeadStats{LogP: Sub(zy, lse), Entropy: Sub(lse, Div(U, S)), LSE: lse}
+	return HeadStats{LogP: Sub(targetLogit(h, w, targets, temperature), lse), Entropy: Sub(lse, Div(U, S)), LSE: lse}
+}
+
+// targetLogit is the logit of each target, h[n]·W[targets[n]] / τ, float32 [N]: a gather of N
+// rows of the head weight instead of a one-hot over the vocabulary.
+func targetLogit(h, w, targets *Node, temperature float64) *Node {
+	wt := Gather(w, InsertAxes(targets, -1)) // [N, D]
+	z := ReduceSum(Mul(ConvertDType(h, dtypes.Float32), ConvertDType(wt, dtypes.Float32)), -1)
+	if temperature != 0 && temperature != 1 {
+		z = Div(z, Scalar(z.Graph(), dtypes.Float32, temperature))
+	}
+	return z
 }
 
 // HeadStatsVJP returns the gradients dh [N,D] (h's dtype) and dw [V,D] (w's dtype) of a loss
 // whose gradients with respect to st.LogP and st.Entropy are gLogP and gEnt [N] (float32),
-// recomputing each chunk's logits z: with p = exp(z − lse),
-// ∂logp/∂z_v = 1[v = target] − p_v and ∂H/∂z_v = −p_v (z_v − lse + H), and ∂z/∂(h·Wᵀ) = 1/τ;
-// dh = Σ_chunks G·W_c and dW_c = Gᵀ·h. The results are values, not differentiable functions of
-// their inputs (see HeadInputs.Gradients).
+// recomputing each chunk's logits z: with p = exp(z − lse), ∂logp/∂z_v = 1[v = target] − p_v and
+// ∂H/∂z_v = −p_v (z_v − lse + H), so ∂L/∂z_v = gL·1[v = target] − p_v·(gH·z_v + c) with
+// c = gL + gH·(H − lse), and ∂z/∂(h·Wᵀ) = 1/τ. Per chunk, G = −p·(gH·z + c)/τ gives dh += G·W_c
+// and dW_c = Gᵀ·h; the target term adds gL/τ·W[target] to dh and gL/τ·h to the target rows of dW
+// (a scatter). The results are values, not differentiable functions of their inputs (see
+// HeadInputs.Gradients).
 func HeadStatsVJP(h, w, targets *Node, st HeadStats, gLogP, gEnt *Node, chunk int, temperature float64) (dh, dw *Node) {
-	lse, H := InsertAxes(st.LSE, -1), InsertAxes(st.Entropy, -1)
-	gL, gH := InsertAxes(gLogP, -1), InsertAxes(gEnt, -1)
 	inv := 1.0
 	if temperature != 0 && temperature != 1 {
 		inv = 1 / temperature
 	}
+	lse := InsertAxes(st.LSE, -1)
+	negGH := InsertAxes(MulScalar(gEnt, -inv), -1)                                          // −gH/τ
+	negC := InsertAxes(MulScalar(Add(gLogP, Mul(gEnt, Sub(st.Entropy, st.LSE))), -inv), -1) // −c/τ
+	hT := Transpose(h, 0, 1)
 	var dws []*Node
 	var prev []*Node
 	for _, c := range headChunks(w.Shape().Dim(0), chunk) {
 		z := chunkLogits(h, w, c[0], c[1], temperature, prev)
 		p := Exp(Sub(z, lse))
-		gz := Sub(Mul(gL, Sub(targetInChunk(targets, c[0], c[1]), p)), Mul(gH, Mul(p, Add(Sub(z, lse), H))))
-		if inv != 1 {
-			gz = Mul(gz, Scalar(gz.Graph(), dtypes.Float32, inv))
-		}
-		gz = ConvertDType(gz, h.DType())
+		gz := ConvertDType(Mul(p, Add(Mul(negGH, z), negC)), h.DType())
 		wc := Slice(w, AxisRange(c[0], c[1]))
 		dhc := Einsum("nv,vd->nd", gz, ConvertDType(wc, h.DType()))
-		dwc := ConvertDType(Einsum("nv,nd->vd", gz, h), w.DType())
+		// dW_c = (hᵀ·G)ᵀ: with hᵀ [D,N] as the left operand both operands are in a layout the Go
+		// backend's matrix product takes as they are; G [N,C] as the left operand ("nv,nd->vd")
+		// made it transpose the whole [N,C] block first.
+		dwc := ConvertDType(Transpose(Einsum("dn,nv->dv", hT, gz), 0, 1), w.DType())
 		if dh == nil {
 			dh = dhc
 		} else {
@@ -138,10 +141,16 @@ func HeadStatsVJP(h, w, targets *Node, st HeadStats, gLogP, gEnt *Node, chunk in
 		dws = append(dws, dwc)
 		prev = []*Node{dh, dwc}
 	}
-	if len(dws) == 1 {
-		return dh, dws[0]
+	// The target term.
+	idx := InsertAxes(targets, -1)
+	gt := InsertAxes(MulScalar(gLogP, inv), -1) // gL/τ, [N,1] float32
+	dh = Add(dh, ConvertDType(Mul(gt, ConvertDType(Gather(w, idx), dtypes.Float32)), h.DType()))
+	dw = dws[0]
+	if len(dws) > 1 {
+		dw = Concatenate(dws, 0)
 	}
-	return dh, Concatenate(dws, 0)
+	upd := ConvertDType(Mul(gt, ConvertDType(h, dtypes.Float32)), w.DType())
+	return dh, ScatterSum(dw, idx, upd, false, false)
 }
 
 // headWeight returns the graph value of the LM head weight variable (not cast to the compute
@@ -162,28 +171,46 @@ func headWeight(scope *model.Scope, cfg *Config, g *Graph) (variable, cast *Node
 // the LM head in vocabulary chunks (ChunkedHeadStats; the outputs then carry no gradient, see
 // HeadStatsVJP), chunk <= 0 computes the full logits (differentiable).
 func TargetStats(scope *model.Scope, cfg *Config, tokens, positions, mask *Node, chunk int, temperature float64) (logp, ent *Node, head HeadInputs) {
+	return TargetStatsWindow(scope, cfg, tokens, positions, mask, chunk, temperature, 0)
+}
+
+// TargetStatsWindow is TargetStats for the last `window` targets only (positions T-window..T-1):
+// the LM head runs on those positions alone, so a batch of left-padded prompt+response rows whose
+// responses all fit in the window never computes the prompt positions' logits (with Qwen's
+// 151,936-entry vocabulary the head is most of a small model's cost). logp and ent are float32
+// [B, window]. window <= 0 or >= T-1: every target (TargetStats).
+func TargetStatsWindow(scope *model.Scope, cfg *Config, tokens, positions, mask *Node, chunk int, temperature float64, window int) (logp, ent *Node, head HeadInputs) {
 	g := tokens.Graph()
 	B, T := tokens.Shape().Dim(0), tokens.Shape().Dim(1)
+	W := T - 1
+	if window > 0 && window < T-1 {
+		W = window
+	}
+	targets := Slice(tokens, AxisRange(), AxisRange(T-W, T))
 	if chunk <= 0 {
-		logits := Forward(scope, cfg, tokens, positions, mask)
+		var logits *Node
+		if W == T-1 {
+			logits = Slice(Forward(scope, cfg, tokens, positions, mask), AxisRange(), AxisRange(0, T-1))
+		} else {
+			hid := Hidden(scope, cfg, tokens, positions, mask)
+			logits = lmHead(scope, cfg, Slice(hid, AxisRange(), AxisRange(T-1-W, T-1)))
+		}
 		if temperature != 0 && temperature != 1 {
 			logits = Div(logits, Scalar(g, dtypes.Float32, temperature))
 		}
-		lsm := LogSoftmax(Slice(logits, AxisRange(), AxisRange(0, T-1)), -1)
-		targets := Slice(tokens, AxisRange(), AxisRange(1, T))
+		lsm := LogSoftmax(logits, -1)
 		logp = ReduceSum(Mul(lsm, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
 		ent = Neg(ReduceSum(Mul(Exp(lsm), lsm), -1))
 		return logp, ent, HeadInputs{}
 	}
-	targets := Slice(tokens, AxisRange(), AxisRange(1, T))
 	hid := Hidden(scope, cfg, tokens, positions, mask)
 	D := hid.Shape().Dim(2)
-	h := Reshape(Slice(hid, AxisRange(), AxisRange(0, T-1)), B*(T-1), D)
+	h := Reshape(Slice(hid, AxisRange(), AxisRange(T-1-W, T-1)), B*W, D)
 	wv, wc := headWeight(scope, cfg, g)
-	tg := Reshape(targets, B*(T-1))
+	tg := Reshape(targets, B*W)
 	st := ChunkedHeadStats(h, wc, tg, chunk, temperature)
 	head = HeadInputs{H: h, W: wc, WVar: wv, Targets: tg, Stats: st, Chunk: chunk, Temperature: temperature}
-	return Reshape(st.LogP, B, T-1), Reshape(st.Entropy, B, T-1), head
+	return Reshape(st.LogP, B, W), Reshape(st.Entropy, B, W), head
 }
 
 // HeadInputs are what the backward pass of a chunked LM head needs (see TargetStats).

@@ -2,9 +2,11 @@
 """Independent golden logits for the Go Qwen2/Qwen3 stack (model/qwen), from PyTorch.
 
     python3 tools/torchgold/gold.py        (run by `just model-golden`, from the repository root)
-    python3 tools/torchgold/gold.py --compare MODEL_DIR LOGITS.json
+    python3 tools/torchgold/gold.py --compare MODEL_DIR LOGITS.json [--max-rel TOL]
                                            (check `greason model logits --out LOGITS.json` on any
-                                            Qwen2/Qwen3 checkpoint against this reference)
+                                            Qwen2/Qwen3 checkpoint against this reference; with
+                                            --max-rel, exit 1 when the largest difference exceeds
+                                            TOL x the largest |logit| or the greedy tokens differ)
     python3 tools/torchgold/gold.py --verifier MODEL_DIR OUT.json
                                            (General-Verifier at its real shape: the last-position
                                             logits and 16 greedy tokens of the verification prompts
@@ -480,9 +482,11 @@ def compare(model_dir, logits_json):
     ref = forward(c, W, got["ids"])[-len(got["logits"]):]
     diff = (torch.tensor(got["logits"], dtype=torch.float64) - ref).abs().max().item()
     greedy = ref.argmax(-1).tolist()
+    rel = diff / max(ref.abs().max().item(), 1e-30)
     print(f"{model_dir}: {len(got['logits'])} position(s) x {ref.shape[1]} logits, max |logit| {ref.abs().max().item():.4g}, "
-          f"max |greason - torch| {diff:.3g}, greedy {'equal' if greedy == got['greedy'] else f'differs: torch {greedy}'}")
-    return diff
+          f"max |greason - torch| {diff:.3g} ({rel:.3g} of the largest logit), "
+          f"greedy {'equal' if greedy == got['greedy'] else f'differs: torch {greedy}'}")
+    return rel, greedy == got["greedy"]
 
 
 # --- General-Verifier at its real shape ----------------------------------------------------------
@@ -583,9 +587,12 @@ def main():
         verifier_real(sys.argv[2], sys.argv[3])
         return
     if sys.argv[1:2] == ["--compare"]:
-        if len(sys.argv) != 4:
-            sys.exit("usage: gold.py --compare MODEL_DIR LOGITS.json   (LOGITS.json from `greason model logits --out`)")
-        compare(sys.argv[2], sys.argv[3])
+        if len(sys.argv) not in (4, 6) or (len(sys.argv) == 6 and sys.argv[4] != "--max-rel"):
+            sys.exit("usage: gold.py --compare MODEL_DIR LOGITS.json [--max-rel TOL]   (LOGITS.json from `greason model logits --out`;\n"
+                     "       --max-rel: exit 1 unless max |greason - torch| <= TOL x the largest |logit| and the greedy tokens agree)")
+        rel, same_greedy = compare(sys.argv[2], sys.argv[3])
+        if len(sys.argv) == 6 and (rel > float(sys.argv[5]) or not same_greedy):
+            sys.exit(f"FAIL: relative difference {rel:.3g} (tolerance {sys.argv[5]}), greedy {'equal' if same_greedy else 'differs'}")
         return
     only = set(sys.argv[1:])
     for v in VARIANTS:

@@ -143,6 +143,26 @@ type StepRecord struct {
 	// not finite (as verl does); the loss statistics and grad_norm average the other updates.
 	SkippedUpdates int                `json:"skipped_updates,omitempty"`
 	ByDomain       map[string]float64 `json:"by_domain,omitempty"`
+	// Detail is what a train step measured beyond the logged fields (not written to the log:
+	// callers that log more, such as the paper's job with verl's metric names, read it from the
+	// progress callback).
+	Detail *StepDetail `json:"-"`
+}
+
+// StepDetail is a train step's data order, reward, advantage and length statistics, and the
+// time of each phase (seconds).
+type StepDetail struct {
+	Prompts                                []int   // indices of the step's prompts in the prompt list, in order
+	RewardMin, RewardMax                   float64 // over the step's responses
+	AdvMean, AdvMin, AdvMax                float64 // over the response tokens (each token carries its response's advantage)
+	ResponseLenMin, ResponseLenMax         int     // response tokens (the stop token included)
+	ResponseClipRatio                      float64 // share of responses cut at max_new_tokens
+	PromptLenMean                          float64
+	PromptLenMin, PromptLenMax             int
+	PromptTokens, ResponseTokens           int     // summed over the step's responses (a prompt counts once per rollout)
+	PPOKL                                  float64 // mean old − current log-prob over the updates (verl's actor/ppo_kl)
+	Updates                                int     // optimizer updates applied (skipped ones excluded)
+	GenS, RewardS, OldLogProbS, RefS, UpdS float64 // generation, reward, old and reference log-probs, updates
 }
 
 // EvalFunc measures held-out accuracy (overall and per domain) of the current policy.
@@ -158,6 +178,42 @@ type loopState struct {
 // rollout sampling depend only on (seed, step), so a resumed run equals an uninterrupted one.
 func GRPO(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok Tokenizer, prompts []Prompt,
 	reward RewardFunc, eval EvalFunc, log io.Writer, runName string, progress func(StepRecord)) error {
+	opts := RunOptions{Progress: progress}
+	if cfg.CheckpointDir != "" {
+		if HasState(cfg.CheckpointDir) {
+			st := loopState{}
+			if err := LoadState(cfg.CheckpointDir, p, &st); err != nil {
+				return fmt.Errorf("resume: %w", err)
+			}
+			opts.Start = st.Step
+		}
+		opts.AfterStep = func(step int) error {
+			if (cfg.CheckpointEvry > 0 && step%cfg.CheckpointEvry == 0) || step == cfg.Steps {
+				return SaveState(cfg.CheckpointDir, p, loopState{Step: step})
+			}
+			return nil
+		}
+	}
+	return Run(ctx, cfg, p, ref, tok, prompts, reward, eval, log, runName, opts)
+}
+
+// RunOptions are what a caller of Run adds to a GRPO config.
+type RunOptions struct {
+	// Progress receives every record (train steps with their Detail, and evaluations).
+	Progress func(StepRecord)
+	// Start is the number of steps already done: the caller has restored the policy's state
+	// (weights, AdamW moments, step count) of that point. 0: a fresh run, evaluated first.
+	Start int
+	// AfterStep, when set, is called after step s (1-based) has been logged and, when due,
+	// evaluated: the place to checkpoint. Its error ends the run.
+	AfterStep func(step int) error
+}
+
+// Run is GRPO with the checkpointing left to the caller (opts): it trains from step opts.Start
+// to cfg.Steps (cfg.CheckpointDir is ignored), evaluating at step 0 of a fresh run, every
+// cfg.EvalEvery steps and at the end.
+func Run(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok Tokenizer, prompts []Prompt,
+	reward RewardFunc, eval EvalFunc, log io.Writer, runName string, opts RunOptions) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -169,12 +225,7 @@ func GRPO(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok To
 		ref.Temperature, ref.Memory = cfg.Temperature, cfg.Memory
 	}
 	enc := json.NewEncoder(log)
-	st := loopState{}
-	if cfg.CheckpointDir != "" && HasState(cfg.CheckpointDir) {
-		if err := LoadState(cfg.CheckpointDir, p, &st); err != nil {
-			return fmt.Errorf("resume: %w", err)
-		}
-	}
+	progress := opts.Progress
 	emitEval := func(step int) error {
 		if eval == nil {
 			return nil
@@ -189,20 +240,21 @@ func GRPO(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok To
 		}
 		return enc.Encode(r)
 	}
-	if st.Step == 0 {
+	step := opts.Start
+	if step == 0 {
 		if err := emitEval(0); err != nil {
 			return err
 		}
 	}
-	for st.Step < cfg.Steps {
+	for step < cfg.Steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec, err := grpoStep(ctx, cfg, p, ref, tok, prompts, reward, st.Step)
+		rec, err := grpoStep(ctx, cfg, p, ref, tok, prompts, reward, step)
 		if err != nil {
-			return fmt.Errorf("step %d: %w", st.Step+1, err)
+			return fmt.Errorf("step %d: %w", step+1, err)
 		}
-		st.Step++
+		step++
 		rec.Run = runName
 		if progress != nil {
 			progress(rec)
@@ -210,13 +262,13 @@ func GRPO(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, tok To
 		if err := enc.Encode(rec); err != nil {
 			return err
 		}
-		if (cfg.EvalEvery > 0 && st.Step%cfg.EvalEvery == 0) || st.Step == cfg.Steps {
-			if err := emitEval(st.Step); err != nil {
+		if (cfg.EvalEvery > 0 && step%cfg.EvalEvery == 0) || step == cfg.Steps {
+			if err := emitEval(step); err != nil {
 				return err
 			}
 		}
-		if cfg.CheckpointDir != "" && ((cfg.CheckpointEvry > 0 && st.Step%cfg.CheckpointEvry == 0) || st.Step == cfg.Steps) {
-			if err := SaveState(cfg.CheckpointDir, p, st); err != nil {
+		if opts.AfterStep != nil {
+			if err := opts.AfterStep(step); err != nil {
 				return err
 			}
 		}
@@ -270,6 +322,7 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	p.WeightsChanged()
 	phase("generate")
 	tGen := time.Since(t0).Seconds()
+	det := &StepDetail{Prompts: idx, GenS: tGen, PromptLenMin: math.MaxInt, ResponseLenMin: math.MaxInt}
 	var promptToks, respToks [][]int
 	var batchPrompts []Prompt
 	var texts []string
@@ -278,24 +331,37 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	if len(cfg.StopTokens) > 0 {
 		stop = cfg.StopTokens[0]
 	}
+	clipped := 0
 	for i, k := range idx {
 		for _, s := range samples[i] {
 			batchPrompts = append(batchPrompts, prompts[k])
 			texts = append(texts, tok.Decode(s.Tokens))
 			resp := append([]int(nil), s.Tokens...)
 			if s.FinishReason == "stop" {
-				resp = append(resp, stop) // the stop token is part of the trained response
+				// the stop token is part of the trained response: the one generated (several
+				// may stop a Qwen rollout: <|im_end|>, <|endoftext|>), else StopTokens[0]
+				if s.StopToken >= 0 {
+					resp = append(resp, s.StopToken)
+				} else {
+					resp = append(resp, stop)
+				}
+			} else {
+				clipped++
 			}
 			promptToks = append(promptToks, prompts[k].Tokens)
 			respToks = append(respToks, resp)
 			ntok += len(prompts[k].Tokens) + len(resp)
 			nresp += len(resp)
+			det.PromptLenMin, det.PromptLenMax = min(det.PromptLenMin, len(prompts[k].Tokens)), max(det.PromptLenMax, len(prompts[k].Tokens))
+			det.ResponseLenMin, det.ResponseLenMax = min(det.ResponseLenMin, len(resp)), max(det.ResponseLenMax, len(resp))
 		}
 	}
+	tr := time.Now()
 	rewards, ok, err := reward(ctx, batchPrompts, texts)
 	if err != nil {
 		return StepRecord{}, err
 	}
+	det.RewardS = time.Since(tr).Seconds()
 	if len(rewards) != len(texts) || len(ok) != len(texts) {
 		return StepRecord{}, fmt.Errorf("reward function returned %d rewards and %d verdicts for %d responses", len(rewards), len(ok), len(texts))
 	}
@@ -312,13 +378,23 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 	}
 	adv := GroupAdvantages(rewards, cfg.N, cfg.AdvEps)
 	total := len(rewards)
+	det.PromptTokens, det.ResponseTokens = ntok-nresp, nresp
+	det.PromptLenMean = float64(ntok-nresp) / float64(total)
+	det.ResponseClipRatio = float64(clipped) / float64(total)
+	det.RewardMin, det.RewardMax = math.Inf(1), math.Inf(-1)
+	det.AdvMin, det.AdvMax = math.Inf(1), math.Inf(-1)
+	for i, r := range rewards {
+		det.RewardMin, det.RewardMax = math.Min(det.RewardMin, r), math.Max(det.RewardMax, r)
+		det.AdvMin, det.AdvMax = math.Min(det.AdvMin, adv[i]), math.Max(det.AdvMax, adv[i])
+		det.AdvMean += adv[i] * float64(len(respToks[i])) / float64(max(nresp, 1))
+	}
 	mb := total / cfg.MiniBatches
 	// Old and reference log-probs for every (micro-)batch before any update.
 	var minis [][]micro
 	for b := 0; b < cfg.MiniBatches; b++ {
 		var ms []micro
 		for _, rows := range microRows(b*mb, (b+1)*mb, cfg, promptToks, respToks) {
-			m, err := prepareMicro(cfg, p, ref, rows, promptToks, respToks, adv)
+			m, err := prepareMicro(cfg, p, ref, rows, promptToks, respToks, adv, det)
 			if err != nil {
 				return StepRecord{}, err
 			}
@@ -327,6 +403,7 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 		minis = append(minis, ms)
 	}
 	phase("old_ref_logprobs")
+	tu := time.Now()
 	var stats []GRPOStats
 	skipped := 0
 	for _, ms := range minis {
@@ -355,15 +432,17 @@ func grpoStep(ctx context.Context, cfg GRPOConfig, p *Policy, ref *Reference, to
 		agg.Entropy += st.Entropy / n
 		agg.ClipFrac += st.ClipFrac / n
 		agg.GradNorm += st.GradNorm / n
+		agg.PPOKL += st.PPOKL / n
 	}
 	phase("update")
 	p.WeightsChanged()
+	det.UpdS, det.PPOKL, det.Updates = time.Since(tu).Seconds(), agg.PPOKL, len(stats)
 	mean, std := meanStd(rewards, 0)
 	dt := time.Since(t0).Seconds()
 	return StepRecord{Kind: "train", Step: step + 1, RewardMean: mean, RewardStd: std,
 		Accuracy: float64(correct) / float64(total), KL: agg.KL, Entropy: agg.Entropy, ClipFrac: agg.ClipFrac,
 		PGLoss: agg.PG, GradNorm: agg.GradNorm, ResponseLen: float64(nresp) / float64(total),
-		TokensPerSec: float64(ntok) / dt, StepSeconds: dt, GenSeconds: tGen, SkippedUpdates: skipped}, nil
+		TokensPerSec: float64(ntok) / dt, StepSeconds: dt, GenSeconds: tGen, SkippedUpdates: skipped, Detail: det}, nil
 }
 
 // phaseHook, when set (by MeasureStep), is called at the end of each phase of a GRPO step.
@@ -406,24 +485,29 @@ func microRows(lo, hi int, cfg GRPOConfig, promptToks, respToks [][]int) [][]int
 	return out
 }
 
-// prepareMicro builds the padded sequences of rows and their old and reference log-probs.
-func prepareMicro(cfg GRPOConfig, p *Policy, ref *Reference, rows []int, promptToks, respToks [][]int, adv []float64) (micro, error) {
+// prepareMicro builds the padded sequences of rows and their old and reference log-probs
+// (timed into det).
+func prepareMicro(cfg GRPOConfig, p *Policy, ref *Reference, rows []int, promptToks, respToks [][]int, adv []float64, det *StepDetail) (micro, error) {
 	pr, rs := make([][]int, len(rows)), make([][]int, len(rows))
 	a := make([]float32, len(rows))
 	for i, r := range rows {
 		pr[i], rs[i], a[i] = promptToks[r], respToks[r], float32(adv[r])
 	}
-	s := MakeSeqs(pr, rs, cfg.Bucket, cfg.PadToken)
+	s := makeSeqs(pr, rs, cfg.Bucket, cfg.PadToken, cfg.Memory.ResponseWindow)
+	t0 := time.Now()
 	old, err := p.LogProbs(s)
 	if err != nil {
 		return micro{}, err
 	}
+	t1 := time.Now()
+	det.OldLogProbS += t1.Sub(t0).Seconds()
 	var rl [][]float32
 	if ref != nil && cfg.Loss.KLCoef != 0 {
 		if rl, err = ref.LogProbs(s); err != nil {
 			return micro{}, err
 		}
 	}
+	det.RefS += time.Since(t1).Seconds()
 	return micro{s, a, old, rl}, nil
 }
 
@@ -456,6 +540,7 @@ func accumulatedUpdate(cfg GRPOConfig, p *Policy, ms []micro) (GRPOStats, error)
 		st.KL += sums.KL * w
 		st.Entropy += sums.Entropy * w
 		st.ClipFrac += sums.ClipFrac * w
+		st.PPOKL += sums.PPOKL * w
 	}
 	st.Loss = st.PG - cfg.Loss.EntropyCoef*st.Entropy + cfg.Loss.KLCoef*st.KL
 	norm, err := p.ApplyAccumulated(cfg.Optim.LR)
@@ -480,6 +565,9 @@ type SFTConfig struct {
 	Bucket    int     `json:"bucket"`
 	PadToken  int     `json:"pad_token"`
 	LogEvery  int     `json:"log_every"`
+	// ResponseWindow runs the LM head on the response positions only (see MakeSeqsWindow): the
+	// same loss, without the prompt positions' logits.
+	ResponseWindow bool `json:"response_window,omitempty"`
 	// FirstStep starts the step count here (the data order is a function of (seed, step)): SFT
 	// from 0 to n then from n to Steps is SFT from 0 to Steps, e.g. with a checkpoint at n.
 	FirstStep int `json:"first_step,omitempty"`
@@ -514,7 +602,7 @@ func SFT(ctx context.Context, cfg SFTConfig, p *Policy, data []SFTExample, log i
 			pr[i], rs[i] = data[k].Prompt, data[k].Response
 			ntok += len(pr[i]) + len(rs[i])
 		}
-		loss, norm, err := p.SFTUpdate(MakeSeqs(pr, rs, cfg.Bucket, cfg.PadToken), cfg.LR)
+		loss, norm, err := p.SFTUpdate(makeSeqs(pr, rs, cfg.Bucket, cfg.PadToken, cfg.ResponseWindow), cfg.LR)
 		if err != nil {
 			return err
 		}

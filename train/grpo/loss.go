@@ -70,6 +70,7 @@ type LossTerms struct {
 	KL       *Node // k3 ("low_var_kl") estimate of KL(π‖π_ref)
 	Entropy  *Node // mean token entropy
 	ClipFrac *Node // fraction of tokens where the clipped branch was taken (pg_clipfrac)
+	PPOKL    *Node // mean of old − current log-prob over the tokens (verl's actor/ppo_kl)
 }
 
 // TokenMean is verl's "token-mean" aggregation: Σ(x·mask)/Σmask (mask float, 0/1).
@@ -119,6 +120,7 @@ func PolicyLoss(c LossConfig, logp, oldLogp, refLogp, entropy, adv, mask *Node) 
 		PG:       TokenMean(pg, mask),
 		Entropy:  TokenMean(entropy, mask),
 		ClipFrac: TokenMean(clipped, mask),
+		PPOKL:    TokenMean(Sub(oldLogp, logp), mask),
 	}
 	t.Loss = Sub(t.PG, MulScalar(t.Entropy, c.EntropyCoef))
 	if c.KLCoef != 0 {
@@ -133,7 +135,7 @@ func PolicyLoss(c LossConfig, logp, oldLogp, refLogp, entropy, adv, mask *Node) 
 // lossSums are the token sums of the GRPO actor loss terms over a micro-batch (see
 // Policy.GRPOAccumulate): Objective = PG − entropy_coef·Entropy + kl_coef·KL.
 type lossSums struct {
-	Objective, PG, KL, Entropy, ClipFrac, Count *Node
+	Objective, PG, KL, Entropy, ClipFrac, PPOKL, Count *Node
 }
 
 // policyLossSums is PolicyLoss with sums over the masked tokens instead of token-means, so that
@@ -144,7 +146,7 @@ func policyLossSums(c LossConfig, logp, oldLogp, refLogp, entropy, adv, mask *No
 	}
 	sum := func(x *Node) *Node { return ReduceAllSum(Mul(x, mask)) }
 	pg, clipped := PGLosses(c, logp, oldLogp, adv)
-	s := lossSums{PG: sum(pg), Entropy: sum(entropy), ClipFrac: sum(clipped), Count: ReduceAllSum(mask)}
+	s := lossSums{PG: sum(pg), Entropy: sum(entropy), ClipFrac: sum(clipped), PPOKL: sum(Sub(oldLogp, logp)), Count: ReduceAllSum(mask)}
 	s.Objective = Sub(s.PG, MulScalar(s.Entropy, c.EntropyCoef))
 	if c.KLCoef != 0 {
 		s.KL = sum(LowVarKL(logp, refLogp, c.KLClamp))

@@ -31,6 +31,11 @@ type MemoryConfig struct {
 	// same values), so the Go backend holds one weight's update temporaries at a time instead of
 	// every weight's (about three weight-sized buffers each).
 	SerialUpdate bool `json:"serial_update,omitempty"`
+	// ResponseWindow runs the LM head (log-probs, entropies, their gradients) only on the last W
+	// positions of each (micro-)batch, W = its longest response rounded up to the bucket
+	// (MakeSeqsWindow): the prompt positions' logits are never computed, which with Qwen's
+	// 151,936-entry vocabulary is most of a small model's log-prob and update time. Same losses.
+	ResponseWindow bool `json:"response_window,omitempty"`
 	// FusedAdamW applies the AdamW update after the graph in one pass per weight (read the weight,
 	// its gradient and both moments, write the weight and the moments) instead of the graph's
 	// ~18 elementwise passes with their weight-sized temporaries: the same values bit for bit

@@ -448,3 +448,38 @@ func Advice(in PlanInput, dev Device) string {
 	}
 	return ""
 }
+
+// StepModelFLOPs are the model FLOPs of a GRPO step that generated responseTokens after
+// promptTokens (summed over its rollouts), for MFU: 2 per multiply-add of the matrix weights per
+// token (P_mm of PlanStep): generation = the prompts without the LM head (prefill) + the
+// responses with it; old (and reference, with ref) log-probs = a forward over every token;
+// updates = forward and backward (3 forwards). Attention scores, recomputation and what an
+// implementation skips (the response window's prompt positions) are not counted.
+func StepModelFLOPs(c *qwen.Config, promptTokens, responseTokens int, ref bool) float64 {
+	Pmm := float64(matmulParams(c))
+	head := float64(int64(c.VocabSize) * int64(c.HiddenSize))
+	all := float64(promptTokens + responseTokens)
+	passes := 1.0
+	if ref {
+		passes = 2
+	}
+	gen := float64(promptTokens)*2*(Pmm-head) + float64(responseTokens)*2*Pmm
+	return gen + passes*all*2*Pmm + 3*all*2*Pmm
+}
+
+// AdviceShorter is for a step that no option makes fit (Advice returns ""): the longest
+// generation (GenLen halved until it fits, down to 128 tokens) that fits dev with Advice's
+// changes, and those changes; genLen 0 when none does.
+func AdviceShorter(in PlanInput, dev Device) (genLen int, flags string) {
+	for gl := in.Shape.GenLen / 2; gl >= 128; gl /= 2 {
+		try := in
+		try.Shape.GenLen = gl
+		if pl, err := PlanStep(try, dev); err == nil && pl.Fits {
+			return gl, ""
+		}
+		if a := Advice(try, dev); a != "" {
+			return gl, a
+		}
+	}
+	return 0, ""
+}

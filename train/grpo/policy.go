@@ -80,33 +80,65 @@ func (p *Policy) OptimizerStep() int {
 }
 
 // Seqs is a left-padded batch of prompt+response sequences with the loss mask over the
-// next-token targets (1 where the target is a response token).
+// next-token targets (1 where the target is a response token). The mask covers every target
+// ([B][T-1]) or, in a batch made with a response window (MakeSeqsWindow), only the last W
+// targets ([B][W]): the log-probs, entropies and losses of such a batch exist for those W targets
+// alone, and the LM head never runs on the other positions.
 type Seqs struct {
 	qwen.Batch
-	LossMask [][]float32 // [B][T-1]
+	LossMask [][]float32 // [B][T-1], or [B][W] with a response window
 }
+
+// Window is the number of targets the batch's log-probs cover: T-1, or W with a response window.
+func (s Seqs) Window() int {
+	if len(s.LossMask) == 0 {
+		return 0
+	}
+	return len(s.LossMask[0])
+}
+
+// windowed reports whether s covers fewer targets than T-1.
+func (s Seqs) windowed() bool { return len(s.Tokens) > 0 && s.Window() < len(s.Tokens[0])-1 }
 
 // MakeSeqs builds Seqs from prompts and responses (the response should end with the stop token
 // when generation stopped); T is rounded up to a multiple of bucket so few shapes compile.
 func MakeSeqs(prompts, responses [][]int, bucket, pad int) Seqs {
+	return makeSeqs(prompts, responses, bucket, pad, false)
+}
+
+// MakeSeqsWindow is MakeSeqs whose loss mask, log-probs and losses cover only the last W targets,
+// W = the longest response rounded up to a multiple of bucket (at most T-1): every response
+// target is inside the window (left padding puts the responses at the end of the rows), so the
+// losses are those of MakeSeqs, without computing the prompt positions' logits.
+func MakeSeqsWindow(prompts, responses [][]int, bucket, pad int) Seqs {
+	return makeSeqs(prompts, responses, bucket, pad, true)
+}
+
+func makeSeqs(prompts, responses [][]int, bucket, pad int, window bool) Seqs {
 	rows := make([][]int, len(prompts))
-	T := 0
+	T, R := 0, 0
 	for i := range prompts {
 		rows[i] = append(append([]int(nil), prompts[i]...), responses[i]...)
 		T = max(T, len(rows[i]))
+		R = max(R, len(responses[i]))
 	}
 	if bucket > 1 {
 		T = (T + bucket - 1) / bucket * bucket
+		R = (R + bucket - 1) / bucket * bucket
+	}
+	W := T - 1
+	if window && R > 0 && R < T-1 {
+		W = R
 	}
 	s := Seqs{Batch: qwen.LeftPad(rows, T, pad), LossMask: make([][]float32, len(rows))}
 	for i := range rows {
-		s.LossMask[i] = make([]float32, T-1)
+		s.LossMask[i] = make([]float32, W)
 		off := T - len(rows[i])
 		// target at position t is token t+1; response tokens occupy [off+len(prompt), T).
 		// The row's first token has no position before it to predict it: with an empty prompt the
-		// first response token is not a target.
+		// first response token is not a target. Mask entry j is target T-1-W+j.
 		for t := max(off+len(prompts[i]), off+1); t < T; t++ {
-			s.LossMask[i][t-1] = 1
+			s.LossMask[i][t-1-(T-1-W)] = 1
 		}
 	}
 	return s
@@ -139,9 +171,12 @@ func setupGraph(scope *model.Scope, g *Graph, mem MemoryConfig, train bool) {
 // gradient for every weight. With the chunked LM head (MemoryConfig.LogitChunk) the head's
 // backward pass is qwen.HeadInputs.Gradients instead of automatic differentiation through
 // [B,T,V] logits.
-func (p *Policy) lossAndGrads(scope *model.Scope, g *Graph, tokens, positions, mask *Node, lossFn func(logp, ent *Node) []*Node) (outs, grads []*Node) {
+//
+// window is the number of targets the losses cover (the loss mask's second dimension: T-1, or W
+// for a batch made by MakeSeqsWindow).
+func (p *Policy) lossAndGrads(scope *model.Scope, g *Graph, tokens, positions, mask *Node, window int, lossFn func(logp, ent *Node) []*Node) (outs, grads []*Node) {
 	cfg := p.Model.Config
-	logp, ent, head := qwen.TargetStats(scope, cfg, tokens, positions, mask, p.Memory.chunkFor(cfg.VocabSize), p.Temperature)
+	logp, ent, head := qwen.TargetStatsWindow(scope, cfg, tokens, positions, mask, p.Memory.chunkFor(cfg.VocabSize), p.Temperature, window)
 	outs = lossFn(logp, ent)
 	if !head.Chunked() {
 		return outs, Gradient(outs[0], p.paramNodes(g)...)
@@ -180,6 +215,7 @@ func (p *Policy) finishUpdate(out []*tensors.Tensor) ([]*tensors.Tensor, error) 
 // or ±Inf) exactly when the update was skipped.
 type GRPOStats struct {
 	Loss, PG, KL, Entropy, ClipFrac, GradNorm float64
+	PPOKL                                     float64 // mean old − current log-prob (verl's actor/ppo_kl)
 }
 
 // Skipped reports whether the update was skipped because its gradient norm was not finite.
@@ -197,9 +233,9 @@ func (p *Policy) GRPOUpdate(s Seqs, adv []float32, old, ref [][]float32, lr floa
 		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, in []*Node) []*Node {
 			g := in[0].Graph()
 			setupGraph(scope, g, p.Memory, true)
-			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], func(logp, ent *Node) []*Node {
+			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], in[3].Shape().Dim(1), func(logp, ent *Node) []*Node {
 				t := PolicyLoss(p.Loss, logp, in[5], in[6], ent, in[4], in[3])
-				return []*Node{t.Loss, t.PG, t.KL, t.Entropy, t.ClipFrac}
+				return []*Node{t.Loss, t.PG, t.KL, t.Entropy, t.ClipFrac, t.PPOKL}
 			})
 			norm, fused := p.applyGrads(g, grads, in[7])
 			return append(append(outs, norm), fused...)
@@ -220,14 +256,14 @@ func (p *Policy) GRPOUpdate(s Seqs, adv []float32, old, ref [][]float32, lr floa
 		return GRPOStats{}, err
 	}
 	f := scalars(out)
-	return GRPOStats{f[0], f[1], f[2], f[3], f[4], f[5]}, nil
+	return GRPOStats{Loss: f[0], PG: f[1], KL: f[2], Entropy: f[3], ClipFrac: f[4], PPOKL: f[5], GradNorm: f[6]}, nil
 }
 
 // GRPOSums are the token sums of one micro-batch (GRPOAccumulate): of the clipped
 // policy-gradient loss, the k3 KL, the entropy and the clipped indicator, over Count response
 // tokens.
 type GRPOSums struct {
-	PG, KL, Entropy, ClipFrac, Count float64
+	PG, KL, Entropy, ClipFrac, PPOKL, Count float64
 }
 
 // GRPOAccumulate adds to the gradient accumulators the gradient of
@@ -247,9 +283,9 @@ func (p *Policy) GRPOAccumulate(s Seqs, adv []float32, old, ref [][]float32, wei
 		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, in []*Node) []*Node {
 			g := in[0].Graph()
 			setupGraph(scope, g, p.Memory, true)
-			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], func(logp, ent *Node) []*Node {
+			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], in[3].Shape().Dim(1), func(logp, ent *Node) []*Node {
 				t := policyLossSums(p.Loss, logp, in[5], in[6], ent, in[4], in[3])
-				return []*Node{Mul(t.Objective, in[7]), t.PG, t.KL, t.Entropy, t.ClipFrac, t.Count}
+				return []*Node{Mul(t.Objective, in[7]), t.PG, t.KL, t.Entropy, t.ClipFrac, t.PPOKL, t.Count}
 			})
 			st := p.Model.Store
 			for i, v := range p.params {
@@ -271,7 +307,7 @@ func (p *Policy) GRPOAccumulate(s Seqs, adv []float32, old, ref [][]float32, wei
 		return GRPOSums{}, err
 	}
 	f := scalars(out)
-	return GRPOSums{f[0], f[1], f[2], f[3], f[4]}, nil
+	return GRPOSums{PG: f[0], KL: f[1], Entropy: f[2], ClipFrac: f[3], PPOKL: f[4], Count: f[5]}, nil
 }
 
 // ApplyAccumulated clips the accumulated gradient by its global norm, applies AdamW (nothing
@@ -342,7 +378,7 @@ func (p *Policy) SFTUpdate(s Seqs, lr float64) (loss, gradNorm float64, err erro
 		e, err := model.NewExec(p.Model.Backend, p.Model.Store, func(scope *model.Scope, in []*Node) []*Node {
 			g := in[0].Graph()
 			setupGraph(scope, g, p.Memory, true)
-			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], func(logp, _ *Node) []*Node {
+			outs, grads := p.lossAndGrads(scope, g, in[0], in[1], in[2], in[3].Shape().Dim(1), func(logp, _ *Node) []*Node {
 				return []*Node{TokenMean(Neg(logp), in[3])}
 			})
 			norm, fused := p.applyGrads(g, grads, in[4])
@@ -364,7 +400,7 @@ func (p *Policy) SFTUpdate(s Seqs, lr float64) (loss, gradNorm float64, err erro
 	return f[0], f[1], nil
 }
 
-// LogProbs returns the per-target log-probabilities [B][T-1] of s under the current weights
+// LogProbs returns the per-target log-probabilities [B][T-1] (or [B][W], see Seqs) of s under the current weights
 // (at the policy's Temperature).
 // The graph takes the weights as parameters, so it does not recompile when they change.
 func (p *Policy) LogProbs(s Seqs) ([][]float32, error) {
@@ -379,7 +415,11 @@ func logProbs(exec **model.Exec, m *qwen.Model, s Seqs, temperature float64, mem
 		cfg := m.Config
 		e, err := model.NewExec(m.Backend, m.Store, func(scope *model.Scope, in []*Node) []*Node {
 			setupGraph(scope, in[0].Graph(), mem, false)
-			lp, _, _ := qwen.TargetStats(scope, cfg, in[0], in[1], in[2], mem.chunkFor(cfg.VocabSize), temperature)
+			window := 0 // a 4th input (the loss mask of a windowed batch) gives the window by its shape
+			if len(in) > 3 {
+				window = in[3].Shape().Dim(1)
+			}
+			lp, _, _ := qwen.TargetStatsWindow(scope, cfg, in[0], in[1], in[2], mem.chunkFor(cfg.VocabSize), temperature, window)
 			return []*Node{lp}
 		})
 		if err != nil {
@@ -387,7 +427,11 @@ func logProbs(exec **model.Exec, m *qwen.Model, s Seqs, temperature float64, mem
 		}
 		*exec = e
 	}
-	out, err := (*exec).Call(s.Tokens, s.Positions, s.Mask)
+	args := []any{s.Tokens, s.Positions, s.Mask}
+	if s.windowed() {
+		args = append(args, s.LossMask)
+	}
+	out, err := (*exec).Call(args...)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +439,7 @@ func logProbs(exec **model.Exec, m *qwen.Model, s Seqs, temperature float64, mem
 	if err != nil {
 		return nil, err
 	}
-	B, T1 := len(s.Tokens), len(s.Tokens[0])-1
+	B, T1 := len(s.Tokens), s.Window()
 	res := make([][]float32, B)
 	for i := range res {
 		res[i] = flat[i*T1 : (i+1)*T1]
