@@ -12,11 +12,14 @@ import (
 func init() { goSteps["export"] = exportStep }
 
 // ExportFiles are the files stage 9 writes, with the query and COPY options of each.
-// All three are written from one in-memory copy (export_dataset) of the dataset view.
+// All three are written from one in-memory copy (export_dataset) of the dataset view, in the
+// order of the rows' ids: the stages run on both cores, so the view's own row order changes from
+// run to run, and a trainer that reads a file in order (verl, greason train) must get the same
+// rows in the same order from the same input.
 var ExportFiles = []struct{ Name, Query, Format string }{
-	{"dataset.jsonl", "SELECT * FROM export_dataset", "FORMAT json"},
-	{"dataset.parquet", "SELECT * FROM export_dataset", "FORMAT parquet"},
-	{"verl_train.parquet", "SELECT * FROM verl_layout('export_dataset')", "FORMAT parquet"},
+	{"dataset.jsonl", "SELECT * FROM export_dataset ORDER BY id", "FORMAT json"},
+	{"dataset.parquet", "SELECT * FROM export_dataset ORDER BY id", "FORMAT parquet"},
+	{"verl_train.parquet", "SELECT * FROM verl_layout('export_dataset') ORDER BY extra_info.index", "FORMAT parquet"},
 }
 
 func exportStep(ctx context.Context, p *Pipeline) error {

@@ -132,6 +132,35 @@ func digestSections(dump []byte) []byte {
 func TestGoldenTables(t *testing.T) {
 	p, exp := goldenRun(t, nil)
 	checkGolden(t, dumpAll(t, p, exp), filepath.Join(goldenDir, "tables.txt.gz"))
+	checkExportOrder(t, p, exp)
+}
+
+// checkExportOrder: the export files hold their rows in the order of the ids (verl_train.parquet:
+// of extra_info.index, the rank of the id), so that a trainer reading a file in order gets the
+// same sequence from every run of the same input.
+func checkExportOrder(t *testing.T, p *Pipeline, dir string) {
+	t.Helper()
+	for _, f := range ExportFiles {
+		key := "id"
+		if f.Name == "verl_train.parquet" {
+			key = "extra_info.index"
+		}
+		lit := "'" + strings.ReplaceAll(filepath.Join(dir, f.Name), "'", "''") + "'"
+		// lag() over the file's own row order (a window without ORDER BY keeps the scan order of a
+		// single file read by one thread)
+		q := fmt.Sprintf(`SELECT count(*) FILTER (WHERE prev > k), count(*) FROM (
+			SELECT k, lag(k) OVER () AS prev FROM (SELECT %s AS k FROM %s))`, key, lit)
+		var bad, n int
+		if _, err := p.conn.ExecContext(context.Background(), "SET threads = 1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.conn.QueryRowContext(context.Background(), q).Scan(&bad, &n); err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		if bad != 0 || n == 0 {
+			t.Errorf("%s: %d of %d rows come after a larger %s", f.Name, bad, n, key)
+		}
+	}
 }
 
 // goldenOptions are settings other than the defaults, so that the branches they reach are
