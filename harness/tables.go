@@ -493,27 +493,9 @@ func paperOnlyTable(name, title, file, resultsDir string) (Table, error) {
 func microTable(name, resultsDir string) (Table, error) {
 	mt := microTables[name]
 	path := filepath.Join(resultsDir, "micro", name+".csv")
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return Table{}, nil
-	}
-	if err != nil {
+	recs, findings, err := readResultsCSV(path)
+	if recs == nil || err != nil {
 		return Table{}, err
-	}
-	var findings, lines []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if f, ok := strings.CutPrefix(l, "# "); ok {
-			findings = append(findings, f)
-		} else if strings.TrimSpace(l) != "" {
-			lines = append(lines, l)
-		}
-	}
-	recs, err := csv.NewReader(strings.NewReader(strings.Join(lines, "\n"))).ReadAll()
-	if err != nil {
-		return Table{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(recs) < 2 {
-		return Table{}, fmt.Errorf("%s: no rows", path)
 	}
 	t := Table{Name: mt.name, Title: mt.title, Header: recs[0], CSV: recs,
 		Note: "From " + path + " (`just micro`): the CPU micro reproduction, not the paper's scale. " + mt.legend}
@@ -541,18 +523,18 @@ func microTable(name, resultsDir string) (Table, error) {
 	return t, nil
 }
 
-// e2eTable is the end-to-end chain's table: results/e2e/e2e.csv as `greason train e2e report`
-// writes it (lines starting with "# " join the note). Without the file the table is left out.
-func e2eTable(resultsDir string) (Table, error) {
-	path := filepath.Join(resultsDir, "e2e", "e2e.csv")
+// readResultsCSV reads a results CSV whose lines starting with "# " are findings (returned
+// apart, for the table's note). A missing file gives no records and no error; a file without a
+// data row is an error naming it.
+func readResultsCSV(path string) (recs [][]string, findings []string, err error) {
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return Table{}, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return Table{}, err
+		return nil, nil, err
 	}
-	var findings, lines []string
+	var lines []string
 	for _, l := range strings.Split(string(b), "\n") {
 		if f, ok := strings.CutPrefix(l, "# "); ok {
 			findings = append(findings, f)
@@ -560,12 +542,23 @@ func e2eTable(resultsDir string) (Table, error) {
 			lines = append(lines, l)
 		}
 	}
-	recs, err := csv.NewReader(strings.NewReader(strings.Join(lines, "\n"))).ReadAll()
+	recs, err = csv.NewReader(strings.NewReader(strings.Join(lines, "\n"))).ReadAll()
 	if err != nil {
-		return Table{}, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(recs) < 2 {
-		return Table{}, fmt.Errorf("%s: no rows", path)
+		return nil, nil, fmt.Errorf("%s: no rows", path)
+	}
+	return recs, findings, nil
+}
+
+// e2eTable is the end-to-end chain's table: results/e2e/e2e.csv as `greason train e2e report`
+// writes it (lines starting with "# " join the note). Without the file the table is left out.
+func e2eTable(resultsDir string) (Table, error) {
+	path := filepath.Join(resultsDir, "e2e", "e2e.csv")
+	recs, findings, err := readResultsCSV(path)
+	if recs == nil || err != nil {
+		return Table{}, err
 	}
 	t := Table{Name: "e2e", Title: "End to end on a CPU: data pipeline → SFT → GRPO → greason serve, judged by the oracle", Header: recs[0], CSV: recs, Rows: recs[1:],
 		Note: "From " + path + " (`just e2e`): a tiny Qwen3 with the real Qwen3 tokenizer trained by `greason train sft` and `greason train grpo` on the" +
